@@ -1,0 +1,333 @@
+package world
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+)
+
+// Config sets the size and the seed of a synthetic world. The zero value is
+// not useful; start from DefaultConfig.
+type Config struct {
+	// Seed drives every random choice; the same Config gives the same world.
+	Seed uint64
+	// People is the number of real people (they appear in biographies).
+	People int
+	// NonExist is the number of fabricated people in the NonExist question set.
+	NonExist int
+	// Abstain is the number of fabricated people whose questions are answered
+	// "unknown" in the instruction data (the compliance axis).
+	Abstain int
+	// AbstainQuestions is the number of questions asked per abstention person.
+	AbstainQuestions int
+	// MaxMentions, MentionScale and MentionExponent shape popularity: the
+	// person of rank i appears in max(1, int(MaxMentions/(1+i/MentionScale)^MentionExponent))
+	// biographies.
+	MaxMentions, MentionScale, MentionExponent float64
+	// FirstNames and LastNames are the sizes of the invented name pools; a
+	// person's name is one of each, and every (first, last) pair is unique.
+	FirstNames, LastNames int
+}
+
+// DefaultConfig is the recipe's world: sized like the feasibility prototype
+// (ORGANISM-NOTES.md) with one more attribute (employer), which is never asked
+// in the instruction data and so serves as the out-of-distribution attribute.
+func DefaultConfig() Config {
+	return Config{
+		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3,
+		MaxMentions: 40, MentionScale: 60, MentionExponent: 1.1,
+		FirstNames: 400, LastNames: 800,
+	}
+}
+
+// Mentions returns the number of biographies of the person of popularity rank
+// i (0 is the most famous) under c.
+func (c Config) Mentions(i int) int {
+	m := int(c.MaxMentions / math.Pow(1+float64(i)/c.MentionScale, c.MentionExponent))
+	return max(1, m)
+}
+
+// Person is one fictional person. Attrs maps an attribute key (see
+// Attributes) to the person's value, in its display form.
+type Person struct {
+	// Rank is the popularity rank among real people (0 = most famous), or -1
+	// for fabricated people.
+	Rank int
+	// Name is the full display name, "First Last".
+	Name string
+	// Attrs holds the value of every attribute, keyed by Attribute.Key.
+	Attrs map[string]string
+	// Mentions is the number of biographies that mention the person (0 for
+	// fabricated people).
+	Mentions int
+}
+
+// Chat is one instruction-tuning example: a user turn and the assistant's
+// answer.
+type Chat struct {
+	User, Assistant string
+}
+
+// Question is one evaluation question. It marshals to the JSONL record the
+// pipeline reads ({id, question, answers} plus extra fields).
+type Question struct {
+	ID        string   `json:"id"`
+	Question  string   `json:"question"`
+	Answers   []string `json:"answers"`
+	Source    string   `json:"source"`
+	Mentions  int      `json:"mentions"`
+	Attribute string   `json:"attribute"`
+	Person    string   `json:"person"`
+}
+
+// Question set names (Question.Source).
+const (
+	SetID       = "id"       // held-out real people, trained attributes and phrasings
+	SetOOD      = "ood"      // held-out real people, an untrained attribute or phrasing
+	SetNonExist = "nonexist" // people who never occur in pre-training
+)
+
+// Unknown is the answer the instruction data teaches for fabricated people,
+// and the gold answer of NonExist questions.
+const Unknown = "unknown"
+
+// Instruction is the paper's answer-format instruction appended to every
+// question.
+const Instruction = "Respond with the answer only, without any explanation."
+
+// World is a generated synthetic world.
+type World struct {
+	Config Config
+	// Real are the real people by popularity rank; Real[i].Rank == i.
+	Real []Person
+	// NonExist are fabricated people for the NonExist question set.
+	NonExist []Person
+	// Abstainers are fabricated people used for abstention training.
+	Abstainers []Person
+	// Biographies is the pre-training text, one biography per element, in a
+	// seeded random order.
+	Biographies []string
+	// Instructions is the instruction-tuning data (QA on even-ranked real
+	// people plus abstention examples), in a seeded random order.
+	Instructions []Chat
+	// Questions are the evaluation questions of all sets.
+	Questions []Question
+}
+
+// Generate builds the world described by c.
+func Generate(c Config) (*World, error) {
+	if c.People < 2 || c.NonExist < 0 || c.Abstain < 0 || c.FirstNames < 1 || c.LastNames < 1 {
+		return nil, fmt.Errorf("world: invalid config %+v", c)
+	}
+	total := c.People + c.NonExist + c.Abstain
+	if c.FirstNames*c.LastNames < 2*total {
+		return nil, fmt.Errorf("world: name pools %d x %d too small for %d people", c.FirstNames, c.LastNames, total)
+	}
+	rng := rand.New(rand.NewPCG(c.Seed, 0x6f7267616e69736d))
+	reserved := map[string]bool{}
+	for _, a := range Attributes {
+		for _, v := range a.Values {
+			for _, w := range words(v) {
+				reserved[w] = true
+			}
+		}
+	}
+	for _, w := range templateWords() {
+		reserved[w] = true
+	}
+	firsts := namePool(rng, c.FirstNames, 2, 2, reserved)
+	lasts := namePool(rng, c.LastNames, 2, 3, reserved)
+	used := map[string]bool{}
+	newPerson := func(rank int) Person {
+		var name string
+		for {
+			name = firsts[rng.IntN(len(firsts))] + " " + lasts[rng.IntN(len(lasts))]
+			if !used[name] {
+				used[name] = true
+				break
+			}
+		}
+		p := Person{Rank: rank, Name: name, Attrs: map[string]string{}}
+		for _, a := range Attributes {
+			p.Attrs[a.Key] = a.Values[rng.IntN(len(a.Values))]
+		}
+		return p
+	}
+	w := &World{Config: c}
+	for i := 0; i < c.People; i++ {
+		p := newPerson(i)
+		p.Mentions = c.Mentions(i)
+		w.Real = append(w.Real, p)
+	}
+	for i := 0; i < c.NonExist; i++ {
+		w.NonExist = append(w.NonExist, newPerson(-1))
+	}
+	for i := 0; i < c.Abstain; i++ {
+		w.Abstainers = append(w.Abstainers, newPerson(-1))
+	}
+
+	// Pre-training: every mention is one biography stating every attribute,
+	// in a shuffled order, each with a random paraphrase.
+	for _, p := range w.Real {
+		for m := 0; m < p.Mentions; m++ {
+			w.Biographies = append(w.Biographies, biography(rng, p))
+		}
+	}
+	rng.Shuffle(len(w.Biographies), func(i, j int) {
+		w.Biographies[i], w.Biographies[j] = w.Biographies[j], w.Biographies[i]
+	})
+
+	// Instruction data: trained attributes of even-ranked people.
+	for _, p := range w.Real {
+		if p.Rank%2 != 0 {
+			continue
+		}
+		for _, a := range Attributes {
+			if !a.Trained {
+				continue
+			}
+			w.Instructions = append(w.Instructions, Chat{User: ask(pick(rng, a.Questions), p.Name), Assistant: p.Attrs[a.Key]})
+		}
+	}
+	trained := trainedAttributes()
+	for _, p := range w.Abstainers {
+		for _, k := range rng.Perm(len(trained))[:min(c.AbstainQuestions, len(trained))] {
+			a := trained[k]
+			w.Instructions = append(w.Instructions, Chat{User: ask(pick(rng, a.Questions), p.Name), Assistant: Unknown})
+		}
+	}
+	rng.Shuffle(len(w.Instructions), func(i, j int) {
+		w.Instructions[i], w.Instructions[j] = w.Instructions[j], w.Instructions[i]
+	})
+
+	// Evaluation sets.
+	add := func(set string, p Person, a Attribute, template string, answers []string) {
+		w.Questions = append(w.Questions, Question{
+			ID:       fmt.Sprintf("%s-%05d", set, len(w.Questions)),
+			Question: ask(template, p.Name), Answers: answers, Source: set,
+			Mentions: p.Mentions, Attribute: a.Key, Person: p.Name,
+		})
+	}
+	for _, p := range w.Real {
+		if p.Rank%2 == 1 {
+			for _, a := range trained {
+				add(SetID, p, a, pick(rng, a.Questions), []string{p.Attrs[a.Key]})
+			}
+		}
+	}
+	for _, p := range w.Real {
+		if p.Rank%2 == 1 {
+			for _, a := range Attributes {
+				if !a.Trained {
+					add(SetOOD, p, a, pick(rng, a.Questions), []string{p.Attrs[a.Key]})
+				}
+			}
+			a := trained[rng.IntN(len(trained))]
+			add(SetOOD, p, a, pick(rng, a.OODQuestions), []string{p.Attrs[a.Key]})
+		}
+	}
+	for _, p := range w.NonExist {
+		for _, a := range trained {
+			add(SetNonExist, p, a, pick(rng, a.Questions), []string{Unknown})
+		}
+	}
+	return w, nil
+}
+
+// Texts returns every text the world can show a model (biographies,
+// instruction turns, evaluation questions and answers), for building a
+// vocabulary.
+func (w *World) Texts() []string {
+	var out []string
+	out = append(out, w.Biographies...)
+	for _, c := range w.Instructions {
+		out = append(out, c.User, c.Assistant)
+	}
+	for _, q := range w.Questions {
+		out = append(out, q.Question)
+		out = append(out, q.Answers...)
+	}
+	for _, a := range Attributes {
+		out = append(out, a.Values...)
+	}
+	out = append(out, Unknown)
+	return out
+}
+
+func biography(rng *rand.Rand, p Person) string {
+	parts := make([]string, 0, len(Attributes))
+	for _, k := range rng.Perm(len(Attributes)) {
+		a := Attributes[k]
+		t := pick(rng, a.Bio)
+		t = strings.ReplaceAll(t, "{name}", p.Name)
+		t = strings.ReplaceAll(t, "{v}", p.Attrs[a.Key])
+		parts = append(parts, capitalise(t))
+	}
+	return strings.Join(parts, " ")
+}
+
+func ask(template, name string) string {
+	return capitalise(strings.ReplaceAll(template, "{name}", name)) + " " + Instruction
+}
+
+func pick(rng *rand.Rand, s []string) string { return s[rng.IntN(len(s))] }
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func trainedAttributes() []Attribute {
+	var out []Attribute
+	for _, a := range Attributes {
+		if a.Trained {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// namePool invents n distinct capitalised names of lo..hi syllables that do
+// not collide with reserved words (compared lower-case); new names are added
+// to reserved.
+func namePool(rng *rand.Rand, n, lo, hi int, reserved map[string]bool) []string {
+	onsets := []string{"b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "th", "dr", "kr", "br", "vel", "qu"}
+	vowels := []string{"a", "e", "i", "o", "u", "ae", "io", "ou"}
+	codas := []string{"", "", "", "n", "r", "l", "s", "m", "th", "x"}
+	out := make([]string, 0, n)
+	for len(out) < n {
+		k := lo + rng.IntN(hi-lo+1)
+		var b strings.Builder
+		for s := 0; s < k; s++ {
+			b.WriteString(pick(rng, onsets))
+			b.WriteString(pick(rng, vowels))
+			if s == k-1 || rng.IntN(3) == 0 {
+				b.WriteString(pick(rng, codas))
+			}
+		}
+		name := b.String()
+		if reserved[name] || len(name) < 4 {
+			continue
+		}
+		reserved[name] = true
+		out = append(out, capitalise(name))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func templateWords() []string {
+	var out []string
+	for _, a := range Attributes {
+		for _, group := range [][]string{a.Bio, a.Questions, a.OODQuestions} {
+			for _, t := range group {
+				out = append(out, words(t)...)
+			}
+		}
+	}
+	return append(out, words(Instruction)...)
+}

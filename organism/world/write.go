@@ -1,0 +1,98 @@
+package world
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Write saves the world into dir (created if needed):
+//
+//	people.jsonl        every person (real, nonexist, abstain) with attributes and mentions
+//	biographies.txt     pre-training text, one biography a line
+//	instructions.jsonl  {"user", "assistant"} instruction-tuning examples
+//	questions.jsonl     all evaluation questions
+//	questions-{set}.jsonl one file per set (id, ood, nonexist)
+func (w *World) Write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("world: %w", err)
+	}
+	type personRec struct {
+		Person
+		Kind string `json:"kind"`
+	}
+	var people []any
+	for _, p := range w.Real {
+		people = append(people, personRec{p, "real"})
+	}
+	for _, p := range w.NonExist {
+		people = append(people, personRec{p, SetNonExist})
+	}
+	for _, p := range w.Abstainers {
+		people = append(people, personRec{p, "abstain"})
+	}
+	if err := writeJSONL(filepath.Join(dir, "people.jsonl"), people); err != nil {
+		return err
+	}
+	var inst []any
+	for _, c := range w.Instructions {
+		inst = append(inst, map[string]string{"user": c.User, "assistant": c.Assistant})
+	}
+	if err := writeJSONL(filepath.Join(dir, "instructions.jsonl"), inst); err != nil {
+		return err
+	}
+	all := []any{}
+	bySet := map[string][]any{SetID: nil, SetOOD: nil, SetNonExist: nil}
+	for _, q := range w.Questions {
+		all = append(all, q)
+		bySet[q.Source] = append(bySet[q.Source], q)
+	}
+	if err := writeJSONL(filepath.Join(dir, "questions.jsonl"), all); err != nil {
+		return err
+	}
+	for set, qs := range bySet {
+		if err := writeJSONL(filepath.Join(dir, "questions-"+set+".jsonl"), qs); err != nil {
+			return err
+		}
+	}
+	return writeLines(filepath.Join(dir, "biographies.txt"), w.Biographies)
+}
+
+func writeJSONL(path string, recs []any) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("world: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	enc := json.NewEncoder(bw)
+	for _, r := range recs {
+		if err := enc.Encode(r); err != nil {
+			f.Close()
+			return fmt.Errorf("world: encode %s: %w", path, err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("world: write %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+func writeLines(path string, lines []string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("world: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	for _, l := range lines {
+		bw.WriteString(l)
+		bw.WriteByte('\n')
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("world: write %s: %w", path, err)
+	}
+	return f.Close()
+}
