@@ -390,6 +390,13 @@ func WriteInt64(path string, data []int64) error {
 	})
 }
 
+// WriteStream writes a .npy file with the given dtype and shape whose
+// little-endian element bytes body writes, so that large arrays need not be
+// held in memory.
+func WriteStream(path, descr string, shape []int, body func(*bufio.Writer) error) error {
+	return writeFile(path, descr, shape, body)
+}
+
 // writeFile writes a header and the data produced by body to path.
 func writeFile(path, descr string, shape []int, body func(*bufio.Writer) error) error {
 	f, err := os.Create(path)
