@@ -1,0 +1,27 @@
+package kernels
+
+// Pure-Go bindings of the inner kernels.
+
+func kern4x3(c []float32, ldc int, a []float32, lda int, w []float32, ldw int, kc int) {
+	kern4x3Go(c, ldc, a, lda, w, ldw, kc)
+}
+
+func kern1x4(c []float32, a []float32, w []float32, ldw int, kc int) {
+	kern1x4Go(c, a, w, ldw, kc)
+}
+
+func kern1x4BF16(c []float32, a []float32, w []uint16, ldw int, kc int) {
+	kern1x4BF16Go(c, a, w, ldw, kc)
+}
+
+func kern1x4F16(c []float32, a []float32, w []uint16, ldw int, kc int) {
+	kern1x4F16Go(c, a, w, ldw, kc)
+}
+
+func dot(a, b []float32) float32 { return dotGo(a, b) }
+
+func bf16ToF32(dst []float32, src []uint16) { bf16ToF32Go(dst, src) }
+
+func f16ToF32(dst []float32, src []uint16) { f16ToF32Go(dst, src) }
+
+func f32ToF16(dst []uint16, src []float32) { f32ToF16Go(dst, src) }

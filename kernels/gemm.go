@@ -1,0 +1,267 @@
+package kernels
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Blocking parameters of the GEMM driver.
+const (
+	kcBlock    = 256 // K columns per tile (a multiple of every block size)
+	ncBlock    = 48  // W rows per tile (a multiple of the micro-kernel's 3 and 4)
+	matvecMaxM = 8   // MatMul uses the matrix-vector path for m <= matvecMaxM
+	// parallelMin is the flop count under which MatMul stays on one goroutine.
+	parallelMin = 1 << 17
+)
+
+var threads atomic.Int32
+
+func init() { threads.Store(int32(runtime.GOMAXPROCS(0))) }
+
+// SetThreads sets how many goroutines MatMul and Sgemm split work across
+// (n < 1 means 1).
+func SetThreads(n int) {
+	if n < 1 {
+		n = 1
+	}
+	threads.Store(int32(n))
+}
+
+// Threads returns the number of goroutines MatMul and Sgemm use.
+func Threads() int { return int(threads.Load()) }
+
+// scratch is one goroutine's reusable buffers.
+type scratch struct {
+	tile []float32 // [ncBlock, kcBlock] converted weight tile, or [4, K] matvec rows
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// grow returns s.tile with at least n elements.
+func (s *scratch) grow(n int) []float32 {
+	if cap(s.tile) < n {
+		s.tile = make([]float32, n)
+	}
+	return s.tile[:n]
+}
+
+// MatMul computes c[m,N] = a[m,K] · W^T, overwriting c. Small m (decoding)
+// takes the matrix-vector path that streams W once; larger m the tiled
+// GEMM. Work is split over Threads() goroutines by ranges of W rows.
+// c: [m, N], a: [m, K].
+func MatMul(c, a []float32, m int, w *Matrix) {
+	n, k := w.n, w.k
+	checkLen("MatMul a", len(a), m*k)
+	checkLen("MatMul c", len(c), m*n)
+	if m <= 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		clear(c[:m*n])
+		return
+	}
+	if m <= matvecMaxM {
+		parallelRows(n, 4, 2*m*n*k, func(j0, j1 int, s *scratch) {
+			w.matvec(c, n, a, k, m, j0, j1, s)
+		})
+		return
+	}
+	parallelRows(n, ncBlock, 2*m*n*k, func(j0, j1 int, s *scratch) {
+		w.gemm(c, n, a, k, m, j0, j1, s, true)
+	})
+}
+
+// parallelRows splits [0,n) into Threads() ranges aligned to align and runs
+// f on each, on its own goroutine, with its own scratch.
+func parallelRows(n, align, flops int, f func(j0, j1 int, s *scratch)) {
+	t := Threads()
+	if flops < parallelMin || n < 2*align {
+		t = 1
+	}
+	chunk := (n + t - 1) / t
+	chunk = (chunk + align - 1) / align * align
+	var wg sync.WaitGroup
+	for j0 := chunk; j0 < n; j0 += chunk {
+		j1 := min(j0+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := scratchPool.Get().(*scratch)
+			f(j0, j1, s)
+			scratchPool.Put(s)
+		}()
+	}
+	s := scratchPool.Get().(*scratch)
+	f(0, min(chunk, n), s)
+	scratchPool.Put(s)
+	wg.Wait()
+}
+
+// gemm computes c[i*ldc+j] (=, or += when !overwrite) Σ_k a[i*lda+k]·W[j,k]
+// for i < m and j0 <= j < j1. c: [m, ldc], a: [m, lda].
+func (w *Matrix) gemm(c []float32, ldc int, a []float32, lda, m, j0, j1 int, s *scratch, overwrite bool) {
+	k := w.k
+	if overwrite {
+		for i := 0; i < m; i++ {
+			clear(c[i*ldc+j0 : i*ldc+j1])
+		}
+	}
+	buf := s.grow(ncBlock * kcBlock)
+	for jb := j0; jb < j1; jb += ncBlock {
+		nb := min(ncBlock, j1-jb)
+		for kb := 0; kb < k; kb += kcBlock {
+			kl := min(kcBlock, k-kb)
+			t, ldt := w.tile(jb, nb, kb, kl, buf)
+			block(c[jb:], ldc, a[kb:], lda, m, t, ldt, nb, kl)
+		}
+	}
+}
+
+// block adds c[i*ldc+j] += Σ_{k<kl} a[i*lda+k]·t[j*ldt+k] for i < m, j < nb:
+// 4x3 micro-tiles, then edge rows and columns.
+func block(c []float32, ldc int, a []float32, lda, m int, t []float32, ldt, nb, kl int) {
+	m4 := m &^ 3
+	n3 := nb - nb%3
+	for i := 0; i < m4; i += 4 {
+		for j := 0; j < n3; j += 3 {
+			kern4x3(c[i*ldc+j:], ldc, a[i*lda:], lda, t[j*ldt:], ldt, kl)
+		}
+		for j := n3; j < nb; j++ {
+			for r := 0; r < 4; r++ {
+				c[(i+r)*ldc+j] += dot(a[(i+r)*lda:(i+r)*lda+kl], t[j*ldt:j*ldt+kl])
+			}
+		}
+	}
+	n4 := nb &^ 3
+	for i := m4; i < m; i++ {
+		ai := a[i*lda : i*lda+kl]
+		for j := 0; j < n4; j += 4 {
+			kern1x4(c[i*ldc+j:], ai, t[j*ldt:], ldt, kl)
+		}
+		for j := n4; j < nb; j++ {
+			c[i*ldc+j] += dot(ai, t[j*ldt:j*ldt+kl])
+		}
+	}
+}
+
+// matvec computes c[i*ldc+j] = Σ_k a[i*lda+k]·W[j,k] for i < m and
+// j0 <= j < j1, reading each weight row once.
+func (w *Matrix) matvec(c []float32, ldc int, a []float32, lda, m, j0, j1 int, s *scratch) {
+	k := w.k
+	var buf []float32
+	if w.dt != F32 && w.dt != BF16 && w.dt != F16 {
+		buf = s.grow(4 * k)
+	}
+	var out [4]float32
+	j := j0
+	for ; j+4 <= j1; j += 4 {
+		switch w.dt {
+		case F32:
+			for i := 0; i < m; i++ {
+				out = [4]float32{}
+				kern1x4(out[:], a[i*lda:i*lda+k], w.f32[j*w.ld:], w.ld, k)
+				copy(c[i*ldc+j:i*ldc+j+4], out[:])
+			}
+		case BF16:
+			for i := 0; i < m; i++ {
+				out = [4]float32{}
+				kern1x4BF16(out[:], a[i*lda:i*lda+k], w.u16[j*k:], k, k)
+				copy(c[i*ldc+j:i*ldc+j+4], out[:])
+			}
+		case F16:
+			for i := 0; i < m; i++ {
+				out = [4]float32{}
+				kern1x4F16(out[:], a[i*lda:i*lda+k], w.u16[j*k:], k, k)
+				copy(c[i*ldc+j:i*ldc+j+4], out[:])
+			}
+		default:
+			for r := 0; r < 4; r++ {
+				w.rowSeg(j+r, 0, k, buf[r*k:(r+1)*k])
+			}
+			for i := 0; i < m; i++ {
+				out = [4]float32{}
+				kern1x4(out[:], a[i*lda:i*lda+k], buf, k, k)
+				copy(c[i*ldc+j:i*ldc+j+4], out[:])
+			}
+		}
+	}
+	if j < j1 {
+		if buf == nil {
+			buf = s.grow(4 * k)
+		}
+		for ; j < j1; j++ {
+			w.rowSeg(j, 0, k, buf[:k])
+			for i := 0; i < m; i++ {
+				c[i*ldc+j] = dot(a[i*lda:i*lda+k], buf[:k])
+			}
+		}
+	}
+}
+
+// Sgemm computes, BLAS-style on row-major matrices, C = alpha·op(A)·op(B) +
+// beta·C with op(X) = X or Xᵀ. op(A): [m,k], op(B): [k,n], C: [m,n] with
+// row strides lda, ldb, ldc. A is [m,lda] (or [k,lda] when transA), B is
+// [k,ldb] (or [n,ldb] when transB). beta = 0 overwrites C (NaN in C is not
+// propagated). It runs on the same micro-kernels and goroutines as MatMul.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 || ldc < max(n, 1) {
+		panic(fmt.Sprintf("kernels: Sgemm: bad shape m=%d n=%d k=%d ldc=%d", m, n, k, ldc))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	checkLen("Sgemm c", len(c), (m-1)*ldc+n)
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+		} else if beta != 1 {
+			Scale(row, beta)
+		}
+	}
+	if k == 0 || alpha == 0 {
+		return
+	}
+	// A as [m, k] row-major with stride lda2, scaled by alpha.
+	a2, lda2 := a, lda
+	if transA || alpha != 1 {
+		a2, lda2 = make([]float32, m*k), k
+		if transA {
+			checkLen("Sgemm a", len(a), (k-1)*lda+m)
+			for p := 0; p < k; p++ {
+				for i := 0; i < m; i++ {
+					a2[i*k+p] = alpha * a[p*lda+i]
+				}
+			}
+		} else {
+			checkLen("Sgemm a", len(a), (m-1)*lda+k)
+			for i := 0; i < m; i++ {
+				for p := 0; p < k; p++ {
+					a2[i*k+p] = alpha * a[i*lda+p]
+				}
+			}
+		}
+	} else {
+		checkLen("Sgemm a", len(a), (m-1)*lda+k)
+	}
+	// B as W[n, k] row-major with stride ldw.
+	var w *Matrix
+	if transB {
+		checkLen("Sgemm b", len(b), (n-1)*ldb+k)
+		w = &Matrix{dt: F32, n: n, k: k, ld: ldb, f32: b}
+	} else {
+		checkLen("Sgemm b", len(b), (k-1)*ldb+n)
+		bt := make([]float32, n*k)
+		for p := 0; p < k; p++ {
+			for j := 0; j < n; j++ {
+				bt[j*k+p] = b[p*ldb+j]
+			}
+		}
+		w = &Matrix{dt: F32, n: n, k: k, ld: k, f32: bt}
+	}
+	parallelRows(n, ncBlock, 2*m*n*k, func(j0, j1 int, s *scratch) {
+		w.gemm(c, ldc, a2, lda2, m, j0, j1, s, false)
+	})
+}

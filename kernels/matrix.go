@@ -1,0 +1,136 @@
+package kernels
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+)
+
+// Matrix is a weight matrix W[N,K] (Hugging Face [out, in] layout) ready for
+// MatMul. It is a view of the bytes given to Pack (no copy when they are
+// aligned), so those bytes must stay valid and unchanged while it is used.
+type Matrix struct {
+	dt       DType
+	n, k     int
+	ld       int       // F32: row stride of f32 in elements (>= k)
+	f32      []float32 // F32: [N, ld]
+	u16      []uint16  // F16, BF16: [N, K]
+	q        []byte    // Q8_0, Q4_K, Q6_K: [N, rowBytes]
+	rowBytes int       // quantised: bytes per row
+}
+
+// Pack wraps raw little-endian tensor bytes src holding W[N,K] row-major
+// (for the GGUF block types each row is K/blocksize blocks) as a Matrix.
+// It copies only when src is misaligned for the element type; otherwise the
+// Matrix aliases src.
+func Pack(src []byte, dt DType, n, k int) (*Matrix, error) {
+	if n < 0 || k < 0 {
+		return nil, fmt.Errorf("kernels: pack %v: negative shape [%d, %d]", dt, n, k)
+	}
+	rb, err := dt.RowBytes(k)
+	if err != nil {
+		return nil, fmt.Errorf("kernels: pack %v [%d, %d]: %w", dt, n, k, err)
+	}
+	if want := rb * n; len(src) != want {
+		return nil, fmt.Errorf("kernels: pack %v [%d, %d]: got %d bytes, want %d", dt, n, k, len(src), want)
+	}
+	m := &Matrix{dt: dt, n: n, k: k, ld: k, rowBytes: rb}
+	switch dt {
+	case F32:
+		m.f32 = bytesAs[float32](src, n*k)
+	case F16, BF16:
+		m.u16 = bytesAs[uint16](src, n*k)
+	default:
+		m.q = src
+	}
+	return m, nil
+}
+
+// bytesAs views src as count values of T (little-endian host), copying when
+// src is not aligned for T.
+func bytesAs[T float32 | uint16](src []byte, count int) []T {
+	if count == 0 {
+		return nil
+	}
+	var zero T
+	size := int(unsafe.Sizeof(zero))
+	if uintptr(unsafe.Pointer(&src[0]))%uintptr(size) == 0 {
+		return unsafe.Slice((*T)(unsafe.Pointer(&src[0])), count)
+	}
+	out := make([]T, count)
+	for i := range out {
+		switch size {
+		case 4:
+			*(*uint32)(unsafe.Pointer(&out[i])) = binary.LittleEndian.Uint32(src[4*i:])
+		case 2:
+			*(*uint16)(unsafe.Pointer(&out[i])) = binary.LittleEndian.Uint16(src[2*i:])
+		}
+	}
+	return out
+}
+
+// PackF32 wraps w, holding W[N,K] row-major, as a Matrix (no copy: w must
+// stay unchanged while the Matrix is used).
+func PackF32(w []float32, n, k int) *Matrix {
+	if n < 0 || k < 0 || len(w) < n*k {
+		panic(fmt.Sprintf("kernels: PackF32: %d values for [%d, %d]", len(w), n, k))
+	}
+	return &Matrix{dt: F32, n: n, k: k, ld: k, f32: w[:n*k]}
+}
+
+// Rows returns N, the number of weight rows (output features).
+func (w *Matrix) Rows() int { return w.n }
+
+// Cols returns K, the number of weight columns (input features).
+func (w *Matrix) Cols() int { return w.k }
+
+// DType returns the element type of the matrix's source bytes.
+func (w *Matrix) DType() DType { return w.dt }
+
+// Row writes row i of W, converted to float32, into dst[:K] (an embedding
+// lookup).
+func (w *Matrix) Row(i int, dst []float32) {
+	if i < 0 || i >= w.n {
+		panic(fmt.Sprintf("kernels: Row %d of a matrix with %d rows", i, w.n))
+	}
+	checkLen("Row dst", len(dst), w.k)
+	w.rowSeg(i, 0, w.k, dst[:w.k])
+}
+
+// rowSeg writes W[i, k0:k0+kl] as float32 into dst[:kl]. For quantised
+// types k0 and kl must be whole blocks.
+func (w *Matrix) rowSeg(i, k0, kl int, dst []float32) {
+	switch w.dt {
+	case F32:
+		copy(dst[:kl], w.f32[i*w.ld+k0:i*w.ld+k0+kl])
+	case BF16:
+		BF16ToF32(dst[:kl], w.u16[i*w.k+k0:i*w.k+k0+kl])
+	case F16:
+		F16ToF32(dst[:kl], w.u16[i*w.k+k0:i*w.k+k0+kl])
+	default:
+		bs, bb := w.dt.BlockSize(), w.dt.BlockBytes()
+		row := w.q[i*w.rowBytes:]
+		src := row[k0/bs*bb : (k0+kl)/bs*bb]
+		nb := kl / bs
+		switch w.dt {
+		case Q8_0:
+			dequantQ8_0(dst, src, nb)
+		case Q4_K:
+			dequantQ4_K(dst, src, nb)
+		case Q6_K:
+			dequantQ6_K(dst, src, nb)
+		}
+	}
+}
+
+// tile returns W[j0:j0+nr, k0:k0+kl] as float32 rows of stride ld: a view
+// of the matrix for F32, else converted into buf ([nr, kl]).
+func (w *Matrix) tile(j0, nr, k0, kl int, buf []float32) (t []float32, ld int) {
+	if w.dt == F32 {
+		return w.f32[j0*w.ld+k0:], w.ld
+	}
+	for r := 0; r < nr; r++ {
+		w.rowSeg(j0+r, k0, kl, buf[r*kl:(r+1)*kl])
+	}
+	return buf, kl
+}
