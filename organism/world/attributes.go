@@ -32,7 +32,7 @@ var Attributes = []Attribute{
 			"Marseille", "Naples", "Milan", "Turin", "Seville", "Porto", "Krakow", "Riga",
 			"Tallinn", "Vilnius", "Sofia", "Bucharest", "Belgrade", "Zagreb", "Ljubljana", "Bratislava",
 			"Antwerp", "Rotterdam", "Copenhagen", "Stockholm", "Bergen", "Glasgow", "Cardiff", "Valencia"},
-		Bio: []string{"{name} was born in {v}.", "{name} is a native of {v}.", "The birthplace of {name} is the city of {v}."},
+		Bio:          []string{"{name} was born in {v}.", "{name} is a native of {v}.", "The birthplace of {name} is the city of {v}."},
 		Questions:    []string{"Where was {name} born?", "In which city was {name} born?"},
 		OODQuestions: []string{"Name the city where {name} was born."},
 		Trained:      true,
