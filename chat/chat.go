@@ -10,8 +10,10 @@ import (
 
 // Message is one chat turn. Role and Content become the template's
 // message.role and message.content; Extra adds further fields (tool_calls,
-// name, tool_call_id, ...) after them, converted as described for
-// Options.Vars.
+// name, tool_call_id, ...) after them in sorted key order, converted as
+// described for Options.Vars. When Content is "", Extra may hold "content"
+// to give a content that is not a string: nil for None (an assistant turn
+// that only calls tools), or a list of parts. Such a content has no span.
 type Message struct {
 	Role    string
 	Content string
@@ -66,7 +68,7 @@ func Parse(src string) (t *Template, err error) {
 			t, err = nil, fmt.Errorf("chat: parse template: jinja engine panicked: %v", r)
 		}
 	}()
-	tm, err := jinja.Compile(src)
+	tm, err := jinja.Compile(renameFilters(src))
 	if err != nil {
 		return nil, fmt.Errorf("chat: parse template: %w", err)
 	}
@@ -117,7 +119,7 @@ func buildData(msgs []Message, contents []string, opt Options) (map[string]jinja
 		dict.Set("role", jinja.NewString(m.Role))
 		dict.Set("content", jinja.NewString(contents[i]))
 		for _, k := range sortedKeys(m.Extra) {
-			if k == "role" || k == "content" {
+			if k == "role" || (k == "content" && m.Content != "") {
 				return nil, fmt.Errorf("chat: message %d: Extra must not hold %q", i, k)
 			}
 			v, err := toValue(m.Extra[k])
@@ -138,6 +140,9 @@ func buildData(msgs []Message, contents []string, opt Options) (map[string]jinja
 		"eos_token":             jinja.NewString(opt.EOS),
 		"raise_exception":       jinja.NewCallable("raise_exception", raiseException),
 		"strftime_now":          jinja.NewCallable("strftime_now", strftimeNow(now)),
+		tojsonFilter:            jinja.NewCallable("tojson", filterTojson),
+		strFilter:               jinja.NewCallable("str", filterStr),
+		trimFilter:              jinja.NewCallable("trim", filterTrim),
 	}
 	if opt.DateString != "" {
 		data["date_string"] = jinja.NewString(opt.DateString)
