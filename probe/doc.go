@@ -1,0 +1,45 @@
+// Package probe trains and evaluates the H-Neuron probe: an L1- (or L2-)
+// regularised logistic regression on CETT feature vectors whose positive
+// weights name the hallucination-associated neurons.
+//
+// # Objective
+//
+// Fit minimises liblinear's objective (the solver scikit-learn's
+// LogisticRegression(solver="liblinear") calls), with the intercept as an
+// extra feature column of ones that is regularised too:
+//
+//	L1: ||w||_1 + |b| + C Σ_i log(1 + exp(-y_i (w·x_i + b)))
+//	L2: ½(||w||² + b²) + C Σ_i log(1 + exp(-y_i (w·x_i + b)))
+//
+// and stops with liblinear's criterion (the 1-norm of the minimum-norm
+// subgradient at most Tol·max(min(pos,neg),1)/l times its value at w = 0).
+//
+// # Solver
+//
+// The solver is a working-set newGLMNET. A full pass computes the loss
+// gradient of every column (one dot product per column, split over
+// goroutines); the worst violators of the optimality conditions join the
+// working set (which at least doubles), and Newton iterations restricted to
+// the working set follow, each solving a quadratic model by randomly ordered
+// coordinate descent with liblinear-style shrinking and an Armijo line
+// search. The loop ends when a full pass finds the whole problem optimal, so
+// the answer is that of the full problem, while the expensive work (Hessian
+// diagonals, coordinate updates) only touches the few thousand columns that
+// can be non-zero. Warm starts along a C path reuse the previous weights.
+//
+// The matrix is stored column-major (feature-major) as float32: LoadNPY and
+// LoadFeatures scatter rows into that layout as they read, so memory is the
+// matrix plus O(rows + columns) float64 vectors. Cross-validation folds and
+// row subsets use per-row weights (0 drops a row), and random-neuron
+// baselines use column subsets, so neither copies the matrix.
+//
+// # Probe
+//
+// Train builds the 1-vs-1 or 3-vs-1 data set from a feature store, fits,
+// and maps positive weights to H-Neurons (layer = i / d_ff, neuron = i % d_ff).
+// SelectC cross-validates a grid of C values; the Criterion interface lets
+// the intervention stage plug in the paper's criterion (held-out accuracy
+// plus task accuracy with the neurons suppressed). Baseline fits the same
+// classifier on as many random neurons. Metrics reports accuracy,
+// precision, recall, F1 and tie-aware AUROC with bootstrap intervals.
+package probe

@@ -1,0 +1,182 @@
+package probe
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/hneurons/hneurons/features"
+	"github.com/hneurons/hneurons/npy"
+)
+
+// Matrix is a dense float32 matrix stored column-major (feature-major), the
+// layout coordinate descent wants: column j is Data[j*Rows : (j+1)*Rows].
+type Matrix struct {
+	// Rows and Cols are the matrix dimensions (examples x features).
+	Rows, Cols int
+	// Data holds the values, (Cols, Rows).
+	Data []float32
+}
+
+// NewMatrix allocates a zero rows x cols matrix.
+func NewMatrix(rows, cols int) *Matrix {
+	return &Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
+}
+
+// Col returns column j (rows,), aliasing the matrix.
+func (m *Matrix) Col(j int) []float32 { return m.Data[j*m.Rows : (j+1)*m.Rows] }
+
+// At returns element (i, j).
+func (m *Matrix) At(i, j int) float32 { return m.Data[j*m.Rows+i] }
+
+// SetRow scatters a row-major vector (cols,) into row i.
+func (m *Matrix) SetRow(i int, row []float32) {
+	for j, v := range row {
+		m.Data[j*m.Rows+i] = v
+	}
+}
+
+// FromRowMajor builds a column-major matrix from row-major data (rows, cols).
+func FromRowMajor(data []float32, rows, cols int) *Matrix {
+	m := NewMatrix(rows, cols)
+	for i := 0; i < rows; i++ {
+		m.SetRow(i, data[i*cols:(i+1)*cols])
+	}
+	return m
+}
+
+// LoadNPY reads a 2-D .npy array straight into column-major order, a block of
+// rows at a time, so that it never holds a second copy of the matrix.
+func LoadNPY(path string) (*Matrix, error) {
+	f, err := npy.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if len(f.Shape) != 2 {
+		return nil, fmt.Errorf("probe: %s: want a 2-D feature matrix, have shape %v", path, f.Shape)
+	}
+	rows, cols := f.Shape[0], f.Shape[1]
+	m := NewMatrix(rows, cols)
+	row := make([]float32, cols) // (cols,)
+	for i := 0; i < rows; i++ {
+		if err := f.ReadFloat32(row); err != nil {
+			return nil, fmt.Errorf("probe: %s: row %d: %w", path, i, err)
+		}
+		m.SetRow(i, row)
+	}
+	return m, nil
+}
+
+// LoadFeatures reads the rows sel of a feature store into a column-major
+// matrix.
+func LoadFeatures(r *features.Reader, sel []int) (*Matrix, error) {
+	m := NewMatrix(len(sel), r.Index.Columns)
+	row := make([]float32, r.Index.Columns) // (columns,)
+	for k, i := range sel {
+		if err := r.ReadRow(i, row); err != nil {
+			return nil, err
+		}
+		m.SetRow(k, row)
+	}
+	return m, nil
+}
+
+// threads returns the worker count to use: n when positive, else GOMAXPROCS.
+func threads(n int) int {
+	if n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// parallelFor splits [0, n) into contiguous chunks run on up to t goroutines.
+func parallelFor(n, t int, fn func(lo, hi int)) {
+	if t <= 1 || n < 2*t {
+		fn(0, n)
+		return
+	}
+	// Many small chunks balance load when columns differ in cost.
+	chunks := 8 * t
+	if chunks > n {
+		chunks = n
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, chunks)
+	for c := 0; c < chunks; c++ {
+		next <- c
+	}
+	close(next)
+	for w := 0; w < t; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				fn(c*n/chunks, (c+1)*n/chunks)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// dot returns Σ x[i]*r[i] accumulated in float64.
+func dot(x []float32, r []float64) float64 {
+	r = r[:len(x)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i]) * r[i]
+		s1 += float64(x[i+1]) * r[i+1]
+		s2 += float64(x[i+2]) * r[i+2]
+		s3 += float64(x[i+3]) * r[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i]) * r[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// dot2 returns Σ x[i]*r[i] and Σ x[i]²*d[i].
+func dot2(x []float32, r, d []float64) (g, h float64) {
+	r = r[:len(x)]
+	d = d[:len(x)]
+	var g0, g1, h0, h1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		a, b := float64(x[i]), float64(x[i+1])
+		g0 += a * r[i]
+		g1 += b * r[i+1]
+		h0 += a * a * d[i]
+		h1 += b * b * d[i+1]
+	}
+	for ; i < len(x); i++ {
+		a := float64(x[i])
+		g0 += a * r[i]
+		h0 += a * a * d[i]
+	}
+	return g0 + g1, h0 + h1
+}
+
+// axpy does y[i] += a*x[i].
+func axpy(a float64, x []float32, y []float64) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += a * float64(v)
+	}
+}
+
+// dot3 returns Σ x[i]*d[i]*v[i].
+func dot3(x []float32, d, v []float64) float64 {
+	d = d[:len(x)]
+	v = v[:len(x)]
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		s0 += float64(x[i]) * d[i] * v[i]
+		s1 += float64(x[i+1]) * d[i+1] * v[i+1]
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i]) * d[i] * v[i]
+	}
+	return s0 + s1
+}
