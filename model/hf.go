@@ -1,0 +1,461 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/hneurons/hneurons/kernels"
+	"github.com/hneurons/hneurons/safetensors"
+)
+
+// hfRopeScaling is config.json's rope_scaling object.
+type hfRopeScaling struct {
+	RopeType       string   `json:"rope_type"`
+	Type           string   `json:"type"` // older spelling of rope_type
+	Factor         float64  `json:"factor"`
+	LowFreqFactor  float64  `json:"low_freq_factor"`
+	HighFreqFactor float64  `json:"high_freq_factor"`
+	OrigMaxPos     float64  `json:"original_max_position_embeddings"`
+	ShortFactor    []any    `json:"short_factor"`
+	LongFactor     []any    `json:"long_factor"`
+	AttnFactor     *float64 `json:"attention_factor"`
+}
+
+// hfConfig is the subset of a Hugging Face config.json the families use.
+// Pointers distinguish absent keys from zero values.
+type hfConfig struct {
+	Architectures         []string       `json:"architectures"`
+	ModelType             string         `json:"model_type"`
+	HiddenSize            int            `json:"hidden_size"`
+	IntermediateSize      int            `json:"intermediate_size"`
+	NumHiddenLayers       int            `json:"num_hidden_layers"`
+	NumAttentionHeads     int            `json:"num_attention_heads"`
+	NumKeyValueHeads      *int           `json:"num_key_value_heads"`
+	HeadDim               *int           `json:"head_dim"`
+	RMSNormEps            *float64       `json:"rms_norm_eps"`
+	RopeTheta             *float64       `json:"rope_theta"`
+	RopeScaling           *hfRopeScaling `json:"rope_scaling"`
+	RopeLocalBaseFreq     *float64       `json:"rope_local_base_freq"`
+	PartialRotaryFactor   *float64       `json:"partial_rotary_factor"`
+	MaxPositionEmbeddings int            `json:"max_position_embeddings"`
+	VocabSize             int            `json:"vocab_size"`
+	HiddenAct             string         `json:"hidden_act"`
+	HiddenActivation      string         `json:"hidden_activation"`
+	TieWordEmbeddings     *bool          `json:"tie_word_embeddings"`
+	SlidingWindow         *int           `json:"sliding_window"`
+	UseSlidingWindow      *bool          `json:"use_sliding_window"`
+	MaxWindowLayers       *int           `json:"max_window_layers"`
+	SlidingWindowPattern  *int           `json:"sliding_window_pattern"`
+	LayerTypes            []string       `json:"layer_types"`
+	QueryPreAttnScalar    *float64       `json:"query_pre_attn_scalar"`
+	AttnLogitSoftcapping  *float64       `json:"attn_logit_softcapping"`
+	FinalLogitSoftcapping *float64       `json:"final_logit_softcapping"`
+	TorchDtype            string         `json:"torch_dtype"`
+	Dtype                 string         `json:"dtype"`
+	BOSTokenID            any            `json:"bos_token_id"`
+	EOSTokenID            any            `json:"eos_token_id"`
+	TextConfig            *hfConfig      `json:"text_config"`
+}
+
+// family returns the internal family name of an HF config.
+func (h *hfConfig) family() (string, error) {
+	switch h.ModelType {
+	case "llama", "mistral", "qwen2", "qwen3", "gemma2", "phi3":
+		return h.ModelType, nil
+	case "gemma3_text", "gemma3":
+		return "gemma3", nil
+	}
+	for _, a := range h.Architectures {
+		switch a {
+		case "LlamaForCausalLM":
+			return "llama", nil
+		case "MistralForCausalLM":
+			return "mistral", nil
+		case "Qwen2ForCausalLM":
+			return "qwen2", nil
+		case "Qwen3ForCausalLM":
+			return "qwen3", nil
+		case "Gemma2ForCausalLM":
+			return "gemma2", nil
+		case "Gemma3ForCausalLM", "Gemma3ForConditionalGeneration":
+			return "gemma3", nil
+		case "Phi3ForCausalLM":
+			return "phi3", nil
+		}
+	}
+	return "", fmt.Errorf("unknown architecture (model_type %q, architectures %v); supported: llama, mistral, qwen2, qwen3, gemma2, gemma3, phi3", h.ModelType, h.Architectures)
+}
+
+// configFromHF maps a Hugging Face config onto a Config.
+func configFromHF(h *hfConfig) (*Config, error) {
+	if h.TextConfig != nil && h.HiddenSize == 0 { // Gemma3ForConditionalGeneration
+		tc := *h.TextConfig
+		if tc.ModelType == "" {
+			tc.ModelType = "gemma3_text"
+		}
+		if tc.TorchDtype == "" {
+			tc.TorchDtype = h.TorchDtype
+		}
+		h = &tc
+	}
+	fam, err := h.family()
+	if err != nil {
+		return nil, err
+	}
+	gemma := fam == "gemma2" || fam == "gemma3"
+	c := &Config{
+		Arch:     fam,
+		DModel:   h.HiddenSize,
+		NLayers:  h.NumHiddenLayers,
+		DFF:      h.IntermediateSize,
+		NHeads:   h.NumAttentionHeads,
+		NKVHeads: h.NumAttentionHeads,
+		Vocab:    h.VocabSize,
+		MaxSeq:   h.MaxPositionEmbeddings,
+		NormEps:  1e-6,
+		Act:      ActSiLU,
+
+		RopeLayout:     RopeHalf,
+		RopeTheta:      10000,
+		NormAddOne:     gemma,
+		PostNorms:      gemma,
+		QKNorm:         fam == "qwen3" || fam == "gemma3",
+		TiedEmbeddings: gemma,
+	}
+	if h.NumKeyValueHeads != nil {
+		c.NKVHeads = *h.NumKeyValueHeads
+	}
+	if h.HeadDim != nil && *h.HeadDim > 0 {
+		c.HeadDim = *h.HeadDim
+	} else if c.NHeads > 0 {
+		c.HeadDim = c.DModel / c.NHeads
+	}
+	if h.RMSNormEps != nil {
+		c.NormEps = float32(*h.RMSNormEps)
+	}
+	if h.RopeTheta != nil {
+		c.RopeTheta = *h.RopeTheta
+	} else if fam == "gemma3" {
+		c.RopeTheta = 1e6
+	}
+	if h.TieWordEmbeddings != nil {
+		c.TiedEmbeddings = *h.TieWordEmbeddings
+	}
+	act := h.HiddenActivation
+	if act == "" {
+		act = h.HiddenAct
+	}
+	switch act {
+	case "", "silu", "swish":
+		if gemma {
+			c.Act = ActGELUTanh
+		}
+	case "gelu_pytorch_tanh", "gelu_tanh", "gelu_new":
+		c.Act = ActGELUTanh
+	default:
+		return nil, fmt.Errorf("unsupported activation %q", act)
+	}
+	if h.PartialRotaryFactor != nil && *h.PartialRotaryFactor > 0 && *h.PartialRotaryFactor < 1 {
+		c.RopeDim = int(float64(c.HeadDim) * *h.PartialRotaryFactor)
+	}
+	if rs := h.RopeScaling; rs != nil {
+		kind := rs.RopeType
+		if kind == "" {
+			kind = rs.Type
+		}
+		switch kind {
+		case "", "default":
+		case "linear":
+			c.RopeScaling = RopeScaling{Type: "linear", Factor: rs.Factor}
+		case "llama3":
+			c.RopeScaling = RopeScaling{Type: "llama3", Factor: rs.Factor, LowFreqFactor: rs.LowFreqFactor,
+				HighFreqFactor: rs.HighFreqFactor, OriginalMaxPos: rs.OrigMaxPos}
+		default:
+			return nil, fmt.Errorf("unsupported rope_scaling type %q", kind)
+		}
+	}
+	c.QueryScale = float32(1 / math.Sqrt(float64(c.HeadDim)))
+	if gemma {
+		if h.QueryPreAttnScalar != nil {
+			c.QueryScale = float32(1 / math.Sqrt(*h.QueryPreAttnScalar))
+		}
+		scale := float32(math.Sqrt(float64(c.DModel)))
+		switch dtypeName(h) {
+		case "bfloat16": // HF multiplies by the normaliser cast to the activation dtype
+			scale = kernels.FromBF16(kernels.ToBF16(scale))
+		case "float16":
+			scale = kernels.FromF16(kernels.ToF16(scale))
+		}
+		c.EmbedScale = scale
+		if h.AttnLogitSoftcapping != nil {
+			c.AttnSoftcap = float32(*h.AttnLogitSoftcapping)
+		}
+		if h.FinalLogitSoftcapping != nil {
+			c.FinalSoftcap = float32(*h.FinalLogitSoftcapping)
+		}
+	}
+	if fam == "gemma3" {
+		c.RopeLocalTheta = 10000
+		if h.RopeLocalBaseFreq != nil {
+			c.RopeLocalTheta = *h.RopeLocalBaseFreq
+		}
+	}
+	if err := hfSliding(c, h, fam); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// dtypeName returns the checkpoint's activation dtype (torch_dtype).
+func dtypeName(h *hfConfig) string {
+	if h.TorchDtype != "" {
+		return h.TorchDtype
+	}
+	return h.Dtype
+}
+
+// hfSliding fills the sliding-window fields from the family's rules.
+func hfSliding(c *Config, h *hfConfig, fam string) error {
+	if h.SlidingWindow == nil || *h.SlidingWindow <= 0 {
+		return nil
+	}
+	flags := make([]bool, c.NLayers)
+	switch {
+	case len(h.LayerTypes) > 0:
+		if len(h.LayerTypes) != c.NLayers {
+			return fmt.Errorf("layer_types has %d entries for %d layers", len(h.LayerTypes), c.NLayers)
+		}
+		for i, t := range h.LayerTypes {
+			flags[i] = t == "sliding_attention"
+		}
+	case fam == "gemma2":
+		for i := range flags {
+			flags[i] = (i+1)%2 != 0
+		}
+	case fam == "gemma3":
+		pat := 6
+		if h.SlidingWindowPattern != nil && *h.SlidingWindowPattern > 0 {
+			pat = *h.SlidingWindowPattern
+		}
+		for i := range flags {
+			flags[i] = (i+1)%pat != 0
+		}
+	case fam == "qwen2" || fam == "qwen3":
+		if h.UseSlidingWindow == nil || !*h.UseSlidingWindow {
+			return nil
+		}
+		from := 0
+		if h.MaxWindowLayers != nil {
+			from = *h.MaxWindowLayers
+		}
+		for i := range flags {
+			flags[i] = i >= from
+		}
+	default: // mistral, phi3, llama: every layer
+		for i := range flags {
+			flags[i] = true
+		}
+	}
+	c.SlidingWindow = *h.SlidingWindow
+	c.SlidingLayers = flags
+	return nil
+}
+
+// GenerationDefaults are the sampling defaults a model ships with
+// (generation_config.json or GGUF metadata). Zero values mean "not given".
+type GenerationDefaults struct {
+	Temperature float64
+	TopP        float64
+	TopK        int
+	BOS         int   // -1 when unknown
+	EOS         []int // end-of-generation token ids
+}
+
+// tokenIDs reads an id or a list of ids from a JSON value.
+func tokenIDs(v any) []int {
+	switch x := v.(type) {
+	case float64:
+		return []int{int(x)}
+	case []any:
+		var out []int
+		for _, e := range x {
+			if f, ok := e.(float64); ok {
+				out = append(out, int(f))
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// loadHFGeneration reads generation_config.json when present.
+func loadHFGeneration(dir string, h *hfConfig) (GenerationDefaults, error) {
+	g := GenerationDefaults{BOS: -1, EOS: tokenIDs(h.EOSTokenID)}
+	if ids := tokenIDs(h.BOSTokenID); len(ids) > 0 {
+		g.BOS = ids[0]
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "generation_config.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return g, nil
+	}
+	if err != nil {
+		return g, err
+	}
+	var gc struct {
+		Temperature *float64 `json:"temperature"`
+		TopP        *float64 `json:"top_p"`
+		TopK        *int     `json:"top_k"`
+		DoSample    *bool    `json:"do_sample"`
+		BOS         any      `json:"bos_token_id"`
+		EOS         any      `json:"eos_token_id"`
+	}
+	if err := json.Unmarshal(data, &gc); err != nil {
+		return g, fmt.Errorf("generation_config.json: %w", err)
+	}
+	if gc.Temperature != nil {
+		g.Temperature = *gc.Temperature
+	}
+	if gc.DoSample != nil && !*gc.DoSample {
+		g.Temperature = 0
+	}
+	if gc.TopP != nil {
+		g.TopP = *gc.TopP
+	}
+	if gc.TopK != nil {
+		g.TopK = *gc.TopK
+	}
+	if ids := tokenIDs(gc.BOS); len(ids) > 0 {
+		g.BOS = ids[0]
+	}
+	if ids := tokenIDs(gc.EOS); len(ids) > 0 {
+		g.EOS = ids
+	}
+	return g, nil
+}
+
+// stSource serves tensors from one or more safetensors files, renamed to the
+// internal scheme.
+type stSource struct {
+	files []*safetensors.File
+	index map[string]hfEntry // internal name -> file and HF name
+}
+
+type hfEntry struct {
+	file *safetensors.File
+	name string
+}
+
+// openSafetensors opens model.safetensors or the shards listed in
+// model.safetensors.index.json (or, failing both, every *.safetensors file)
+// in dir.
+func openSafetensors(dir string, postNorms bool) (*stSource, error) {
+	var paths []string
+	if data, err := os.ReadFile(filepath.Join(dir, "model.safetensors.index.json")); err == nil {
+		var idx struct {
+			WeightMap map[string]string `json:"weight_map"`
+		}
+		if err := json.Unmarshal(data, &idx); err != nil {
+			return nil, fmt.Errorf("model.safetensors.index.json: %w", err)
+		}
+		seen := map[string]bool{}
+		for _, f := range idx.WeightMap {
+			if !seen[f] {
+				seen[f] = true
+				paths = append(paths, filepath.Join(dir, filepath.Clean("/" + f)[1:]))
+			}
+		}
+		sort.Strings(paths)
+	} else if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err == nil {
+		paths = []string{filepath.Join(dir, "model.safetensors")}
+	} else {
+		paths, _ = filepath.Glob(filepath.Join(dir, "*.safetensors"))
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%s: no safetensors files", dir)
+	}
+	s := &stSource{index: map[string]hfEntry{}}
+	for _, p := range paths {
+		f, err := safetensors.Open(p)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.files = append(s.files, f)
+		for _, n := range f.Names() {
+			s.index[hfName(n, postNorms)] = hfEntry{file: f, name: n}
+		}
+	}
+	return s, nil
+}
+
+func (s *stSource) tensor(name string) (rawTensor, bool, error) {
+	e, ok := s.index[name]
+	if !ok {
+		return rawTensor{}, false, nil
+	}
+	data, info, err := e.file.Data(e.name)
+	if err != nil {
+		return rawTensor{}, false, err
+	}
+	var dt kernels.DType
+	switch info.DType {
+	case safetensors.F32:
+		dt = kernels.F32
+	case safetensors.F16:
+		dt = kernels.F16
+	case safetensors.BF16:
+		dt = kernels.BF16
+	default:
+		return rawTensor{}, false, fmt.Errorf("%s: tensor %s: unsupported dtype %s (want F32, F16 or BF16)", e.file.Path(), e.name, info.DType)
+	}
+	return rawTensor{data: data, dt: dt, shape: info.Shape}, true, nil
+}
+
+func (s *stSource) names() []string { return sortedNames(s.index) }
+
+func (s *stSource) close() error {
+	var errs []error
+	for _, f := range s.files {
+		errs = append(errs, f.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// loadHF loads a Hugging Face model folder.
+func loadHF(dir string) (*Model, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return nil, err
+	}
+	var h hfConfig
+	if err := json.Unmarshal(data, &h); err != nil {
+		return nil, fmt.Errorf("config.json: %w", err)
+	}
+	cfg, err := configFromHF(&h)
+	if err != nil {
+		return nil, fmt.Errorf("config.json: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	gen, err := loadHFGeneration(dir, &h)
+	if err != nil {
+		return nil, err
+	}
+	src, err := openSafetensors(dir, cfg.PostNorms)
+	if err != nil {
+		return nil, err
+	}
+	phi := cfg.Arch == "phi3"
+	w, err := bindWeights(cfg, src, phi, phi)
+	if err != nil {
+		src.close()
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return newModel(*cfg, w, src, gen, dir, "safetensors"), nil
+}

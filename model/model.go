@@ -1,0 +1,84 @@
+package model
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+)
+
+// Model is a loaded language model: its configuration and weights. A Model
+// is immutable and safe for concurrent use; each goroutine runs it through
+// its own Runner.
+type Model struct {
+	Config Config             // architecture and sizes
+	Gen    GenerationDefaults // sampling defaults shipped with the model
+	Path   string             // file or folder it was loaded from
+	Format string             // "gguf", "safetensors" or "random"
+
+	w       *weights
+	src     tensorSource // nil for RandomInit
+	invFreq [][]float32  // [L][RopeDim/2] RoPE inverse frequencies per layer
+
+	normsOnce []sync.Once   // [L]
+	downNorms [][]float32   // [L][F], filled lazily by DownColumnNorms
+	closeOnce sync.Once
+}
+
+// newModel finishes a Model from its parts.
+func newModel(cfg Config, w *weights, src tensorSource, gen GenerationDefaults, path, format string) *Model {
+	if w.ropeFreqs != nil && cfg.RopeFreqFactors == nil {
+		cfg.RopeFreqFactors = w.ropeFreqs
+	}
+	m := &Model{Config: cfg, Gen: gen, Path: path, Format: format, w: w, src: src}
+	m.invFreq = make([][]float32, cfg.NLayers)
+	for l := range m.invFreq {
+		m.invFreq[l] = m.Config.invFreq(l)
+	}
+	m.normsOnce = make([]sync.Once, cfg.NLayers)
+	m.downNorms = make([][]float32, cfg.NLayers)
+	return m
+}
+
+// Load opens a model: a GGUF file, or a Hugging Face folder holding
+// config.json and safetensors weights. Weights are memory-mapped, not
+// copied; Close releases them.
+func Load(path string) (*Model, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	var m *Model
+	if st.IsDir() {
+		m, err = loadHF(path)
+	} else if strings.HasSuffix(strings.ToLower(path), ".json") {
+		return nil, fmt.Errorf("model: %s: give the model folder, not its config file", path)
+	} else {
+		m, err = loadGGUF(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return m, nil
+}
+
+// Close releases the mapped weight files. The Model and its Runners must not
+// be used afterwards.
+func (m *Model) Close() error {
+	var err error
+	m.closeOnce.Do(func() {
+		if m.src != nil {
+			err = m.src.close()
+		}
+	})
+	return err
+}
+
+// TensorNames lists the model's tensors in the internal naming scheme
+// (nil for a randomly initialised model).
+func (m *Model) TensorNames() []string {
+	if m.src == nil {
+		return nil
+	}
+	return m.src.names()
+}

@@ -1,0 +1,180 @@
+package model
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The tiny models under testdata/tiny were written, with their reference
+// logits, by testdata/make_reference.py (a float64 PyTorch forward written
+// from the Hugging Face modeling code of each family).
+var tinyFamilies = []string{"llama", "mistral", "qwen2", "qwen3", "gemma2", "gemma3", "phi3"}
+
+type reference struct {
+	tokens []int
+	logits []float32 // [T, V]
+	post   []float32 // [T, F] last layer down_proj input
+}
+
+func readF32(t *testing.T, path string) []float32 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+func loadReference(t *testing.T, name string) (*Model, reference) {
+	t.Helper()
+	dir := filepath.Join("testdata", "tiny", name)
+	m, err := Load(dir)
+	if err != nil {
+		t.Fatalf("load %s: %v", name, err)
+	}
+	t.Cleanup(func() { m.Close() })
+	var ref reference
+	b, err := os.ReadFile(filepath.Join(dir, "ref_tokens.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &ref.tokens); err != nil {
+		t.Fatal(err)
+	}
+	ref.logits = readF32(t, filepath.Join(dir, "ref_logits.f32"))
+	ref.post = readF32(t, filepath.Join(dir, "ref_post.f32"))
+	return m, ref
+}
+
+// relErr returns max|got-want| / max|want|.
+func relErr(got, want []float32) float64 {
+	var num, den float64
+	for i := range want {
+		num = math.Max(num, math.Abs(float64(got[i])-float64(want[i])))
+		den = math.Max(den, math.Abs(float64(want[i])))
+	}
+	return num / den
+}
+
+func TestReferenceLogits(t *testing.T) {
+	for _, name := range tinyFamilies {
+		t.Run(name, func(t *testing.T) {
+			m, ref := loadReference(t, name)
+			V := m.Config.Vocab
+			r := m.NewRunner()
+			var post []float32
+			r.AddTap(&Tap{MLPPost: func(l int, z []float32, rows int) {
+				if l == m.Config.NLayers-1 {
+					post = append(post[:0], z...)
+				}
+			}})
+			logits, err := r.Forward(context.Background(), []Segment{{Cache: m.NewCache(4), Tokens: ref.tokens}}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := relErr(logits, ref.logits); e > 1e-4 || math.IsNaN(e) {
+				t.Errorf("prefill logits: relative error %.3g > 1e-4", e)
+			} else {
+				t.Logf("prefill logits: relative error %.3g", e)
+			}
+			if e := relErr(post, ref.post); e > 1e-4 || math.IsNaN(e) {
+				t.Errorf("mlp.hook_post of the last layer: relative error %.3g > 1e-4", e)
+			}
+
+			// Prefill part, then decode token by token through the cache.
+			cache := m.NewCache(2)
+			split := 5
+			got := make([]float32, 0, len(ref.logits))
+			lg, err := r.Forward(context.Background(), []Segment{{Cache: cache, Tokens: ref.tokens[:split]}}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, lg...)
+			for _, id := range ref.tokens[split:] {
+				lg, err := r.Forward(context.Background(), []Segment{{Cache: cache, Tokens: []int{id}}}, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, lg[:V]...)
+			}
+			if e := relErr(got, ref.logits); e > 1e-4 || math.IsNaN(e) {
+				t.Errorf("prefill+decode logits: relative error %.3g > 1e-4", e)
+			}
+		})
+	}
+}
+
+// Several sequences decoded in one call give the logits each gives alone.
+func TestBatchedSegments(t *testing.T) {
+	m, ref := loadReference(t, "gemma2")
+	V := m.Config.Vocab
+	r := m.NewRunner()
+	ctx := context.Background()
+	prompt := ref.tokens[:6]
+	base := m.NewCache(16)
+	if _, err := r.Forward(ctx, []Segment{{Cache: base, Tokens: prompt}}, false); err != nil {
+		t.Fatal(err)
+	}
+	forks := []*Cache{base.Fork(), base.Fork(), base.Fork()}
+	conts := [][]int{ref.tokens[6:9], ref.tokens[9:10], {3, 4}}
+	segs := make([]Segment, len(forks))
+	for i := range forks {
+		segs[i] = Segment{Cache: forks[i], Tokens: conts[i]}
+	}
+	batched, err := r.Forward(ctx, segs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batched = append([]float32(nil), batched...)
+	for i := range forks {
+		solo := base.Fork()
+		lg, err := r.Forward(ctx, []Segment{{Cache: solo, Tokens: conts[i]}}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := relErr(batched[i*V:(i+1)*V], lg[:V]); e > 1e-6 {
+			t.Errorf("sequence %d: batched vs alone relative error %.3g", i, e)
+		}
+		if forks[i].Len() != 6+len(conts[i]) {
+			t.Errorf("sequence %d: cache length %d", i, forks[i].Len())
+		}
+	}
+	if base.Len() != 6 {
+		t.Errorf("forking changed the prompt cache: length %d", base.Len())
+	}
+	// The first continuation's logits match the reference at its last position.
+	if e := relErr(batched[:V], ref.logits[8*V:9*V]); e > 1e-4 {
+		t.Errorf("forked continuation vs reference: relative error %.3g", e)
+	}
+}
+
+// The same tiny llama weights as GGUF (q/k permuted for the interleaved RoPE
+// layout, llama3 scaling as a rope_freqs tensor) and as safetensors (rotate-half)
+// give the same logits.
+func TestGGUFMatchesSafetensors(t *testing.T) {
+	_, ref := loadReference(t, "llama")
+	g, err := Load(filepath.Join("testdata", "tiny", "llama", "llama.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if g.Config.RopeLayout != RopeInterleaved || g.Format != "gguf" {
+		t.Fatalf("gguf config: layout %v format %s", g.Config.RopeLayout, g.Format)
+	}
+	logits, err := g.NewRunner().Forward(context.Background(), []Segment{{Cache: g.NewCache(4), Tokens: ref.tokens}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := relErr(logits, ref.logits); e > 1e-4 {
+		t.Errorf("gguf logits: relative error %.3g > 1e-4", e)
+	}
+}

@@ -1,0 +1,459 @@
+#!/usr/bin/python3
+"""Generate tiny randomly initialised Hugging Face models and their reference logits.
+
+Run once with Debian's python3-torch:  /usr/bin/python3 model/testdata/make_reference.py
+It rewrites model/testdata/tiny/. The Go tests read the outputs and need no Python.
+
+Every model is written in the real Hugging Face layout (config.json + safetensors,
+one of them sharded with model.safetensors.index.json). The reference forward pass
+below is plain torch in float64, written from the Hugging Face modeling code of each
+family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM,
+Gemma2ForCausalLM, Gemma3ForCausalLM text, Phi3ForCausalLM): rotate-half RoPE, eager
+attention, the per-family norms, activations, soft-caps and sliding windows.
+The llama model is also written as GGUF with q/k permuted as llama.cpp's converter does.
+
+Outputs per model folder:
+  ref_tokens.json  the input token ids (T of them)
+  ref_logits.f32   little-endian float32 logits, shape [T, vocab]
+  ref_post.f32     little-endian float32 down_proj input of the last layer, shape [T, d_ff]
+"""
+import json
+import math
+import os
+import struct
+
+import numpy as np
+import torch
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiny")
+T = 12  # test sequence length (longer than every sliding window below)
+
+
+def bf16_round(t):
+    return t.to(torch.bfloat16).to(torch.float64)
+
+
+# ---------------------------------------------------------------- safetensors
+
+
+def st_bytes(tensors, dtype):
+    """Serialise a dict name->tensor as a safetensors file in dtype (F32 or BF16)."""
+    header = {}
+    blobs = []
+    off = 0
+    for name, t in tensors.items():
+        if dtype == "BF16":
+            b = t.to(torch.bfloat16).contiguous().view(torch.int16).numpy().astype("<i2").tobytes()
+        else:
+            b = t.to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    header["__metadata__"] = {"format": "pt"}
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
+
+
+def write_model(name, cfg, tensors, dtype, shards=1, gen_cfg=None):
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    for f in os.listdir(d):
+        os.remove(os.path.join(d, f))
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    if gen_cfg is not None:
+        with open(os.path.join(d, "generation_config.json"), "w") as f:
+            json.dump(gen_cfg, f, indent=2)
+    names = list(tensors)
+    if shards == 1:
+        with open(os.path.join(d, "model.safetensors"), "wb") as f:
+            f.write(st_bytes(tensors, dtype))
+        return d
+    per = (len(names) + shards - 1) // shards
+    wmap = {}
+    for s in range(shards):
+        fn = "model-%05d-of-%05d.safetensors" % (s + 1, shards)
+        part = {n: tensors[n] for n in names[s * per:(s + 1) * per]}
+        for n in part:
+            wmap[n] = fn
+        with open(os.path.join(d, fn), "wb") as f:
+            f.write(st_bytes(part, dtype))
+    with open(os.path.join(d, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {}, "weight_map": wmap}, f, indent=2)
+    return d
+
+
+# ---------------------------------------------------------------- reference math
+
+
+def rms_norm(x, w, eps, add_one):
+    # Llama: w * (x / rms); Gemma: (1 + w) * (x / rms), computed in float.
+    y = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
+    return y * ((1.0 + w) if add_one else w)
+
+
+def rotate_half(x):
+    h = x.shape[-1] // 2
+    return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+
+
+def inv_freq(base, dim, scaling):
+    # as HF computes it: float32 arange / dim, then the rope_type adjustments
+    inv = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.int64).to(torch.float64) / dim))
+    if scaling is None:
+        return inv
+    kind = scaling.get("rope_type", scaling.get("type"))
+    if kind == "linear":
+        return inv / scaling["factor"]
+    if kind == "llama3":
+        factor = scaling["factor"]
+        lo = scaling["low_freq_factor"]
+        hi = scaling["high_freq_factor"]
+        old = scaling["original_max_position_embeddings"]
+        low_wl = old / lo
+        high_wl = old / hi
+        wl = 2 * math.pi / inv
+        out = torch.where(wl > low_wl, inv / factor, inv)
+        smooth = (old / wl - lo) / (hi - lo)
+        smoothed = (1 - smooth) * out / factor + smooth * out
+        medium = ~(wl < high_wl) & ~(wl > low_wl)
+        return torch.where(medium, smoothed, out)
+    raise ValueError(kind)
+
+
+def rope(x, pos, inv):
+    # x: [heads, T, hd]; HF rotate-half layout
+    freqs = pos[:, None].to(torch.float64) * inv[None, :]
+    emb = torch.cat((freqs, freqs), dim=-1)
+    return x * emb.cos() + rotate_half(x) * emb.sin()
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x.pow(3))))
+
+
+def forward(spec, W, tokens):
+    """Reference forward pass in float64. spec: the family switches; W: name -> float64 tensor."""
+    c = spec["cfg"]
+    d = c["hidden_size"]
+    nh = c["num_attention_heads"]
+    nkv = c["num_key_value_heads"]
+    hd = c.get("head_dim") or d // nh
+    L = c["num_hidden_layers"]
+    eps = c["rms_norm_eps"]
+    fam = spec["family"]
+    gemma = fam in ("gemma2", "gemma3")
+    ids = torch.tensor(tokens)
+    pos = torch.arange(len(tokens))
+    Tn = len(tokens)
+    x = W["model.embed_tokens.weight"][ids]
+    if gemma:
+        scale = torch.tensor(d ** 0.5, dtype=torch.float64)
+        if spec["dtype"] == "BF16":
+            scale = bf16_round(scale)
+        x = x * scale
+    posts = []
+    for l in range(L):
+        p = "model.layers.%d." % l
+        # sliding window and rope per layer
+        window = None
+        base = c.get("rope_theta", 10000.0)
+        scaling = c.get("rope_scaling")
+        if fam == "gemma2":
+            if (l + 1) % 2:
+                window = c["sliding_window"]
+        elif fam == "gemma3":
+            if (l + 1) % c["sliding_window_pattern"]:
+                window = c["sliding_window"]
+                base = c["rope_local_base_freq"]
+                scaling = None
+        elif fam in ("qwen2", "qwen3"):
+            # Qwen2Config: sliding only when use_sliding_window, from max_window_layers on
+            if c.get("use_sliding_window") and c.get("sliding_window") and l >= c.get("max_window_layers", 0):
+                window = c["sliding_window"]
+        elif c.get("sliding_window"):
+            window = c["sliding_window"]
+        inv = inv_freq(base, hd, scaling)
+
+        resid = x
+        h = rms_norm(x, W[p + "input_layernorm.weight"], eps, gemma)
+        if fam == "phi3":
+            qkv = h @ W[p + "self_attn.qkv_proj.weight"].T
+            q = qkv[:, : nh * hd]
+            k = qkv[:, nh * hd: nh * hd + nkv * hd]
+            v = qkv[:, nh * hd + nkv * hd:]
+        else:
+            q = h @ W[p + "self_attn.q_proj.weight"].T
+            k = h @ W[p + "self_attn.k_proj.weight"].T
+            v = h @ W[p + "self_attn.v_proj.weight"].T
+            if p + "self_attn.q_proj.bias" in W:
+                q = q + W[p + "self_attn.q_proj.bias"]
+                k = k + W[p + "self_attn.k_proj.bias"]
+                v = v + W[p + "self_attn.v_proj.bias"]
+        q = q.view(Tn, nh, hd).transpose(0, 1)
+        k = k.view(Tn, nkv, hd).transpose(0, 1)
+        v = v.view(Tn, nkv, hd).transpose(0, 1)
+        if fam in ("qwen3", "gemma3"):
+            q = rms_norm(q, W[p + "self_attn.q_norm.weight"], eps, gemma)
+            k = rms_norm(k, W[p + "self_attn.k_norm.weight"], eps, gemma)
+        q = rope(q, pos, inv)
+        k = rope(k, pos, inv)
+        rep = nh // nkv
+        k = k.repeat_interleave(rep, dim=0)
+        v = v.repeat_interleave(rep, dim=0)
+        if gemma:
+            scaling_q = c["query_pre_attn_scalar"] ** -0.5
+        else:
+            scaling_q = hd ** -0.5
+        s = (q @ k.transpose(1, 2)) * scaling_q
+        if c.get("attn_logit_softcapping"):
+            cap = c["attn_logit_softcapping"]
+            s = torch.tanh(s / cap) * cap
+        i = pos[:, None]
+        j = pos[None, :]
+        allowed = j <= i
+        if window is not None:
+            allowed = allowed & (i - j < window)
+        s = s.masked_fill(~allowed, float("-inf"))
+        a = torch.softmax(s, dim=-1) @ v  # [nh, T, hd]
+        a = a.transpose(0, 1).reshape(Tn, nh * hd)
+        o = a @ W[p + "self_attn.o_proj.weight"].T
+        if gemma:
+            o = rms_norm(o, W[p + "post_attention_layernorm.weight"], eps, True)
+        x = resid + o
+
+        resid = x
+        if gemma:
+            h = rms_norm(x, W[p + "pre_feedforward_layernorm.weight"], eps, True)
+        else:
+            h = rms_norm(x, W[p + "post_attention_layernorm.weight"], eps, False)
+        if fam == "phi3":
+            gu = h @ W[p + "mlp.gate_up_proj.weight"].T
+            gate, up = gu.chunk(2, dim=-1)
+        else:
+            gate = h @ W[p + "mlp.gate_proj.weight"].T
+            up = h @ W[p + "mlp.up_proj.weight"].T
+        act = gelu_tanh(gate) if gemma else torch.nn.functional.silu(gate)
+        z = act * up
+        posts.append(z)
+        m = z @ W[p + "mlp.down_proj.weight"].T
+        if gemma:
+            m = rms_norm(m, W[p + "post_feedforward_layernorm.weight"], eps, True)
+        x = resid + m
+    x = rms_norm(x, W["model.norm.weight"], eps, gemma)
+    head = W.get("lm_head.weight", W["model.embed_tokens.weight"])
+    logits = x @ head.T
+    if c.get("final_logit_softcapping"):
+        cap = c["final_logit_softcapping"]
+        logits = torch.tanh(logits / cap) * cap
+    return logits, posts[-1]
+
+
+# ---------------------------------------------------------------- model definitions
+
+
+def make_weights(spec, g):
+    c = spec["cfg"]
+    d = c["hidden_size"]
+    nh = c["num_attention_heads"]
+    nkv = c["num_key_value_heads"]
+    hd = c.get("head_dim") or d // nh
+    ff = c["intermediate_size"]
+    V = c["vocab_size"]
+    fam = spec["family"]
+    gemma = fam in ("gemma2", "gemma3")
+
+    def mat(n, k, std=None):
+        std = std if std is not None else 1.0 / math.sqrt(k)
+        return torch.randn(n, k, generator=g, dtype=torch.float64) * std * 1.5
+
+    def normw(n):
+        if gemma:  # stored as w, used as (1 + w)
+            return torch.randn(n, generator=g, dtype=torch.float64) * 0.2
+        return 1.0 + torch.randn(n, generator=g, dtype=torch.float64) * 0.2
+
+    W = {"model.embed_tokens.weight": torch.randn(V, d, generator=g, dtype=torch.float64)}
+    for l in range(c["num_hidden_layers"]):
+        p = "model.layers.%d." % l
+        W[p + "input_layernorm.weight"] = normw(d)
+        if fam == "phi3":
+            W[p + "self_attn.qkv_proj.weight"] = mat((nh + 2 * nkv) * hd, d)
+        else:
+            W[p + "self_attn.q_proj.weight"] = mat(nh * hd, d)
+            W[p + "self_attn.k_proj.weight"] = mat(nkv * hd, d)
+            W[p + "self_attn.v_proj.weight"] = mat(nkv * hd, d)
+        if fam == "qwen2":
+            W[p + "self_attn.q_proj.bias"] = torch.randn(nh * hd, generator=g, dtype=torch.float64) * 0.5
+            W[p + "self_attn.k_proj.bias"] = torch.randn(nkv * hd, generator=g, dtype=torch.float64) * 0.5
+            W[p + "self_attn.v_proj.bias"] = torch.randn(nkv * hd, generator=g, dtype=torch.float64) * 0.5
+        if fam in ("qwen3", "gemma3"):
+            W[p + "self_attn.q_norm.weight"] = normw(hd)
+            W[p + "self_attn.k_norm.weight"] = normw(hd)
+        W[p + "self_attn.o_proj.weight"] = mat(d, nh * hd)
+        W[p + "post_attention_layernorm.weight"] = normw(d)
+        if gemma:
+            W[p + "pre_feedforward_layernorm.weight"] = normw(d)
+            W[p + "post_feedforward_layernorm.weight"] = normw(d)
+        if fam == "phi3":
+            W[p + "mlp.gate_up_proj.weight"] = mat(2 * ff, d)
+        else:
+            W[p + "mlp.gate_proj.weight"] = mat(ff, d)
+            W[p + "mlp.up_proj.weight"] = mat(ff, d)
+        W[p + "mlp.down_proj.weight"] = mat(d, ff)
+    W["model.norm.weight"] = normw(d)
+    if not c.get("tie_word_embeddings", False):
+        W["lm_head.weight"] = mat(V, d)
+    # round to the storage dtype so that the reference sees exactly the stored numbers
+    for n in W:
+        W[n] = bf16_round(W[n]) if spec["dtype"] == "BF16" else W[n].to(torch.float32).to(torch.float64)
+    return W
+
+
+def base_cfg(arch, model_type, **kw):
+    c = {
+        "architectures": [arch],
+        "model_type": model_type,
+        "hidden_size": 32,
+        "intermediate_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "rms_norm_eps": 1e-5,
+        "rope_theta": 10000.0,
+        "max_position_embeddings": 128,
+        "vocab_size": 64,
+        "hidden_act": "silu",
+        "tie_word_embeddings": False,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "torch_dtype": "float32",
+    }
+    c.update(kw)
+    return c
+
+
+SPECS = [
+    dict(name="llama", family="llama", dtype="F32", cfg=base_cfg(
+        "LlamaForCausalLM", "llama", attention_bias=False, mlp_bias=False,
+        rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                      "high_freq_factor": 4.0, "original_max_position_embeddings": 64}),
+        gen=dict(bos_token_id=1, eos_token_id=[2, 3], temperature=0.6, top_p=0.9, do_sample=True)),
+    dict(name="mistral", family="mistral", dtype="F32", cfg=base_cfg(
+        "MistralForCausalLM", "mistral", sliding_window=4, rope_theta=1000000.0, head_dim=8)),
+    dict(name="qwen2", family="qwen2", dtype="F32", cfg=base_cfg(
+        "Qwen2ForCausalLM", "qwen2", tie_word_embeddings=True, use_sliding_window=False,
+        sliding_window=4, rms_norm_eps=1e-6, rope_theta=1000000.0, bos_token_id=None)),
+    dict(name="qwen3", family="qwen3", dtype="F32", cfg=base_cfg(
+        "Qwen3ForCausalLM", "qwen3", head_dim=16, attention_bias=False, tie_word_embeddings=True,
+        rms_norm_eps=1e-6)),
+    dict(name="gemma2", family="gemma2", dtype="F32", cfg=base_cfg(
+        "Gemma2ForCausalLM", "gemma2", head_dim=8, query_pre_attn_scalar=12,
+        attn_logit_softcapping=2.0, final_logit_softcapping=5.0, sliding_window=4,
+        hidden_act="gelu_pytorch_tanh", hidden_activation="gelu_pytorch_tanh",
+        tie_word_embeddings=True, rms_norm_eps=1e-6, num_hidden_layers=3)),
+    dict(name="gemma3", family="gemma3", dtype="BF16", cfg=base_cfg(
+        "Gemma3ForCausalLM", "gemma3_text", head_dim=8, query_pre_attn_scalar=8,
+        sliding_window=4, sliding_window_pattern=6, rope_local_base_freq=10000.0,
+        rope_theta=1000000.0, rope_scaling={"rope_type": "linear", "factor": 8.0},
+        attn_logit_softcapping=None, final_logit_softcapping=None,
+        hidden_activation="gelu_pytorch_tanh", hidden_act="gelu_pytorch_tanh",
+        tie_word_embeddings=True, rms_norm_eps=1e-6, num_hidden_layers=7,
+        intermediate_size=32, torch_dtype="bfloat16")),
+    dict(name="phi3", family="phi3", dtype="F32", shards=2, cfg=base_cfg(
+        "Phi3ForCausalLM", "phi3", sliding_window=None)),
+]
+
+
+# ---------------------------------------------------------------- GGUF (llama only)
+
+
+def gguf_permute(w, n_head):
+    # llama.cpp convert_hf_to_gguf.py LlamaModel.permute: rotate-half rows -> interleaved rows
+    return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+def gguf_str(s):
+    b = s.encode()
+    return struct.pack("<Q", len(b)) + b
+
+
+def write_gguf(path, spec, W):
+    c = spec["cfg"]
+    nh, nkv = c["num_attention_heads"], c["num_key_value_heads"]
+    hd = c["hidden_size"] // nh
+    sc = c["rope_scaling"]
+    # llama.cpp stores llama3 scaling as a rope_freqs tensor of per-pair divisors
+    base_inv = inv_freq(c["rope_theta"], hd, None)
+    scaled = inv_freq(c["rope_theta"], hd, sc)
+    freqs = (base_inv / scaled).to(torch.float32)
+    tensors = [("token_embd.weight", W["model.embed_tokens.weight"]),
+               ("rope_freqs.weight", freqs)]
+    for l in range(c["num_hidden_layers"]):
+        p = "model.layers.%d." % l
+        b = "blk.%d." % l
+        tensors += [
+            (b + "attn_norm.weight", W[p + "input_layernorm.weight"]),
+            (b + "attn_q.weight", gguf_permute(W[p + "self_attn.q_proj.weight"], nh)),
+            (b + "attn_k.weight", gguf_permute(W[p + "self_attn.k_proj.weight"], nkv)),
+            (b + "attn_v.weight", W[p + "self_attn.v_proj.weight"]),
+            (b + "attn_output.weight", W[p + "self_attn.o_proj.weight"]),
+            (b + "ffn_norm.weight", W[p + "post_attention_layernorm.weight"]),
+            (b + "ffn_gate.weight", W[p + "mlp.gate_proj.weight"]),
+            (b + "ffn_up.weight", W[p + "mlp.up_proj.weight"]),
+            (b + "ffn_down.weight", W[p + "mlp.down_proj.weight"]),
+        ]
+    tensors += [("output_norm.weight", W["model.norm.weight"]), ("output.weight", W["lm_head.weight"])]
+    kv = [
+        ("general.architecture", 8, gguf_str("llama")),
+        ("general.name", 8, gguf_str("tiny-llama")),
+        ("llama.context_length", 4, struct.pack("<I", c["max_position_embeddings"])),
+        ("llama.embedding_length", 4, struct.pack("<I", c["hidden_size"])),
+        ("llama.block_count", 4, struct.pack("<I", c["num_hidden_layers"])),
+        ("llama.feed_forward_length", 4, struct.pack("<I", c["intermediate_size"])),
+        ("llama.attention.head_count", 4, struct.pack("<I", nh)),
+        ("llama.attention.head_count_kv", 4, struct.pack("<I", nkv)),
+        ("llama.attention.layer_norm_rms_epsilon", 6, struct.pack("<f", c["rms_norm_eps"])),
+        ("llama.rope.freq_base", 6, struct.pack("<f", c["rope_theta"])),
+        ("llama.rope.dimension_count", 4, struct.pack("<I", hd)),
+        ("llama.vocab_size", 4, struct.pack("<I", c["vocab_size"])),
+    ]
+    align = 32
+    out = bytearray(b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kv)))
+    for k, typ, val in kv:
+        out += gguf_str(k) + struct.pack("<I", typ) + val
+    off = 0
+    blobs = []
+    for name, t in tensors:
+        arr = t.to(torch.float32).contiguous().numpy().astype("<f4")
+        dims = list(reversed(arr.shape))  # ggml order: fastest-varying first
+        out += gguf_str(name) + struct.pack("<I", len(dims)) + b"".join(struct.pack("<Q", x) for x in dims)
+        out += struct.pack("<IQ", 0, off)
+        b = arr.tobytes()
+        pad = (align - len(b) % align) % align
+        blobs.append(b + b"\0" * pad)
+        off += len(b) + pad
+    out += b"\0" * ((align - len(out) % align) % align)
+    with open(path, "wb") as f:
+        f.write(bytes(out) + b"".join(blobs))
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    g = torch.Generator().manual_seed(20261130)
+    for spec in SPECS:
+        W = make_weights(spec, g)
+        tokens = torch.randint(0, spec["cfg"]["vocab_size"], (T,), generator=g).tolist()
+        logits, post = forward(spec, W, tokens)
+        d = write_model(spec["name"], spec["cfg"], W, spec["dtype"], spec.get("shards", 1), spec.get("gen"))
+        with open(os.path.join(d, "ref_tokens.json"), "w") as f:
+            json.dump(tokens, f)
+        logits.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_logits.f32"))
+        post.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_post.f32"))
+        if spec["name"] == "llama":
+            write_gguf(os.path.join(d, "llama.gguf"), spec, W)
+        print(spec["name"], "logits[0,:4]", logits[0, :4].tolist(), "max|logit|", logits.abs().max().item())
+
+
+if __name__ == "__main__":
+    main()
