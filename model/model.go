@@ -20,8 +20,8 @@ type Model struct {
 	src     tensorSource // nil for RandomInit
 	invFreq [][]float32  // [L][RopeDim/2] RoPE inverse frequencies per layer
 
-	normsOnce []sync.Once   // [L]
-	downNorms [][]float32   // [L][F], filled lazily by DownColumnNorms
+	normsOnce []sync.Once // [L]
+	downNorms [][]float32 // [L][F], filled lazily by DownColumnNorms
 	closeOnce sync.Once
 }
 
