@@ -149,6 +149,7 @@ func matchSkeleton(text, skel string, contents []string) ([]Span, error) {
 		stop := left[next]
 		if left[next] != right[next] {
 			stop = -1
+			var chosen []int
 			for _, c := range candidates(contents[msg[k]]) {
 				e := pos + len(c)
 				if e < left[next] || e > right[next] || !strings.HasPrefix(text[pos:], c) || !strings.HasPrefix(text[e:], pieces[next]) {
@@ -156,10 +157,18 @@ func matchSkeleton(text, skel string, contents []string) ([]Span, error) {
 				}
 				trial := append([]int(nil), left...)
 				trial[next] = e
-				if placeLeft(text, pieces, trial, next+1, e+len(pieces[next]), hi) {
-					left, stop = trial, e
-					break
+				if !placeLeft(text, pieces, trial, next+1, e+len(pieces[next]), hi) {
+					continue
 				}
+				if stop >= 0 {
+					// Two forms fit with different ends: the template
+					// could have printed either.
+					return nil, fmt.Errorf("message %d: the content's end is ambiguous: both the content and its trimmed form fit", msg[k])
+				}
+				stop, chosen = e, trial
+			}
+			if stop >= 0 {
+				left = chosen
 			}
 			if stop < 0 {
 				return nil, fmt.Errorf("message %d: the content's end is ambiguous (between bytes %d and %d) and neither the content nor its trimmed form settles it", msg[k], left[next], right[next])
