@@ -1,6 +1,11 @@
+//go:build purego || !amd64
+
 package kernels
 
-// Pure-Go bindings of the inner kernels.
+// Pure-Go bindings of the inner kernels (no assembly on this build).
+
+// asmAvailable and asmEnabled are false: there are no assembly kernels.
+var asmAvailable, asmEnabled = false, false
 
 func kern4x3(c []float32, ldc int, a []float32, lda int, w []float32, ldw int, kc int) {
 	kern4x3Go(c, ldc, a, lda, w, ldw, kc)

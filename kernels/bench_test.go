@@ -1,0 +1,125 @@
+package kernels
+
+import (
+	"fmt"
+	"github.com/hneurons/hneurons/kernels/internal/openblas"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// gemmShapes are the prefill shapes (M x K x N) of Qwen2-0.5B, Qwen2-1.5B
+// and Llama-3-8B projections.
+var gemmShapes = [][3]int{
+	{64, 896, 4864}, {128, 896, 4864}, {512, 896, 4864}, {512, 4864, 896},
+	{64, 1536, 8960}, {512, 1536, 8960}, {64, 4096, 14336}, {512, 4096, 14336},
+	{128, 14336, 4096},
+}
+
+// BenchmarkGEMM times MatMul on f32 weights for each shape and, with the
+// openblas build tag, cblas_sgemm on the same data, reporting GFLOP/s of
+// both and their ratio (ours / OpenBLAS).
+func BenchmarkGEMM(b *testing.B) {
+	for _, s := range gemmShapes {
+		m, k, n := s[0], s[1], s[2]
+		b.Run(fmt.Sprintf("%dx%dx%d", m, k, n), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			a, w := randF32(r, m*k), randF32(r, n*k)
+			c := make([]float32, m*n)
+			wm := PackF32(w, n, k)
+			MatMul(c, a, m, wm) // warm up
+			if openblas.Available {
+				openblas.SgemmNT(c, a, w, m, n, k)
+			}
+			var ours, theirs time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				MatMul(c, a, m, wm)
+				t1 := time.Now()
+				ours += t1.Sub(t0)
+				if openblas.Available {
+					openblas.SgemmNT(c, a, w, m, n, k)
+					theirs += time.Since(t1)
+				}
+			}
+			flops := 2 * float64(m) * float64(n) * float64(k) * float64(b.N)
+			b.ReportMetric(flops/ours.Seconds()/1e9, "ours_GFLOPs")
+			if openblas.Available {
+				b.ReportMetric(flops/theirs.Seconds()/1e9, "openblas_GFLOPs")
+				b.ReportMetric(theirs.Seconds()/ours.Seconds(), "ratio")
+			}
+		})
+	}
+}
+
+// BenchmarkGEMMBF16 times MatMul on bf16 weights (tile-converted) for the
+// prefill shapes.
+func BenchmarkGEMMBF16(b *testing.B) {
+	for _, s := range gemmShapes {
+		m, k, n := s[0], s[1], s[2]
+		b.Run(fmt.Sprintf("%dx%dx%d", m, k, n), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			a := randF32(r, m*k)
+			src, _ := encode16(randF32(r, n*k), ToBF16, refBF16)
+			wm, err := Pack(src, BF16, n, k)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := make([]float32, m*n)
+			for b.Loop() {
+				MatMul(c, a, m, wm)
+			}
+			b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPs")
+		})
+	}
+}
+
+// BenchmarkMatVecBF16 times decoding (M = 1) against a 14336x4096 bf16
+// matrix and reports the weight bytes streamed per second.
+func BenchmarkMatVecBF16(b *testing.B) {
+	const n, k = 14336, 4096
+	r := rand.New(rand.NewPCG(2, 2))
+	a := randF32(r, k)
+	src, _ := encode16(randF32(r, n*k), ToBF16, refBF16)
+	wm, err := Pack(src, BF16, n, k)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := make([]float32, n)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		MatMul(c, a, 1, wm)
+	}
+	b.ReportMetric(float64(len(src))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
+
+// BenchmarkMemRead reads the same number of bytes as BenchmarkMatVecBF16
+// with the same goroutine split, summing 64-bit words: the memory
+// bandwidth the matrix-vector path can hope for.
+func BenchmarkMemRead(b *testing.B) {
+	const words = 14336 * 4096 * 2 / 8
+	buf := make([]uint64, words)
+	for i := range buf {
+		buf[i] = uint64(i)
+	}
+	var sink uint64
+	b.SetBytes(int64(words * 8))
+	for b.Loop() {
+		sums := make([]uint64, Threads())
+		parallelRows(words/8, 64, 1<<30, func(j0, j1 int, s *scratch) {
+			var s0, s1, s2, s3 uint64
+			for i := j0 * 8; i < j1*8; i += 4 {
+				s0 += buf[i]
+				s1 += buf[i+1]
+				s2 += buf[i+2]
+				s3 += buf[i+3]
+			}
+			sums[j0*len(sums)/(words/8)] += s0 + s1 + s2 + s3
+		})
+		for _, s := range sums {
+			sink += s
+		}
+	}
+	_ = sink
+	b.ReportMetric(float64(words*8)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}

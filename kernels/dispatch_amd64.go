@@ -1,0 +1,151 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// asmAvailable reports whether this CPU runs the AVX2/FMA kernels (F16C
+// is required too: every AVX2 CPU has it).
+var asmAvailable = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
+
+// asmEnabled selects the assembly kernels; tests turn it off to run the
+// pure-Go kernels on the same inputs.
+var asmEnabled = asmAvailable
+
+//go:noescape
+func kern4x3AVX(c *float32, ldc int, a *float32, lda int, w *float32, ldw int, kc int)
+
+//go:noescape
+func kern1x4AVX(c *float32, a *float32, w *float32, ldw int, kc int)
+
+//go:noescape
+func kern1x4BF16AVX(c *float32, a *float32, w *uint16, ldw int, kc int)
+
+//go:noescape
+func kern1x4F16AVX(c *float32, a *float32, w *uint16, ldw int, kc int)
+
+//go:noescape
+func dotAVX(a, b *float32, n int) float32
+
+//go:noescape
+func bf16ToF32AVX(dst *float32, src *uint16, n int)
+
+//go:noescape
+func f16ToF32F16C(dst *float32, src *uint16, n int)
+
+//go:noescape
+func f32ToF16F16C(dst *uint16, src *float32, n int)
+
+// kern4x3 adds c[i*ldc+j] += Σ_{p<kc} a[i*lda+p]·w[j*ldw+p] for i < 4, j < 3.
+func kern4x3(c []float32, ldc int, a []float32, lda int, w []float32, ldw int, kc int) {
+	k8 := kc &^ 7
+	if !asmEnabled || k8 == 0 {
+		kern4x3Go(c, ldc, a, lda, w, ldw, kc)
+		return
+	}
+	_ = c[3*ldc+2]
+	_ = a[3*lda+kc-1]
+	_ = w[2*ldw+kc-1]
+	kern4x3AVX(&c[0], ldc, &a[0], lda, &w[0], ldw, k8)
+	if k8 < kc {
+		kern4x3Go(c, ldc, a[k8:], lda, w[k8:], ldw, kc-k8)
+	}
+}
+
+// kern1x4 adds c[j] += Σ_{p<kc} a[p]·w[j*ldw+p] for j < 4.
+func kern1x4(c []float32, a []float32, w []float32, ldw int, kc int) {
+	k8 := kc &^ 7
+	if !asmEnabled || k8 == 0 {
+		kern1x4Go(c, a, w, ldw, kc)
+		return
+	}
+	_ = c[3]
+	_ = a[kc-1]
+	_ = w[3*ldw+kc-1]
+	kern1x4AVX(&c[0], &a[0], &w[0], ldw, k8)
+	if k8 < kc {
+		kern1x4Go(c, a[k8:], w[k8:], ldw, kc-k8)
+	}
+}
+
+// kern1x4BF16 is kern1x4 with bfloat16 weights.
+func kern1x4BF16(c []float32, a []float32, w []uint16, ldw int, kc int) {
+	k8 := kc &^ 7
+	if !asmEnabled || k8 == 0 {
+		kern1x4BF16Go(c, a, w, ldw, kc)
+		return
+	}
+	_ = c[3]
+	_ = a[kc-1]
+	_ = w[3*ldw+kc-1]
+	kern1x4BF16AVX(&c[0], &a[0], &w[0], ldw, k8)
+	if k8 < kc {
+		kern1x4BF16Go(c, a[k8:], w[k8:], ldw, kc-k8)
+	}
+}
+
+// kern1x4F16 is kern1x4 with binary16 weights.
+func kern1x4F16(c []float32, a []float32, w []uint16, ldw int, kc int) {
+	k8 := kc &^ 7
+	if !asmEnabled || k8 == 0 {
+		kern1x4F16Go(c, a, w, ldw, kc)
+		return
+	}
+	_ = c[3]
+	_ = a[kc-1]
+	_ = w[3*ldw+kc-1]
+	kern1x4F16AVX(&c[0], &a[0], &w[0], ldw, k8)
+	if k8 < kc {
+		kern1x4F16Go(c, a[k8:], w[k8:], ldw, kc-k8)
+	}
+}
+
+// dot returns Σ a[i]·b[i]; len(b) >= len(a).
+func dot(a, b []float32) float32 {
+	n8 := len(a) &^ 7
+	if !asmEnabled || n8 == 0 {
+		return dotGo(a, b)
+	}
+	_ = b[len(a)-1]
+	s := dotAVX(&a[0], &b[0], n8)
+	if n8 < len(a) {
+		s += dotGo(a[n8:], b[n8:len(a)])
+	}
+	return s
+}
+
+func bf16ToF32(dst []float32, src []uint16) {
+	n8 := len(src) &^ 7
+	if !asmEnabled {
+		n8 = 0
+	}
+	if n8 > 0 {
+		_ = dst[len(src)-1]
+		bf16ToF32AVX(&dst[0], &src[0], n8)
+	}
+	bf16ToF32Go(dst[n8:], src[n8:])
+}
+
+func f16ToF32(dst []float32, src []uint16) {
+	n8 := len(src) &^ 7
+	if !asmEnabled {
+		n8 = 0
+	}
+	if n8 > 0 {
+		_ = dst[len(src)-1]
+		f16ToF32F16C(&dst[0], &src[0], n8)
+	}
+	f16ToF32Go(dst[n8:], src[n8:])
+}
+
+func f32ToF16(dst []uint16, src []float32) {
+	n8 := len(src) &^ 7
+	if !asmEnabled {
+		n8 = 0
+	}
+	if n8 > 0 {
+		_ = dst[len(src)-1]
+		f32ToF16F16C(&dst[0], &src[0], n8)
+	}
+	f32ToF16Go(dst[n8:], src[n8:])
+}

@@ -1,0 +1,139 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// impls runs f once with the pure-Go kernels and, where the CPU has them,
+// once with the assembly kernels.
+func impls(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	saved := asmEnabled
+	defer func() { asmEnabled = saved }()
+	for _, asm := range []bool{false, true} {
+		if asm && !asmAvailable {
+			t.Log("assembly kernels unavailable on this CPU/build; pure Go only")
+			continue
+		}
+		asmEnabled = asm
+		name := "go"
+		if asm {
+			name = "asm"
+		}
+		t.Run(name, f)
+	}
+}
+
+// TestMicroKernels checks the inner kernels directly, at misaligned offsets,
+// with guards around the output, against float64 sums.
+func TestMicroKernels(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(21, 22))
+		for _, kc := range []int{1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 100, 256, 263} {
+			for _, off := range []int{0, 1, 3} {
+				lda, ldw, ldc := kc+off+2, kc+5, 3+off
+				a := randF32(r, off+4*lda)[off:]
+				w := randF32(r, off+4*ldw)[off:]
+				c0 := randF32(r, 4*ldc)
+				cb, check := guarded(t, 4*ldc)
+				copy(cb, c0)
+				kern4x3(cb, ldc, a, lda, w, ldw, kc)
+				check()
+				for i := 0; i < 4; i++ {
+					for j := 0; j < ldc; j++ {
+						if j >= 3 {
+							if cb[i*ldc+j] != c0[i*ldc+j] {
+								t.Fatalf("kern4x3 kc=%d wrote outside its tile at [%d,%d]", kc, i, j)
+							}
+							continue
+						}
+						s, g := float64(c0[i*ldc+j]), math.Abs(float64(c0[i*ldc+j]))
+						for p := 0; p < kc; p++ {
+							v := float64(a[i*lda+p]) * float64(w[j*ldw+p])
+							s += v
+							g += math.Abs(v)
+						}
+						if d := math.Abs(float64(cb[i*ldc+j]) - s); d > 1e-6*g {
+							t.Fatalf("kern4x3 kc=%d off=%d [%d,%d] = %g, want %g", kc, off, i, j, cb[i*ldc+j], s)
+						}
+					}
+				}
+				// 1x4 for f32, bf16 and f16 weights
+				w16 := make([]uint16, off+4*ldw)[off:]
+				for _, kind := range []string{"f32", "bf16", "f16"} {
+					wf := make([]float64, 4*ldw)
+					for i := range wf {
+						switch kind {
+						case "f32":
+							wf[i] = float64(w[i])
+						case "bf16":
+							w16[i] = ToBF16(w[i])
+							wf[i] = refBF16(w16[i])
+						case "f16":
+							w16[i] = ToF16(w[i])
+							wf[i] = refF16(w16[i])
+						}
+					}
+					c4, check4 := guarded(t, 4)
+					copy(c4, c0[:4])
+					switch kind {
+					case "f32":
+						kern1x4(c4, a[:kc], w, ldw, kc)
+					case "bf16":
+						kern1x4BF16(c4, a[:kc], w16, ldw, kc)
+					case "f16":
+						kern1x4F16(c4, a[:kc], w16, ldw, kc)
+					}
+					check4()
+					for j := 0; j < 4; j++ {
+						s, g := float64(c0[j]), math.Abs(float64(c0[j]))
+						for p := 0; p < kc; p++ {
+							v := float64(a[p]) * wf[j*ldw+p]
+							s += v
+							g += math.Abs(v)
+						}
+						if d := math.Abs(float64(c4[j]) - s); d > 1e-6*g {
+							t.Fatalf("kern1x4 %s kc=%d off=%d [%d] = %g, want %g", kind, kc, off, j, c4[j], s)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestMatMulImpls runs MatMul on every weight type with both kernel sets.
+func TestMatMulImpls(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		TestMatMulF32(t)
+		TestMatMul16(t)
+		TestSgemm(t)
+		TestElementwise(t)
+		TestF16ToF32Exhaustive(t)
+	})
+}
+
+func TestConversionsMatchGo(t *testing.T) {
+	if !asmAvailable {
+		t.Skip("no assembly kernels")
+	}
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, n := range []int{1, 8, 9, 63, 1000} {
+		src := make([]float32, n)
+		for i := range src {
+			src[i] = math.Float32frombits(r.Uint32())
+		}
+		a, b := make([]uint16, n), make([]uint16, n)
+		f32ToF16Go(a, src)
+		F32ToF16(b, src)
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("n=%d: F32ToF16(%g) asm %#04x, Go %#04x", n, src[i], b[i], a[i])
+			}
+		}
+	}
+	_ = fmt.Sprint()
+}
