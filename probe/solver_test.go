@@ -203,12 +203,12 @@ func TestPlantedSignal(t *testing.T) {
 // like CETT values) whose labels depend on `inf` columns.
 func planted(rows, cols, inf int, seed uint64) (*Matrix, []int, []int) {
 	rng := rand.New(rand.NewPCG(seed, 1))
+	informative := rng.Perm(cols)[:inf]
 	x := NewMatrix(rows, cols)
 	for i := range x.Data {
 		x.Data[i] = float32(rng.NormFloat64() * 0.1)
 	}
 	y := make([]int, rows)
-	informative := rng.Perm(cols)[:inf]
 	for i := range y {
 		y[i] = rng.IntN(2)
 		for _, j := range informative {

@@ -1,0 +1,293 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// CVPoint is the cross-validation result of one C.
+type CVPoint struct {
+	// C is the inverse regularisation strength.
+	C float64 `json:"C"`
+	// NonZero and HNeurons count the non-zero and positive weights of the fit on all rows.
+	NonZero  int `json:"nonzero"`
+	HNeurons int `json:"h_neurons"`
+	// Accuracy and AUROC are pooled over the held-out folds; AccuracyStd is
+	// the spread of the per-fold accuracies.
+	Accuracy    float64 `json:"accuracy"`
+	AccuracyStd float64 `json:"accuracy_std"`
+	AUROC       float64 `json:"auroc"`
+	// Score is the selection criterion's value (CV accuracy unless another Criterion is used).
+	Score float64 `json:"score"`
+	// Neurons are the H-Neurons of the fit on all rows.
+	Neurons []Neuron `json:"-"`
+	// Model is the fit on all rows.
+	Model *Model `json:"-"`
+}
+
+// Criterion scores a candidate C; SelectC keeps the highest score. The
+// paper's criterion (held-out accuracy plus task accuracy of the model with
+// the candidate's H-Neurons suppressed) is TaskCriterion with a Task that
+// the intervention stage provides.
+type Criterion interface {
+	Score(ctx context.Context, cand *CVPoint) (float64, error)
+}
+
+// CVAccuracy is the criterion "cross-validated accuracy".
+type CVAccuracy struct{}
+
+// Score returns the candidate's cross-validated accuracy.
+func (CVAccuracy) Score(_ context.Context, cand *CVPoint) (float64, error) { return cand.Accuracy, nil }
+
+// Task measures a model's task accuracy (e.g. on TriviaQA) with the given
+// neurons suppressed; the intervention stage implements it.
+type Task interface {
+	AccuracyWithSuppressed(ctx context.Context, neurons []Neuron) (float64, error)
+}
+
+// TaskCriterion is the paper's criterion: held-out (cross-validated)
+// accuracy plus the task accuracy with the candidate's H-Neurons suppressed.
+type TaskCriterion struct{ Task Task }
+
+// Score returns cand.Accuracy + task accuracy with cand.Neurons suppressed.
+func (c TaskCriterion) Score(ctx context.Context, cand *CVPoint) (float64, error) {
+	a, err := c.Task.AccuracyWithSuppressed(ctx, cand.Neurons)
+	if err != nil {
+		return 0, fmt.Errorf("probe: task accuracy at C=%v: %w", cand.C, err)
+	}
+	return cand.Accuracy + a, nil
+}
+
+// Folds assigns each row to one of k folds, stratified by label.
+func Folds(labels []int, k int, seed uint64) []int {
+	rng := rand.New(rand.NewPCG(seed, 0xf01d))
+	fold := make([]int, len(labels))
+	for _, cls := range []int{0, 1} {
+		var idx []int
+		for i, l := range labels {
+			if l == cls {
+				idx = append(idx, i)
+			}
+		}
+		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+		for j, i := range idx {
+			fold[i] = j % k
+		}
+	}
+	return fold
+}
+
+// heldOut fits on the rows outside each fold (optionally on a column subset)
+// along a path of C values with warm starts, and returns for every C the
+// held-out margins of every row (C, rows).
+func heldOut(ctx context.Context, x *Matrix, labels []int, cols []int, fold []int, k int, grid []float64, opt Options) ([][]float64, error) {
+	scores := make([][]float64, len(grid))
+	for c := range scores {
+		scores[c] = make([]float64, x.Rows)
+	}
+	for f := 0; f < k; f++ {
+		rw := make([]float64, x.Rows) // (rows,) 1 for training rows of this fold
+		for i := range rw {
+			if fold[i] != f {
+				rw[i] = 1
+			}
+		}
+		p, err := NewProblem(x, labels, rw, cols)
+		if err != nil {
+			return nil, fmt.Errorf("probe: fold %d: %w", f, err)
+		}
+		var prev *Model
+		for c, cv := range grid {
+			o := opt
+			o.C = cv
+			m, err := Fit(ctx, p, o, prev)
+			if err != nil {
+				return nil, fmt.Errorf("probe: fold %d C=%v: %w", f, cv, err)
+			}
+			prev = m
+			marg := p.margins(m.W, m.Bias, 0)
+			for i := range rw {
+				if rw[i] == 0 {
+					scores[c][i] = marg[i]
+				}
+			}
+		}
+	}
+	return scores, nil
+}
+
+// CrossValidate runs k-fold stratified cross-validation for every C of grid
+// (fitted in increasing order with warm starts) and fits each C on all rows
+// to count its neurons; dff maps columns to neurons as in HNeurons.
+func CrossValidate(ctx context.Context, x *Matrix, labels []int, grid []float64, k int, opt Options, dff int) ([]CVPoint, error) {
+	if len(grid) == 0 {
+		return nil, fmt.Errorf("probe: empty C grid")
+	}
+	grid = slices.Clone(grid)
+	slices.Sort(grid)
+	if k < 2 {
+		return nil, fmt.Errorf("probe: %d folds, want at least 2", k)
+	}
+	fold := Folds(labels, k, opt.Seed)
+	scores, err := heldOut(ctx, x, labels, nil, fold, k, grid, opt)
+	if err != nil {
+		return nil, err
+	}
+	p, err := NewProblem(x, labels, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CVPoint, len(grid))
+	var prev *Model
+	for c, cv := range grid {
+		o := opt
+		o.C = cv
+		m, err := Fit(ctx, p, o, prev)
+		if err != nil {
+			return nil, fmt.Errorf("probe: C=%v on all rows: %w", cv, err)
+		}
+		prev = m
+		pt := CVPoint{C: cv, NonZero: m.NonZero(), Model: m, Neurons: HNeurons(m.W, dff)}
+		pt.HNeurons = len(pt.Neurons)
+		var accs []float64
+		for f := 0; f < k; f++ {
+			correct, n := 0, 0
+			for i := range labels {
+				if fold[i] == f {
+					n++
+					if (scores[c][i] > 0) == (labels[i] == 1) {
+						correct++
+					}
+				}
+			}
+			if n > 0 {
+				accs = append(accs, float64(correct)/float64(n))
+			}
+		}
+		all := pointMetrics(scores[c], labels, seq(len(labels)))
+		pt.Accuracy, pt.AUROC = all.acc, all.auc
+		_, pt.AccuracyStd = meanStd(accs)
+		slog.Debug("probe: cross-validation", "C", cv, "nonzero", pt.NonZero, "h_neurons", pt.HNeurons,
+			"accuracy", pt.Accuracy, "auroc", pt.AUROC)
+		out[c] = pt
+	}
+	return out, nil
+}
+
+// SelectC scores every point with crit (CVAccuracy when nil), stores the
+// scores, and returns the index of the best (the smallest C among ties).
+func SelectC(ctx context.Context, pts []CVPoint, crit Criterion) (int, error) {
+	if crit == nil {
+		crit = CVAccuracy{}
+	}
+	best := -1
+	for i := range pts {
+		s, err := crit.Score(ctx, &pts[i])
+		if err != nil {
+			return -1, err
+		}
+		pts[i].Score = s
+		if best < 0 || s > pts[best].Score {
+			best = i
+		}
+	}
+	return best, nil
+}
+
+// seq returns 0..n-1.
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// BaselineResult compares the H-Neurons with random neurons under the same
+// cross-validated classifier.
+type BaselineResult struct {
+	// Neurons is the number of neurons per classifier.
+	Neurons int `json:"neurons"`
+	// Folds is the number of cross-validation folds.
+	Folds int `json:"folds"`
+	// HNeuronAccuracy and HNeuronAUROC are the CV metrics of the classifier on the H-Neurons.
+	HNeuronAccuracy float64 `json:"h_neuron_accuracy"`
+	HNeuronAUROC    float64 `json:"h_neuron_auroc"`
+	// Random holds one entry per seed.
+	Random []BaselineRun `json:"random"`
+	// RandomAccuracy and RandomAUROC summarise Random as mean and standard deviation.
+	RandomAccuracyMean float64 `json:"random_accuracy_mean"`
+	RandomAccuracyStd  float64 `json:"random_accuracy_std"`
+	RandomAUROCMean    float64 `json:"random_auroc_mean"`
+	RandomAUROCStd     float64 `json:"random_auroc_std"`
+}
+
+// BaselineRun is the random-neuron classifier of one seed.
+type BaselineRun struct {
+	Seed     uint64  `json:"seed"`
+	Accuracy float64 `json:"accuracy"`
+	AUROC    float64 `json:"auroc"`
+}
+
+// Baseline cross-validates (k folds) the classifier of opt restricted to the
+// columns hcols (the H-Neurons) and to as many random columns for each of
+// `seeds` seeds.
+func Baseline(ctx context.Context, x *Matrix, labels []int, hcols []int, seeds, k int, opt Options) (*BaselineResult, error) {
+	if len(hcols) == 0 {
+		return nil, fmt.Errorf("probe: baseline needs at least one H-Neuron")
+	}
+	if len(hcols) > x.Cols {
+		return nil, fmt.Errorf("probe: %d neurons for %d columns", len(hcols), x.Cols)
+	}
+	fold := Folds(labels, k, opt.Seed)
+	eval := func(cols []int) (float64, float64, error) {
+		s, err := heldOut(ctx, x, labels, cols, fold, k, []float64{opt.C}, opt)
+		if err != nil {
+			return 0, 0, err
+		}
+		p := pointMetrics(s[0], labels, seq(len(labels)))
+		return p.acc, p.auc, nil
+	}
+	res := &BaselineResult{Neurons: len(hcols), Folds: k}
+	var err error
+	if res.HNeuronAccuracy, res.HNeuronAUROC, err = eval(hcols); err != nil {
+		return nil, err
+	}
+	var accs, aucs []float64
+	for s := 0; s < seeds; s++ {
+		seed := opt.Seed + uint64(s) + 1
+		rng := rand.New(rand.NewPCG(seed, 0xba5e))
+		cols := randomSubset(rng, x.Cols, len(hcols))
+		a, u, err := eval(cols)
+		if err != nil {
+			return nil, err
+		}
+		res.Random = append(res.Random, BaselineRun{Seed: seed, Accuracy: a, AUROC: u})
+		accs = append(accs, a)
+		if !math.IsNaN(u) {
+			aucs = append(aucs, u)
+		}
+	}
+	res.RandomAccuracyMean, res.RandomAccuracyStd = meanStd(accs)
+	res.RandomAUROCMean, res.RandomAUROCStd = meanStd(aucs)
+	return res, nil
+}
+
+// randomSubset draws k distinct integers from [0, n), sorted.
+func randomSubset(rng *rand.Rand, n, k int) []int {
+	seen := make(map[int]bool, k)
+	out := make([]int, 0, k)
+	for len(out) < k {
+		j := rng.IntN(n)
+		if !seen[j] {
+			seen[j] = true
+			out = append(out, j)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

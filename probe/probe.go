@@ -1,0 +1,291 @@
+package probe
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/hneurons/hneurons/features"
+)
+
+// Mode selects which feature-store rows form the training set.
+type Mode string
+
+// The modes of METHOD.md section 4.
+const (
+	// OneVsOne: hallucinated answer regions (1) vs faithful answer regions (0).
+	OneVsOne Mode = "1-vs-1"
+	// ThreeVsOne: hallucinated answer regions (1) vs faithful answer regions
+	// and the "other" regions of both classes (0). The paper's choice.
+	ThreeVsOne Mode = "3-vs-1"
+)
+
+// ParseMode parses "1-vs-1" or "3-vs-1".
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case OneVsOne, ThreeVsOne:
+		return Mode(s), nil
+	}
+	return "", fmt.Errorf("probe: unknown mode %q (want 1-vs-1 or 3-vs-1)", s)
+}
+
+// SelectRows returns the store rows that mode uses and their labels. Empty
+// rows (regions without tokens) are skipped.
+func SelectRows(ix *features.Index, mode Mode) (rows, labels []int, err error) {
+	for i, r := range ix.Rows {
+		if r.Empty {
+			continue
+		}
+		switch {
+		case r.Region == features.RegionAnswer:
+			rows, labels = append(rows, i), append(labels, r.Label)
+		case r.Region == features.RegionOther && mode == ThreeVsOne:
+			rows, labels = append(rows, i), append(labels, 0)
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil, fmt.Errorf("probe: no non-empty rows for mode %s", mode)
+	}
+	return rows, labels, nil
+}
+
+// Neuron is one H-Neuron: a neuron with a positive probe weight.
+type Neuron struct {
+	// Layer and Neuron locate it (flat column = Layer*d_ff + Neuron).
+	Layer  int `json:"layer"`
+	Neuron int `json:"neuron"`
+	// Weight is its probe weight.
+	Weight float64 `json:"weight"`
+}
+
+// Weight is one non-zero probe weight by flat column index.
+type Weight struct {
+	Index  int     `json:"index"`
+	Weight float64 `json:"weight"`
+}
+
+// Probe is a trained probe as stored in probe.json.
+type Probe struct {
+	// Version is the file format version, 1.
+	Version int `json:"version"`
+	// ModelFingerprint, Layers and DFF describe the model the features came
+	// from; they are empty/0 for a probe trained on a plain matrix (--X).
+	ModelFingerprint string `json:"model_fingerprint,omitempty"`
+	Layers           int    `json:"layers,omitempty"`
+	DFF              int    `json:"d_ff,omitempty"`
+	// Columns is the feature vector length (Layers*DFF for model features).
+	Columns int `json:"columns"`
+	// Mode, Penalty, C and Tol are the training settings.
+	Mode    Mode    `json:"mode,omitempty"`
+	Penalty Penalty `json:"penalty"`
+	C       float64 `json:"C"`
+	Tol     float64 `json:"tol"`
+	// Intercept is the bias b of P(hallucination) = sigmoid(w·x + b).
+	Intercept float64 `json:"intercept"`
+	// Objective is the liblinear objective at the solution.
+	Objective float64 `json:"objective"`
+	// Converged reports whether the solver met its tolerance.
+	Converged bool `json:"converged"`
+	// Weights lists the non-zero weights by flat index.
+	Weights []Weight `json:"weights"`
+	// HNeurons lists the positive weights as (layer, neuron), largest first.
+	// Without a model shape, layer is 0 and neuron the column.
+	HNeurons []Neuron `json:"h_neurons"`
+	// Train and Test are the metrics on the training and test sets.
+	Train *Metrics `json:"train,omitempty"`
+	Test  *Metrics `json:"test,omitempty"`
+	// CV holds the cross-validation results when C was chosen from a grid.
+	CV []CVPoint `json:"cv,omitempty"`
+}
+
+// Shape describes the columns of a feature matrix.
+type Shape struct {
+	ModelFingerprint string
+	Layers, DFF      int
+	Columns          int
+}
+
+// ShapeOf returns the shape of a feature store.
+func ShapeOf(ix *features.Index) Shape {
+	return Shape{ModelFingerprint: ix.ModelFingerprint, Layers: ix.Layers, DFF: ix.DFF, Columns: ix.Columns}
+}
+
+// NewProbe wraps a fitted model as a probe for features of shape sh.
+func NewProbe(m *Model, sh Shape, mode Mode, opt Options) *Probe {
+	p := &Probe{Version: 1, ModelFingerprint: sh.ModelFingerprint, Layers: sh.Layers, DFF: sh.DFF,
+		Columns: len(m.W), Mode: mode, Penalty: opt.Penalty, C: opt.C, Tol: opt.Tol,
+		Intercept: m.Bias, Objective: m.Objective, Converged: m.Converged, Weights: []Weight{}}
+	for i, w := range m.W {
+		if w != 0 {
+			p.Weights = append(p.Weights, Weight{Index: i, Weight: w})
+		}
+	}
+	p.HNeurons = HNeurons(m.W, sh.DFF)
+	return p
+}
+
+// HNeurons maps the positive weights of w (columns,) to neurons, largest
+// weight first; dff 0 means no model shape (layer 0, neuron = column).
+func HNeurons(w []float64, dff int) []Neuron {
+	out := []Neuron{}
+	for i, v := range w {
+		if v > 0 {
+			n := Neuron{Neuron: i, Weight: v}
+			if dff > 0 {
+				n.Layer, n.Neuron = i/dff, i%dff
+			}
+			out = append(out, n)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Weight > out[b].Weight })
+	return out
+}
+
+// CheckShape returns an error unless the probe fits features of shape sh.
+func (p *Probe) CheckShape(sh Shape) error {
+	if p.Columns != sh.Columns {
+		return fmt.Errorf("probe: probe has %d columns (%d layers x %d d_ff), features have %d (%d x %d)",
+			p.Columns, p.Layers, p.DFF, sh.Columns, sh.Layers, sh.DFF)
+	}
+	if p.Layers != 0 && sh.Layers != 0 && (p.Layers != sh.Layers || p.DFF != sh.DFF) {
+		return fmt.Errorf("probe: probe is for %d layers x %d d_ff, features have %d x %d",
+			p.Layers, p.DFF, sh.Layers, sh.DFF)
+	}
+	if p.ModelFingerprint != "" && sh.ModelFingerprint != "" && p.ModelFingerprint != sh.ModelFingerprint {
+		return fmt.Errorf("probe: probe was trained on model %q, features come from %q", p.ModelFingerprint, sh.ModelFingerprint)
+	}
+	return nil
+}
+
+// Dense returns the weights as a dense vector (columns,).
+func (p *Probe) Dense() []float64 {
+	w := make([]float64, p.Columns)
+	for _, x := range p.Weights {
+		w[x.Index] = x.Weight
+	}
+	return w
+}
+
+// Scores returns the margins w·x_i + b of every row of x (rows,).
+func (p *Probe) Scores(x *Matrix) ([]float64, error) {
+	if x.Cols != p.Columns {
+		return nil, fmt.Errorf("probe: matrix has %d columns, probe %d", x.Cols, p.Columns)
+	}
+	s := make([]float64, x.Rows)
+	for i := range s {
+		s[i] = p.Intercept
+	}
+	for _, w := range p.Weights {
+		axpy(w.Weight, x.Col(w.Index), s)
+	}
+	return s, nil
+}
+
+// Save writes the probe as JSON to path atomically.
+func (p *Probe) Save(path string) error {
+	b, err := json.MarshalIndent(p, "", " ")
+	if err != nil {
+		return fmt.Errorf("probe: encoding: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("probe: writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("probe: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	return nil
+}
+
+// Load reads a probe.json.
+func Load(path string) (*Probe, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	var p Probe
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("probe: %s: %w", path, err)
+	}
+	if p.Columns <= 0 {
+		return nil, fmt.Errorf("probe: %s: columns %d, want > 0", path, p.Columns)
+	}
+	for _, w := range p.Weights {
+		if w.Index < 0 || w.Index >= p.Columns {
+			return nil, fmt.Errorf("probe: %s: weight index %d out of range [0,%d)", path, w.Index, p.Columns)
+		}
+	}
+	return &p, nil
+}
+
+// Dataset is a labelled column-major matrix with the shape of its columns.
+type Dataset struct {
+	X      *Matrix
+	Labels []int
+	Shape  Shape
+}
+
+// LoadDataset reads the rows of the store in dir that mode selects.
+func LoadDataset(dir string, mode Mode) (*Dataset, error) {
+	r, err := features.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	rows, labels, err := SelectRows(r.Index, mode)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	x, err := LoadFeatures(r, rows)
+	if err != nil {
+		return nil, err
+	}
+	return &Dataset{X: x, Labels: labels, Shape: ShapeOf(r.Index)}, nil
+}
+
+// Train fits the probe on train and scores it on train and (when not nil)
+// test, with boot bootstrap resamples for the intervals.
+func Train(ctx context.Context, train, test *Dataset, mode Mode, opt Options, boot int) (*Probe, error) {
+	if test != nil {
+		if err := (&Probe{Columns: train.X.Cols, Layers: train.Shape.Layers, DFF: train.Shape.DFF,
+			ModelFingerprint: train.Shape.ModelFingerprint}).CheckShape(test.Shape); err != nil {
+			return nil, fmt.Errorf("probe: test features do not match training features: %w", err)
+		}
+	}
+	p, err := NewProblem(train.X, train.Labels, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	m, err := Fit(ctx, p, opt, nil)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Tol == 0 {
+		opt.Tol = 1e-4
+	}
+	pr := NewProbe(m, train.Shape, mode, opt)
+	s, _ := pr.Scores(train.X)
+	tm := Evaluate(s, train.Labels, boot, opt.Seed)
+	pr.Train = &tm
+	if test != nil {
+		s, err := pr.Scores(test.X)
+		if err != nil {
+			return nil, err
+		}
+		em := Evaluate(s, test.Labels, boot, opt.Seed+1)
+		pr.Test = &em
+	}
+	return pr, nil
+}

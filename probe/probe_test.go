@@ -1,0 +1,157 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hneurons/hneurons/features"
+)
+
+// TestCrossValidateCounts checks the per-C neuron counts of the all-rows fits
+// against scikit-learn's (fixtures for wide/l1 at C = 0.2 and 1).
+func TestCrossValidateCounts(t *testing.T) {
+	fx := loadFixtures(t)
+	x, y := loadXY(t, "wide")
+	pts, err := CrossValidate(context.Background(), x, y, []float64{1, 0.2}, 5, Options{Penalty: L1, Tol: 1e-8}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[float64]int{}
+	for _, c := range fx.Cases {
+		if c.Data == "wide" && c.Penalty == "l1" {
+			want[c.C] = c.NonZero
+		}
+	}
+	for _, p := range pts {
+		t.Logf("C=%v nnz %d h %d acc %.3f±%.3f auroc %.3f", p.C, p.NonZero, p.HNeurons, p.Accuracy, p.AccuracyStd, p.AUROC)
+		if p.NonZero != want[p.C] {
+			t.Errorf("C=%v: %d non-zero, sklearn %d", p.C, p.NonZero, want[p.C])
+		}
+		if p.Accuracy < 0.5 || p.Accuracy > 1 || p.AUROC < 0.5 {
+			t.Errorf("C=%v: implausible CV metrics %+v", p.C, p)
+		}
+	}
+	if pts[0].C != 0.2 {
+		t.Fatalf("grid not sorted: %v", pts[0].C)
+	}
+	best, err := SelectC(context.Background(), pts, TaskCriterion{fakeTask{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// fakeTask rewards fewer neurons strongly, so the sparse C wins.
+	if pts[best].C != 0.2 {
+		t.Fatalf("TaskCriterion chose C=%v", pts[best].C)
+	}
+}
+
+type fakeTask struct{}
+
+func (fakeTask) AccuracyWithSuppressed(_ context.Context, n []Neuron) (float64, error) {
+	return 10 / float64(1+len(n)), nil
+}
+
+// storeFromPlanted writes a planted data set as a feature store with 4
+// layers: answer rows carry the signal, other rows are noise.
+func storeFromPlanted(t *testing.T, dir string, rows, layers, dff int, seed uint64) []int {
+	x, y, inf := planted(rows, layers*dff, 5, seed)
+	w, err := features.OpenWriter(dir, features.Meta{ModelFingerprint: "fp", Layers: layers, DFF: dff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	vec := make([]float32, layers*dff)
+	for i := 0; i < rows; i++ {
+		for j := range vec {
+			vec[j] = x.At(i, j)
+		}
+		if err := w.Append(features.Row{ID: fmt.Sprint(i), Label: y[i], Region: "answer"}, vec); err != nil {
+			t.Fatal(err)
+		}
+		for j := range vec {
+			vec[j] = x.At((i+1)%rows, j) * 0.01
+		}
+		if err := w.Append(features.Row{ID: fmt.Sprint(i), Label: y[i], Region: "other", Empty: i%10 == 0}, vec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return inf
+}
+
+func TestTrainSaveLoad(t *testing.T) {
+	dir := t.TempDir()
+	train, test := filepath.Join(dir, "train"), filepath.Join(dir, "test")
+	inf := storeFromPlanted(t, train, 200, 4, 500, 3)
+	_ = storeFromPlanted(t, test, 100, 4, 500, 3) // same planted columns (same seed)
+	tr, err := LoadDataset(train, ThreeVsOne)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.X.Rows != 200+180 {
+		t.Fatalf("3-vs-1 rows %d, want 380 (empty other rows skipped)", tr.X.Rows)
+	}
+	te, _ := LoadDataset(test, ThreeVsOne)
+	one, _ := LoadDataset(train, OneVsOne)
+	if one.X.Rows != 200 {
+		t.Fatalf("1-vs-1 rows %d", one.X.Rows)
+	}
+	pr, err := Train(context.Background(), tr, te, ThreeVsOne, Options{Penalty: L1, C: 1}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("nnz %d, h %d, train acc %.3f, test acc %.3f auroc %.3f", len(pr.Weights), len(pr.HNeurons),
+		pr.Train.Accuracy.Value, pr.Test.Accuracy.Value, pr.Test.AUROC.Value)
+	if pr.Test.Accuracy.Value < 0.8 {
+		t.Fatalf("test accuracy %v", pr.Test.Accuracy.Value)
+	}
+	isInf := map[int]bool{}
+	for _, j := range inf {
+		isInf[j] = true
+	}
+	found := 0
+	for _, n := range pr.HNeurons {
+		if n.Layer < 0 || n.Layer >= 4 || n.Neuron >= 500 {
+			t.Fatalf("bad neuron %+v", n)
+		}
+		if isInf[n.Layer*500+n.Neuron] {
+			found++
+		}
+	}
+	if found < 4 {
+		t.Fatalf("found %d of 5 planted neurons among %v (planted %v)", found, pr.HNeurons, inf)
+	}
+	p := filepath.Join(dir, "probe.json")
+	if err := pr.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Intercept != pr.Intercept || len(back.Weights) != len(pr.Weights) || back.HNeurons[0] != pr.HNeurons[0] {
+		t.Fatal("probe did not round-trip")
+	}
+	if err := back.CheckShape(Shape{ModelFingerprint: "fp", Layers: 2, DFF: 1000, Columns: 2000}); err == nil ||
+		!strings.Contains(err.Error(), "layers") {
+		t.Fatalf("shape mismatch: %v", err)
+	}
+	if err := back.CheckShape(Shape{Layers: 4, DFF: 400, Columns: 1600}); err == nil {
+		t.Fatal("column mismatch accepted")
+	}
+
+	hcols := make([]int, len(pr.HNeurons))
+	for i, n := range pr.HNeurons {
+		hcols[i] = n.Layer*500 + n.Neuron
+	}
+	b, err := Baseline(context.Background(), tr.X, tr.Labels, hcols, 3, 3, Options{Penalty: L1, C: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("baseline: H %.3f/%.3f random %.3f±%.3f / %.3f", b.HNeuronAccuracy, b.HNeuronAUROC,
+		b.RandomAccuracyMean, b.RandomAccuracyStd, b.RandomAUROCMean)
+	if len(b.Random) != 3 || b.HNeuronAccuracy <= b.RandomAccuracyMean+0.1 {
+		t.Fatalf("baseline %+v", b)
+	}
+}
