@@ -258,11 +258,8 @@ func LoadDataset(dir string, mode Mode) (*Dataset, error) {
 // Train fits the probe on train and scores it on train and (when not nil)
 // test, with boot bootstrap resamples for the intervals.
 func Train(ctx context.Context, train, test *Dataset, mode Mode, opt Options, boot int) (*Probe, error) {
-	if test != nil {
-		if err := (&Probe{Columns: train.X.Cols, Layers: train.Shape.Layers, DFF: train.Shape.DFF,
-			ModelFingerprint: train.Shape.ModelFingerprint}).CheckShape(test.Shape); err != nil {
-			return nil, fmt.Errorf("probe: test features do not match training features: %w", err)
-		}
+	if err := checkPair(train, test); err != nil {
+		return nil, err
 	}
 	p, err := NewProblem(train.X, train.Labels, nil, nil)
 	if err != nil {
@@ -270,6 +267,14 @@ func Train(ctx context.Context, train, test *Dataset, mode Mode, opt Options, bo
 	}
 	m, err := Fit(ctx, p, opt, nil)
 	if err != nil {
+		return nil, err
+	}
+	return finish(m, train, test, mode, opt, boot)
+}
+
+// finish wraps a fitted model as a probe and scores it on train and test.
+func finish(m *Model, train, test *Dataset, mode Mode, opt Options, boot int) (*Probe, error) {
+	if err := checkPair(train, test); err != nil {
 		return nil, err
 	}
 	if opt.Tol == 0 {
@@ -288,4 +293,17 @@ func Train(ctx context.Context, train, test *Dataset, mode Mode, opt Options, bo
 		pr.Test = &em
 	}
 	return pr, nil
+}
+
+// checkPair returns an error when test (if any) does not match train's columns.
+func checkPair(train, test *Dataset) error {
+	if test == nil {
+		return nil
+	}
+	err := (&Probe{Columns: train.X.Cols, Layers: train.Shape.Layers, DFF: train.Shape.DFF,
+		ModelFingerprint: train.Shape.ModelFingerprint}).CheckShape(test.Shape)
+	if err != nil {
+		return fmt.Errorf("probe: test features do not match training features: %w", err)
+	}
+	return nil
 }

@@ -1,0 +1,86 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/hneurons/hneurons/npy"
+)
+
+// LoadNPYDataset reads a feature matrix X (rows x columns, any numeric
+// dtype) and 0/1 labels y from .npy files; the shape has no model, only
+// columns.
+func LoadNPYDataset(xPath, yPath string) (*Dataset, error) {
+	x, err := LoadNPY(xPath)
+	if err != nil {
+		return nil, err
+	}
+	y, err := npy.ReadLabels(yPath)
+	if err != nil {
+		return nil, err
+	}
+	if len(y) != x.Rows {
+		return nil, fmt.Errorf("probe: %s has %d rows, %s has %d labels", xPath, x.Rows, yPath, len(y))
+	}
+	return &Dataset{X: x, Labels: y, Shape: Shape{Columns: x.Cols}}, nil
+}
+
+// TrainCV chooses C from grid by k-fold cross-validation scored with crit
+// (CVAccuracy when nil), then builds the probe of the chosen C exactly as
+// Train does, recording the whole grid in Probe.CV.
+func TrainCV(ctx context.Context, train, test *Dataset, mode Mode, opt Options, grid []float64, k, boot int, crit Criterion) (*Probe, error) {
+	if err := checkPair(train, test); err != nil {
+		return nil, err
+	}
+	pts, err := CrossValidate(ctx, train.X, train.Labels, grid, k, opt, train.Shape.DFF)
+	if err != nil {
+		return nil, err
+	}
+	best, err := SelectC(ctx, pts, crit)
+	if err != nil {
+		return nil, err
+	}
+	slog.Info("probe: chose C", "C", pts[best].C, "score", pts[best].Score, "h_neurons", pts[best].HNeurons)
+	opt.C = pts[best].C
+	pr, err := finish(pts[best].Model, train, test, mode, opt, boot)
+	if err != nil {
+		return nil, err
+	}
+	pr.CV = pts
+	return pr, nil
+}
+
+// Report is the result of assessing a probe on a labelled data set.
+type Report struct {
+	// Metrics are the probe's detection metrics with bootstrap intervals.
+	Metrics Metrics `json:"metrics"`
+	// Baseline compares the H-Neurons with random neurons (nil when not run).
+	Baseline *BaselineResult `json:"baseline,omitempty"`
+}
+
+// Assess scores probe pr on ds and, when seeds > 0, cross-validates (k
+// folds) the same classifier on its H-Neurons and on as many random
+// neurons for each seed.
+func Assess(ctx context.Context, pr *Probe, ds *Dataset, seeds, k, boot int, seed uint64) (*Report, error) {
+	if err := pr.CheckShape(ds.Shape); err != nil {
+		return nil, err
+	}
+	s, err := pr.Scores(ds.X)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Metrics: Evaluate(s, ds.Labels, boot, seed)}
+	if seeds > 0 {
+		hcols := make([]int, len(pr.HNeurons))
+		for i, n := range pr.HNeurons {
+			hcols[i] = n.Layer*max(pr.DFF, 0) + n.Neuron
+		}
+		rep.Baseline, err = Baseline(ctx, ds.X, ds.Labels, hcols, seeds, k,
+			Options{Penalty: pr.Penalty, C: pr.C, Tol: pr.Tol, Seed: seed})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
