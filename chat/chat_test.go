@@ -60,6 +60,16 @@ func TestPrintingMatchesPython(t *testing.T) {
 	}
 }
 
+func TestGenerationTags(t *testing.T) {
+	msgs := []Message{{Role: "user", Content: "Q"}, {Role: "assistant", Content: "A"}}
+	with := "{% for m in messages %}{% if m.role == 'assistant' %}{%- generation -%}\n  {{ m.content }}  \n{%- endgeneration %}\n{% else %}{{ m.content }}{% endif %}{% endfor %}"
+	without := "{% for m in messages %}{% if m.role == 'assistant' %}{%- if true -%}\n  {{ m.content }}  \n{%- endif %}\n{% else %}{{ m.content }}{% endif %}{% endfor %}"
+	got, want := render(t, with, msgs, Options{}), render(t, without, msgs, Options{})
+	if got != want || got != "QA" { // "QA" is what Python jinja2 (trim_blocks, lstrip_blocks) renders
+		t.Errorf("with generation tags %q, without %q, want %q", got, want, "QA")
+	}
+}
+
 func TestStrftimeMatchesPython(t *testing.T) {
 	a := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	b := time.Date(2024, 12, 31, 23, 59, 1, 0, time.UTC)

@@ -29,4 +29,20 @@
 // trimmed form) verbatim, in message order, and requires each to occur exactly
 // once in the rest of the text. Rendered.Method says which way was used.
 // Empty contents have no span.
+//
+// # Fidelity to transformers
+//
+// The reference is Python's jinja2 as transformers configures it
+// (trim_blocks, lstrip_blocks, a tojson built on json.dumps). Where the
+// engine's built-ins differ, Parse adapts the template source, inside tags
+// only: the filters tojson, trim and string are renamed to Python-exact
+// replacements that Render supplies as variables (the engine consults
+// variables for filters it lacks), every {{ expr }} prints through a filter
+// that formats values as Python's str() does (None, floats, lists, dicts),
+// and {% generation %} blocks become plain blocks. Known differences that
+// remain: jinja2's Markup strings (a "|safe" string plus a plain string
+// HTML-escapes the latter; meetkai functionary v3.1 with tools hits this),
+// and Python exceptions on type errors (jinja2 fails on str + dict, the
+// engine may not). testdata/reference.py renders every shared template with
+// jinja2; the tests compare byte for byte.
 package chat

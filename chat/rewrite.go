@@ -8,7 +8,10 @@ import "strings"
 // literals, comments and raw blocks) is renamed to a replacement that
 // Render supplies (see renamedFilters), and every {{ expr }}
 // becomes {{ (expr) | strFilter }} so that values print as Python prints
-// them (None as "None", 1.0 as "1.0"). Text outside tags is left untouched.
+// them (None as "None", 1.0 as "1.0"). The tags {% generation %} and
+// {% endgeneration %} (transformers' marker of assistant text, which prints
+// nothing) become {% if true %} and {% endif %}, keeping their
+// whitespace-control markers. Text outside tags is left untouched.
 func renameFilters(src string) string {
 	var b strings.Builder
 	b.Grow(len(src) + 64)
@@ -52,6 +55,9 @@ func renameFilters(src string) string {
 			continue
 		}
 		body = renameInTag(body)
+		if closer == "%}" {
+			body = replaceGeneration(body)
+		}
 		if closer == "}}" {
 			body = wrapOutput(body)
 		}
@@ -178,4 +184,24 @@ func wrapOutput(body string) string {
 		return body
 	}
 	return lead + " (" + mid + ") | " + strFilter + " " + trail
+}
+
+// replaceGeneration maps the body of a {% generation %} or
+// {% endgeneration %} tag to "if true" or "endif", markers kept.
+func replaceGeneration(body string) string {
+	lead, trail := "", ""
+	mid := body
+	if strings.HasPrefix(mid, "-") || strings.HasPrefix(mid, "+") {
+		lead, mid = mid[:1], mid[1:]
+	}
+	if strings.HasSuffix(mid, "-") || strings.HasSuffix(mid, "+") {
+		trail, mid = mid[len(mid)-1:], mid[:len(mid)-1]
+	}
+	switch strings.TrimSpace(mid) {
+	case "generation":
+		return lead + " if true " + trail
+	case "endgeneration":
+		return lead + " endif " + trail
+	}
+	return body
 }
