@@ -178,3 +178,28 @@ func TestGGUFMatchesSafetensors(t *testing.T) {
 		t.Errorf("gguf logits: relative error %.3g > 1e-4", e)
 	}
 }
+
+// Teacher-forced log-probabilities match the reference logits, also when the
+// sequence is scored in several chunks.
+func TestLogProbs(t *testing.T) {
+	m, ref := loadReference(t, "phi3")
+	V := m.Config.Vocab
+	for _, chunk := range []int{256, 5} {
+		old := scoreChunk
+		scoreChunk = chunk
+		lp, err := m.NewRunner().LogProbs(context.Background(), ref.tokens)
+		scoreChunk = old
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lp) != len(ref.tokens)-1 {
+			t.Fatalf("%d logprobs for %d tokens", len(lp), len(ref.tokens))
+		}
+		for i, got := range lp {
+			want := LogSoftmaxAt(ref.logits[i*V:(i+1)*V], ref.tokens[i+1])
+			if math.Abs(got-want) > 1e-4 || got > 0 {
+				t.Errorf("chunk %d: logprob %d = %g, want %g", chunk, i, got, want)
+			}
+		}
+	}
+}
