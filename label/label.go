@@ -1,0 +1,114 @@
+package label
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Options controls LabelOne.
+type Options struct {
+	// MinAgree is the number of judgements that must share the majority
+	// verdict for a question to be consistent; 0 means all samples.
+	MinAgree int
+	// JudgeErrorsUncertain records a judge error as an uncertain judgement
+	// (with the error in Note) instead of failing.
+	JudgeErrorsUncertain bool
+}
+
+// LabelOne judges every sample of c, applies the consistency filter, picks
+// the representative response and locates its answer span.
+func LabelOne(ctx context.Context, j Judge, c Collected, opt Options) (Labelled, error) {
+	out := Labelled{ID: c.ID, Question: c.Question, Answers: c.Answers, Source: c.Source, Model: c.Model,
+		Prompt: c.Prompt, PromptFormat: c.PromptFormat, Label: LabelUncertain}
+	if out.Answers == nil {
+		out.Answers = []string{}
+	}
+	if len(c.Samples) == 0 {
+		return out, fmt.Errorf("label: question %s: no samples", c.ID)
+	}
+	counts := map[Verdict]int{}
+	for i, s := range c.Samples {
+		var jd Judgement
+		if IsUncertain(s.Text) {
+			jd = Judgement{Verdict: Uncertain, Judge: "uncertainty-rule"}
+		} else {
+			var err error
+			jd, err = j.Judge(ctx, c.Question, c.Answers, s.Text)
+			if err != nil {
+				if !opt.JudgeErrorsUncertain || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+					return out, fmt.Errorf("label: question %s sample %d: %w", c.ID, i, err)
+				}
+				jd = Judgement{Verdict: Uncertain, Judge: j.Name(), Note: "judge error: " + err.Error()}
+			}
+		}
+		out.Judgements = append(out.Judgements, jd)
+		counts[jd.Verdict]++
+	}
+	maj := True
+	if counts[False] > counts[True] {
+		maj = False
+	}
+	out.Agree = counts[maj]
+	need := opt.MinAgree
+	if need <= 0 {
+		need = len(c.Samples)
+	}
+	out.Consistent = counts[Uncertain] == 0 && counts[True] != counts[False] && out.Agree >= need
+	if out.Consistent {
+		if maj == True {
+			out.Label = Faithful
+		} else {
+			out.Label = Hallucinated
+		}
+	}
+	// Representative: most frequent text among the samples with the label's
+	// verdict (all samples when the question is not consistent).
+	idx := representative(c.Samples, out.Judgements, maj, out.Consistent)
+	rep := c.Samples[idx]
+	out.Response, out.ResponseIndex, out.ResponseTokens = rep.Text, idx, rep.Tokens
+	out.AnswerStart, out.AnswerEnd, out.SpanMethod = FindSpan(rep.Text, c.Answers, out.Judgements[idx].Verdict == True)
+	out.AnswerText = rep.Text[out.AnswerStart:out.AnswerEnd]
+	return out, nil
+}
+
+// representative returns the index of the most frequent sample text among
+// the samples whose verdict is want (or all samples when !filter); ties go to
+// the text that occurs first.
+func representative(samples []Sample, js []Judgement, want Verdict, filter bool) int {
+	count := map[string]int{}
+	first := map[string]int{}
+	var order []string
+	for i, s := range samples {
+		if filter && js[i].Verdict != want {
+			continue
+		}
+		if _, ok := first[s.Text]; !ok {
+			first[s.Text] = i
+			order = append(order, s.Text)
+		}
+		count[s.Text]++
+	}
+	best := order[0]
+	for _, t := range order[1:] {
+		if count[t] > count[best] {
+			best = t
+		}
+	}
+	return first[best]
+}
+
+// FindSpan returns the answer span of a response in byte offsets and the
+// method that found it: the gold alias (when correct and an alias occurs),
+// else the content rule, else the whole response.
+func FindSpan(response string, answers []string, correct bool) (start, end int, method string) {
+	if correct {
+		if s, e, _, ok := AliasSpan(response, answers); ok {
+			return s, e, SpanGoldAlias
+		}
+	}
+	if s, e, ok := ContentSpan(response); ok {
+		return s, e, SpanContentRule
+	}
+	return 0, len(response), SpanFallbackAll
+}
