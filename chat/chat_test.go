@@ -162,7 +162,7 @@ func TestNoneContentAndExtra(t *testing.T) {
 	if want := "user: Weather?;[calls get_weather]tool: 21;"; r.Text != want {
 		t.Fatalf("got %q, want %q", r.Text, want)
 	}
-	want := []Span{{0, 6, 14}, {2, 40, 42}}
+	want := []Span{{0, 6, 14, false}, {2, 40, 42, false}}
 	if len(r.Spans) != 2 || r.Spans[0] != want[0] || r.Spans[1] != want[1] {
 		t.Errorf("spans %v, want %v", r.Spans, want)
 	}

@@ -30,6 +30,14 @@
 // once in the rest of the text. Rendered.Method says which way was used.
 // Empty contents have no span.
 //
+// What this cannot verify: a template that adds literal text next to a
+// content only for some contents (say, a prefix when the content starts with
+// "Q") takes the same branch for the sentinel only by chance; when it does
+// not, the skeleton usually fails to match and the verbatim search decides,
+// but a coincidental match would put the added text inside the span. Spans
+// whose text differs from the content are marked Transformed, so a caller
+// that needs the content itself can check.
+//
 // # Fidelity to transformers
 //
 // The reference is Python's jinja2 as transformers configures it

@@ -136,6 +136,9 @@ func checkSpans(t *testing.T, name string, r *Rendered, msgs []Message) {
 		}
 		prev = s.End
 		got, c := r.Text[s.Start:s.End], msgs[s.Message].Content
+		if s.Transformed != (got != c) {
+			t.Errorf("%s: span of message %d holds %q, Transformed = %v", name, s.Message, got, s.Transformed)
+		}
 		if !slices.Contains(printedForms(c), got) {
 			t.Errorf("%s: span of message %d holds %q, want %q or a printed form of it", name, s.Message, got, c)
 		}

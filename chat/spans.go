@@ -15,6 +15,11 @@ import (
 type Span struct {
 	Message    int
 	Start, End int
+	// Transformed is set when Text[Start:End] differs from the content: the
+	// template printed a transformation of it. The pipeline should check it
+	// before treating the span as the exact content (see the package
+	// documentation for what the span finder can and cannot verify).
+	Transformed bool
 }
 
 // Method names how Render located the spans.
@@ -177,7 +182,7 @@ func matchSkeleton(text, skel string, contents []string) ([]Span, error) {
 		if stop < pos {
 			return nil, fmt.Errorf("message %d: pieces overlap", msg[k])
 		}
-		spans = append(spans, Span{Message: msg[k], Start: pos, End: stop})
+		spans = append(spans, Span{Message: msg[k], Start: pos, End: stop, Transformed: text[pos:stop] != contents[msg[k]]})
 		pos = stop + len(pieces[next])
 	}
 	return spans, nil
@@ -231,7 +236,7 @@ func findVerbatim(text string, contents []string) ([]Span, error) {
 			if strings.Index(text[pos+j+1:], cand) >= 0 {
 				return nil, fmt.Errorf("message %d: content occurs more than once after byte %d", i, pos)
 			}
-			spans = append(spans, Span{Message: i, Start: pos + j, End: pos + j + len(cand)})
+			spans = append(spans, Span{Message: i, Start: pos + j, End: pos + j + len(cand), Transformed: cand != c})
 			pos += j + len(cand)
 			found = true
 			break

@@ -31,7 +31,7 @@ func expectFuzz(trim bool, msgs []Message) (string, []Span) {
 			b.WriteString("<|" + m.Role + "|>\n")
 		}
 		if m.Content != "" {
-			spans = append(spans, Span{Message: i, Start: b.Len(), End: b.Len() + len(c)})
+			spans = append(spans, Span{Message: i, Start: b.Len(), End: b.Len() + len(c), Transformed: c != m.Content})
 		}
 		b.WriteString(c)
 		if trim {
@@ -160,4 +160,56 @@ func TestSpansRandom(t *testing.T) {
 	if refused > cases/4 {
 		t.Errorf("too many refusals (%d): the span finder gives up too easily", refused)
 	}
+}
+
+// TestVerbatimFallback uses a template that branches on the content itself,
+// so the sentinel rendering takes another branch and the spans must come
+// from the verbatim search.
+func TestVerbatimFallback(t *testing.T) {
+	tm, err := Parse("{% for m in messages %}{% if m.content.startswith('Q') %}[question]{% endif %}<{{ m.content }}>{% endfor %}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []Message{{Role: "user", Content: "Q: capital?"}, {Role: "assistant", Content: "Paris"}}
+	r, err := tm.Render(msgs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[question]<Q: capital?><Paris>"; r.Text != want {
+		t.Fatalf("text %q, want %q", r.Text, want)
+	}
+	want := []Span{{0, 11, 22, false}, {1, 24, 29, false}}
+	if r.Method != MethodVerbatim || len(r.Spans) != 2 || r.Spans[0] != want[0] || r.Spans[1] != want[1] {
+		t.Errorf("spans %v by %s, want %v by verbatim", r.Spans, r.Method, want)
+	}
+	// A content that occurs twice after the previous one cannot be placed.
+	msgs = []Message{{Role: "user", Content: "Q"}, {Role: "assistant", Content: "Q"}}
+	if r, err := tm.Render(msgs, Options{}); err == nil {
+		t.Errorf("ambiguous verbatim search accepted: %+v", r)
+	}
+}
+
+// FuzzTemplate feeds arbitrary template sources through Parse and Render:
+// they may fail, but must return errors rather than panic.
+func FuzzTemplate(f *testing.F) {
+	for _, s := range []string{
+		fuzzVerbatim, fuzzTrim,
+		"{{ messages | tojson(indent=2) }}",
+		"{% for m in messages %}{{ m.content[::-1] }}{% endfor %}",
+		"{% set ns = namespace(a=1) %}{% set ns.a = ns.a + 1 %}{{ ns.a }}",
+		"{{ raise_exception('no') }}",
+		"{% macro f(x) %}{{ x }}{% endmacro %}{{ f(1) }}",
+		"{{ 1 / 0 }}{{ [][1] }}{{ none.x.y }}",
+		"{% generation %}{{ x | trim | string }}{% endgeneration %}",
+	} {
+		f.Add(s)
+	}
+	msgs := []Message{{Role: "user", Content: "hi"}, {Role: "assistant", Content: " ok "}}
+	f.Fuzz(func(t *testing.T, src string) {
+		tm, err := Parse(src)
+		if err != nil {
+			return
+		}
+		_, _ = tm.Render(msgs, Options{})
+	})
 }
