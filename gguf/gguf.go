@@ -40,17 +40,18 @@ func (t TensorInfo) Bytes() (uint64, error) {
 	if !ok {
 		return 0, fmt.Errorf("gguf: tensor %q: unknown type %d", t.Name, uint32(t.Type))
 	}
-	if len(t.Dims) == 0 {
-		return uint64(bb), nil
+	dims := t.Dims
+	if len(dims) == 0 {
+		dims = []uint64{1} // a scalar
 	}
-	if t.Dims[0]%uint64(be) != 0 {
-		return 0, fmt.Errorf("gguf: tensor %q: first dimension %d is not a multiple of the %s block size %d", t.Name, t.Dims[0], t.Type, be)
+	if dims[0]%uint64(be) != 0 {
+		return 0, fmt.Errorf("gguf: tensor %q: first dimension %d is not a multiple of the %s block size %d", t.Name, dims[0], t.Type, be)
 	}
-	n := t.Dims[0] / uint64(be) * uint64(bb)
-	for _, d := range t.Dims[1:] {
+	n := dims[0] / uint64(be)
+	for _, d := range append(dims[1:len(dims):len(dims)], uint64(bb)) {
 		hi, lo := bits.Mul64(n, d)
-		if hi != 0 {
-			return 0, fmt.Errorf("gguf: tensor %q: size overflows", t.Name)
+		if hi != 0 || lo > math.MaxInt64 {
+			return 0, fmt.Errorf("gguf: tensor %q: dimensions %v of %s overflow the size", t.Name, t.Dims, t.Type)
 		}
 		n = lo
 	}
@@ -186,9 +187,11 @@ func Parse(data []byte) (*File, error) {
 		if t.Offset%f.Alignment != 0 {
 			return nil, fmt.Errorf("gguf: tensor %q: offset %d is not aligned to %d", t.Name, t.Offset, f.Alignment)
 		}
-		end := start + t.Offset + size
-		if end < start || t.Offset > uint64(len(data)) || end > uint64(len(data)) {
-			return nil, fmt.Errorf("gguf: tensor %q: data [%d, %d) lies beyond the end of the file (%d bytes); truncated?", t.Name, start+t.Offset, end, len(data))
+		// Every term is at most len(data) <= MaxInt64 before adding, so the
+		// sums cannot wrap.
+		if size > uint64(len(data)) || t.Offset > uint64(len(data)) || start+t.Offset+size > uint64(len(data)) {
+			return nil, fmt.Errorf("gguf: tensor %q: %d bytes of %s at data offset %d (file offset %d) lie beyond the end of the file (%d bytes); truncated?",
+				t.Name, size, t.Type, t.Offset, start+t.Offset, len(data))
 		}
 	}
 	return f, nil
