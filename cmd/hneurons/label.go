@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hneurons/hneurons/label"
+	"github.com/spf13/cobra"
+)
+
+// labelOptions holds the flags of `hneurons label`.
+type labelOptions struct {
+	in, out     string
+	judge       string
+	judgeURL    string
+	judgeModel  string
+	judgeKeyEnv string
+	judgeCache  string
+	judgeErrors string
+	timeout     time.Duration
+	retries     int
+	minAgree    int
+}
+
+func init() {
+	o := &labelOptions{}
+	cmd := &cobra.Command{
+		Use:   "label",
+		Short: "Judge sampled responses, keep consistent questions and locate answer spans",
+		Long: `Label reads the responses collect wrote (one JSON record per question with its
+samples), judges every sample against the gold answers, keeps the questions
+whose judgements agree (at least --min-agree of them, none uncertain), picks
+the most frequent response as the representative and locates its answer span.
+
+It writes one labelled record per question to --out (label faithful,
+hallucinated or uncertain), appending line by line; rerun it to resume: ids
+already in --out are skipped and a torn last line is cut.
+
+The rule judge is SQuAD-style normalisation and substring matching; the LLM
+judge asks an OpenAI-compatible server (--judge-url, --judge-model, API key
+from the environment variable named by --judge-key-env) and caches verdicts.`,
+		Example: `  hneurons label --in responses.jsonl --out labelled.jsonl
+  hneurons label --in responses.jsonl --out labelled.jsonl --judge llm \
+      --judge-url http://localhost:8000 --judge-model gpt-4o-mini --judge-cache judge-cache.jsonl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runLabel(cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.in, "in", "", "responses JSONL written by collect (required)")
+	f.StringVar(&o.out, "out", "", "labelled JSONL to write or resume (required)")
+	f.StringVar(&o.judge, "judge", "rule", "judge: rule or llm")
+	f.StringVar(&o.judgeURL, "judge-url", "", "base URL of an OpenAI-compatible server (llm judge)")
+	f.StringVar(&o.judgeModel, "judge-model", "", "model name for the llm judge")
+	f.StringVar(&o.judgeKeyEnv, "judge-key-env", "OPENAI_API_KEY", "environment variable holding the llm judge's API key")
+	f.StringVar(&o.judgeCache, "judge-cache", "", "JSONL cache of llm verdicts (default: <out>.judge-cache.jsonl)")
+	f.StringVar(&o.judgeErrors, "judge-errors", "fail", "after retries, a judge error: fail, or uncertain (record it and go on)")
+	f.DurationVar(&o.timeout, "judge-timeout", 60*time.Second, "timeout of one llm judge request")
+	f.IntVar(&o.retries, "judge-attempts", 4, "attempts per llm judge request")
+	f.IntVar(&o.minAgree, "min-agree", 10, "judgements that must agree for a question to be kept")
+	cmd.MarkFlagRequired("in")
+	cmd.MarkFlagRequired("out")
+	register(cmd)
+}
+
+func runLabel(cmd *cobra.Command, o *labelOptions) error {
+	var judge label.Judge
+	switch o.judge {
+	case "rule":
+		judge = label.RuleJudge{}
+	case "llm":
+		if o.judgeURL == "" || o.judgeModel == "" {
+			return fmt.Errorf("label: --judge llm needs --judge-url and --judge-model")
+		}
+		cachePath := o.judgeCache
+		if cachePath == "" {
+			cachePath = o.out + ".judge-cache.jsonl"
+		}
+		cache, err := label.OpenCache(cachePath)
+		if err != nil {
+			return err
+		}
+		defer cache.Close()
+		judge = &label.LLMJudge{URL: o.judgeURL, Model: o.judgeModel, APIKey: os.Getenv(o.judgeKeyEnv),
+			Timeout: o.timeout, MaxAttempts: o.retries, Cache: cache}
+	default:
+		return fmt.Errorf("label: --judge %q: want rule or llm", o.judge)
+	}
+	if o.judgeErrors != "fail" && o.judgeErrors != "uncertain" {
+		return fmt.Errorf("label: --judge-errors %q: want fail or uncertain", o.judgeErrors)
+	}
+	if o.minAgree < 1 {
+		return fmt.Errorf("label: --min-agree must be at least 1")
+	}
+	stderr := cmd.ErrOrStderr()
+	last := time.Time{}
+	cnt, err := label.Run(cmd.Context(), label.RunOptions{
+		In: o.in, Out: o.out, Judge: judge,
+		Options: label.Options{MinAgree: o.minAgree, JudgeErrorsUncertain: o.judgeErrors == "uncertain"},
+		Progress: func(c label.Counts, el time.Duration) {
+			if time.Since(last) < 2*time.Second {
+				return
+			}
+			last = time.Now()
+			fmt.Fprintf(stderr, "label: %d labelled (%.1f/s), %d resumed\n", c.Labelled, float64(c.Labelled)/el.Seconds(), c.Resumed)
+		},
+	})
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "questions read:   %d (already labelled, skipped: %d)\n", cnt.Seen, cnt.Resumed)
+	fmt.Fprintf(w, "labelled now:     %d\n", cnt.Labelled)
+	fmt.Fprintf(w, "  faithful:       %d\n  hallucinated:   %d\n  uncertain:      %d (inconsistent or refusing)\n", cnt.Faithful, cnt.Hallucinated, cnt.Uncertain)
+	if cnt.JudgeErrors > 0 {
+		fmt.Fprintf(w, "  judge errors recorded as uncertain: %d\n", cnt.JudgeErrors)
+	}
+	for _, m := range []string{label.SpanGoldAlias, label.SpanContentRule, label.SpanFallbackAll} {
+		fmt.Fprintf(w, "answer spans by %-13s %d\n", m+":", cnt.Spans[m])
+	}
+	return err
+}
