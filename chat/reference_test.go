@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hneurons/hneurons/gguf"
+	"github.com/hneurons/hneurons/internal/sharedtest"
 )
 
 // referenceCase is one line of testdata/reference_renderings.jsonl, written
@@ -36,6 +40,26 @@ var knownDivergent = map[string]string{
 	// (&#34; for every quote). The engine has no Markup strings.
 	"meetkai-functionary-medium-v3.1.jinja/tools_args_string": "Markup escaping after |safe",
 	"meetkai-functionary-medium-v3.1.jinja/tools_prompt":      "Markup escaping after |safe",
+}
+
+// loadGGUFTemplate parses the tokenizer.chat_template of a GGUF file, read
+// with the project's GGUF reader (the path a GGUF model's template takes).
+func loadGGUFTemplate(t *testing.T, path string) *Template {
+	t.Helper()
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	src, ok := f.String("tokenizer.chat_template")
+	if !ok {
+		t.Fatalf("%s: no tokenizer.chat_template", path)
+	}
+	tm, err := Parse(src)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return tm
 }
 
 // referenceNow is the clock reference.py fixes.
@@ -115,7 +139,11 @@ func TestReferenceRenderings(t *testing.T) {
 		cnt.total++
 		tm, ok := tmpls[c.Template]
 		if !ok {
-			tm = loadTemplate(t, dir, c.Template)
+			if rel, isGGUF := strings.CutPrefix(c.Template, "vocab/"); isGGUF {
+				tm = loadGGUFTemplate(t, sharedtest.Path(t, "vocab", rel))
+			} else {
+				tm = loadTemplate(t, dir, c.Template)
+			}
 			tmpls[c.Template] = tm
 		}
 		msgs := make([]Message, len(c.Messages))

@@ -5,7 +5,11 @@ reference for templates and conversations that expected_renderings.jsonl
 does not cover (tools, tool calls, None contents, white space, Unicode).
 
 Usage (from the repository root):
-    python3 chat/testdata/reference.py ../shared/templates > chat/testdata/reference_renderings.jsonl
+    python3 chat/testdata/reference.py ../shared > chat/testdata/reference_renderings.jsonl
+
+Templates: every templates/*.jinja, and the tokenizer.chat_template of every
+vocab/*.gguf that has one (named "vocab/<file>" in the output; the string is
+found by its key, which is enough for these files).
 
 Environment as in transformers' chat template rendering: a sandboxed jinja2
 environment with trim_blocks and lstrip_blocks, the loopcontrols extension,
@@ -22,6 +26,7 @@ the Go test skips those).
 import datetime
 import json
 import os
+import struct
 import sys
 
 import jinja2
@@ -128,17 +133,43 @@ TOKENS = {  # template file prefix -> (bos, eos)
     "fireworks": ("<|begin_of_text|>", "<|eot_id|>"),
     "meetkai": ("<|begin_of_text|>", "<|eot_id|>"),
     "CohereForAI": ("<BOS_TOKEN>", "<|END_OF_TURN_TOKEN|>"),
+    "vocab/": ("<s>", "</s>"),
 }
 
 
+def gguf_template(path):
+    """The tokenizer.chat_template string of a GGUF file, or None."""
+    with open(path, "rb") as f:
+        data = f.read()
+    key = b"tokenizer.chat_template"
+    i = data.find(key)
+    if i < 0:
+        return None
+    j = i + len(key)
+    vtype = struct.unpack("<I", data[j:j + 4])[0]
+    if vtype != 8:  # GGUF string
+        return None
+    n = struct.unpack("<Q", data[j + 4:j + 12])[0]
+    return data[j + 12:j + 12 + n].decode("utf-8")
+
+
+def sources(shared):
+    tdir = os.path.join(shared, "templates")
+    for name in sorted(os.listdir(tdir)):
+        if name.endswith(".jinja"):
+            with open(os.path.join(tdir, name), encoding="utf-8") as f:
+                yield name, f.read()
+    vdir = os.path.join(shared, "vocab")
+    for name in sorted(os.listdir(vdir)):
+        if name.endswith(".gguf"):
+            src = gguf_template(os.path.join(vdir, name))
+            if src is not None:
+                yield "vocab/" + name, src
+
+
 def main():
-    folder = sys.argv[1]
     env = environment()
-    for name in sorted(os.listdir(folder)):
-        if not name.endswith(".jinja"):
-            continue
-        with open(os.path.join(folder, name), encoding="utf-8") as f:
-            src = f.read()
+    for name, src in sources(sys.argv[1]):
         bos, eos = next(v for k, v in TOKENS.items() if name.startswith(k))
         tmpl = env.from_string(src)
         for conv, (messages, variables, agp) in CONVERSATIONS.items():
