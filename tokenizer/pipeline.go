@@ -335,8 +335,6 @@ func (fm funcMatcher) matches(s string, dst [][2]int) [][2]int {
 	return dst
 }
 
-func isASCIIDigit(r rune) bool { return r >= '0' && r <= '9' }
-
 func isWordRune(r rune) bool {
 	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) || unicode.Is(unicode.Pc, r)
 }
@@ -383,3 +381,5 @@ func (whitespaceMatcher) matches(s string, dst [][2]int) [][2]int {
 
 // utf8Valid reports whether s is valid UTF-8 (used by decoders).
 func utf8Valid(s string) bool { return utf8.ValidString(s) }
+
+func isUnicodeSpace(r rune) bool { return unicode.IsSpace(r) }

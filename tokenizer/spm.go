@@ -121,3 +121,49 @@ func (m *wordLevelModel) encodeWord(w string, dst []tok) []tok {
 	}
 	return append(dst, tok{id, 0, int32(len(w))})
 }
+
+// wordPieceModel is greedy longest-match-first WordPiece (BERT).
+type wordPieceModel struct {
+	vocab    map[string]int32
+	unk      int32
+	prefix   string
+	maxChars int
+}
+
+func (m *wordPieceModel) encodeWord(w string, dst []tok) []tok {
+	if len(w) == 0 {
+		return dst
+	}
+	unk := func() []tok {
+		if m.unk < 0 {
+			return dst
+		}
+		return append(dst, tok{m.unk, 0, int32(len(w))})
+	}
+	if utf8.RuneCountInString(w) > m.maxChars {
+		return unk()
+	}
+	start := len(dst)
+	for a := 0; a < len(w); {
+		found := false
+		for b := len(w); b > a; {
+			s := w[a:b]
+			if a > 0 {
+				s = m.prefix + s
+			}
+			if id, ok := m.vocab[s]; ok {
+				dst = append(dst, tok{id, int32(a), int32(b)})
+				a = b
+				found = true
+				break
+			}
+			_, n := utf8.DecodeLastRuneInString(w[a:b])
+			b -= n
+		}
+		if !found {
+			dst = dst[:start]
+			return unk()
+		}
+	}
+	return dst
+}
