@@ -1,0 +1,9 @@
+// Package split divides labelled questions into disjoint train and test
+// sets: reproducibly from a seed, optionally balanced (equal faithful and
+// hallucinated), and disjoint from earlier sets named by an Exclusion (by
+// question id and by normalised question text).
+//
+// Only records labelled faithful or hallucinated take part. Within the input,
+// a repeated id or a repeated normalised question keeps its first record, so
+// one question can never land in both sets.
+package split

@@ -1,0 +1,230 @@
+package split
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/hneurons/hneurons/datasets"
+	"github.com/hneurons/hneurons/label"
+)
+
+// Exclusion is a set of question ids and normalised question texts that new
+// sets must not contain.
+type Exclusion struct {
+	ids       map[string]bool
+	questions map[string]bool
+}
+
+// NewExclusion returns an empty exclusion.
+func NewExclusion() *Exclusion {
+	return &Exclusion{ids: map[string]bool{}, questions: map[string]bool{}}
+}
+
+// Add excludes an id (if not empty) and a question (if its normalisation is
+// not empty).
+func (e *Exclusion) Add(id, question string) {
+	if id != "" {
+		e.ids[id] = true
+	}
+	if q := QuestionKey(question); q != "" {
+		e.questions[q] = true
+	}
+}
+
+// Len returns the numbers of excluded ids and questions.
+func (e *Exclusion) Len() (ids, questions int) { return len(e.ids), len(e.questions) }
+
+// AddSpec excludes every record of a dataset spec (see datasets.Load): an
+// earlier split's JSONL, a labelled file, an authors' qids or examples file.
+func (e *Exclusion) AddSpec(spec string) (int, error) {
+	recs, _, err := datasets.Load(spec, datasets.Options{})
+	if err != nil {
+		return 0, fmt.Errorf("split: exclude %s: %w", spec, err)
+	}
+	for _, r := range recs {
+		e.Add(r.ID, r.Question)
+	}
+	return len(recs), nil
+}
+
+// excluded says why a record is excluded: "id", "question" or "".
+func (e *Exclusion) excluded(id, question string) string {
+	if e == nil {
+		return ""
+	}
+	if e.ids[id] {
+		return "id"
+	}
+	if q := QuestionKey(question); q != "" && e.questions[q] {
+		return "question"
+	}
+	return ""
+}
+
+// QuestionKey is the text a question is compared by: the judge's
+// normalisation (label.Normalize) with the paper's prompt suffix removed.
+func QuestionKey(q string) string {
+	return label.Normalize(trimSuffix(q, datasets.PromptSuffix))
+}
+
+func trimSuffix(s, suf string) string {
+	if len(s) >= len(suf) && s[len(s)-len(suf):] == suf {
+		return s[:len(s)-len(suf)]
+	}
+	return s
+}
+
+// Options configures Split.
+type Options struct {
+	// TestSize is the number of test questions; when 0, TestFrac of the
+	// usable questions (rounded) is used.
+	TestSize int
+	// TestFrac is the test fraction, used when TestSize is 0.
+	TestFrac float64
+	// Seed seeds the shuffle: the same input, seed and options give the same sets.
+	Seed uint64
+	// Balance makes both sets balanced: the test set takes TestSize/2 of each
+	// label, the train set as many of each label as the rarer one has left.
+	Balance bool
+}
+
+// Report counts what Split did.
+type Report struct {
+	Input                              int // records read
+	NotLabelled                        int // label uncertain (or not faithful/hallucinated)
+	ExcludedByID, ExcludedByQuestion   int // removed by the exclusion
+	DuplicateIDs, DuplicateQuestions   int // repeats within the input (first kept)
+	Faithful, Hallucinated             int // usable after the filters above
+	TrainFaithful, TrainHallucinated   int
+	TestFaithful, TestHallucinated     int
+	UnusedFaithful, UnusedHallucinated int // left out to balance
+}
+
+// Split divides the usable records (label faithful or hallucinated, not
+// excluded, first of any repeat) into disjoint test and train sets.
+func Split(recs []label.Labelled, ex *Exclusion, opt Options) (train, test []label.Labelled, rep Report, err error) {
+	rep.Input = len(recs)
+	seenID := map[string]bool{}
+	seenQ := map[string]bool{}
+	var fa, ha []label.Labelled
+	for _, r := range recs {
+		if r.Label != label.Faithful && r.Label != label.Hallucinated {
+			rep.NotLabelled++
+			continue
+		}
+		switch ex.excluded(r.ID, r.Question) {
+		case "id":
+			rep.ExcludedByID++
+			continue
+		case "question":
+			rep.ExcludedByQuestion++
+			continue
+		}
+		if seenID[r.ID] {
+			rep.DuplicateIDs++
+			continue
+		}
+		seenID[r.ID] = true
+		q := QuestionKey(r.Question)
+		if q != "" && seenQ[q] {
+			rep.DuplicateQuestions++
+			continue
+		}
+		seenQ[q] = true
+		if r.Label == label.Faithful {
+			fa = append(fa, r)
+		} else {
+			ha = append(ha, r)
+		}
+	}
+	rep.Faithful, rep.Hallucinated = len(fa), len(ha)
+	total := len(fa) + len(ha)
+	n := opt.TestSize
+	if n == 0 {
+		if !(opt.TestFrac > 0 && opt.TestFrac < 1) {
+			return nil, nil, rep, fmt.Errorf("split: need a test size or a test fraction in (0, 1), got size %d fraction %g", opt.TestSize, opt.TestFrac)
+		}
+		n = int(math.Round(opt.TestFrac * float64(total)))
+	}
+	if n < 0 || n > total {
+		return nil, nil, rep, fmt.Errorf("split: test size %d out of range: %d usable questions (%d faithful, %d hallucinated)", n, total, len(fa), len(ha))
+	}
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x73706c6974))
+	if opt.Balance {
+		if n%2 != 0 {
+			return nil, nil, rep, fmt.Errorf("split: a balanced test set needs an even size, got %d", n)
+		}
+		k := n / 2
+		if k > len(fa) || k > len(ha) {
+			return nil, nil, rep, fmt.Errorf("split: a balanced test set of %d needs %d of each label; have %d faithful, %d hallucinated", n, k, len(fa), len(ha))
+		}
+		rng.Shuffle(len(fa), func(i, j int) { fa[i], fa[j] = fa[j], fa[i] })
+		rng.Shuffle(len(ha), func(i, j int) { ha[i], ha[j] = ha[j], ha[i] })
+		m := min(len(fa), len(ha)) - k
+		test = append(append(test, fa[:k]...), ha[:k]...)
+		train = append(append(train, fa[k:k+m]...), ha[k:k+m]...)
+		rep.UnusedFaithful, rep.UnusedHallucinated = len(fa)-k-m, len(ha)-k-m
+	} else {
+		pool := append(append([]label.Labelled{}, fa...), ha...)
+		rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+		test = append(test, pool[:n]...)
+		train = append(train, pool[n:]...)
+	}
+	// Mix the labels within each set, reproducibly.
+	rng.Shuffle(len(test), func(i, j int) { test[i], test[j] = test[j], test[i] })
+	rng.Shuffle(len(train), func(i, j int) { train[i], train[j] = train[j], train[i] })
+	for _, r := range test {
+		if r.Label == label.Faithful {
+			rep.TestFaithful++
+		} else {
+			rep.TestHallucinated++
+		}
+	}
+	for _, r := range train {
+		if r.Label == label.Faithful {
+			rep.TrainFaithful++
+		} else {
+			rep.TrainHallucinated++
+		}
+	}
+	return train, test, rep, nil
+}
+
+// WriteFile writes records as JSONL to path atomically (a temporary file in
+// the same folder, renamed into place).
+func WriteFile(path string, recs []label.Labelled) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("split: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("split: %w", err)
+	}
+	bw := bufio.NewWriter(tmp)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for i := range recs {
+		if err := enc.Encode(&recs[i]); err != nil {
+			tmp.Close()
+			return fmt.Errorf("split: writing %s: %w", path, err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("split: writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("split: writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("split: %w", err)
+	}
+	return nil
+}
