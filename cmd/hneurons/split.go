@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/split"
+	"github.com/spf13/cobra"
+)
+
+// splitOptions holds the flags of `hneurons split`.
+type splitOptions struct {
+	in, train, test string
+	testSize        int
+	testFrac        float64
+	seed            uint64
+	exclude         []string
+	balance         bool
+}
+
+func init() {
+	o := &splitOptions{}
+	cmd := &cobra.Command{
+		Use:   "split",
+		Short: "Split labelled questions into disjoint, balanced train and test sets",
+		Long: `Split reads labelled records (from hneurons label), keeps those labelled
+faithful or hallucinated, drops any whose id or normalised question appears in
+an --exclude file (an earlier split, a labelled file, a dataset, or the
+H-Neurons authors' *_qids.json / examples files) or earlier in the input, and
+writes a seeded random test set of --test-size questions (or --test-frac of
+them) and a train set of the rest. With --balance both sets hold equal numbers
+of faithful and hallucinated questions. The same input and seed give the same
+files.`,
+		Example: `  hneurons split --in labelled.jsonl --train train.jsonl --test test.jsonl --test-size 400 --seed 1 --balance
+  hneurons split --in labelled2.jsonl --train t2.jsonl --test e2.jsonl --test-frac 0.2 --exclude train.jsonl,test.jsonl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runSplit(cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.in, "in", "", "labelled JSONL (required)")
+	f.StringVar(&o.train, "train", "", "train JSONL to write (required)")
+	f.StringVar(&o.test, "test", "", "test JSONL to write (required)")
+	f.IntVar(&o.testSize, "test-size", 0, "number of test questions")
+	f.Float64Var(&o.testFrac, "test-frac", 0, "test fraction of the usable questions (when --test-size is 0)")
+	f.Uint64Var(&o.seed, "seed", 0, "shuffle seed")
+	f.StringSliceVar(&o.exclude, "exclude", nil, "comma-separated files (dataset specs) whose questions must not be used")
+	f.BoolVar(&o.balance, "balance", false, "equal faithful and hallucinated questions in both sets")
+	for _, n := range []string{"in", "train", "test"} {
+		cmd.MarkFlagRequired(n)
+	}
+	register(cmd)
+}
+
+func runSplit(cmd *cobra.Command, o *splitOptions) error {
+	if o.testSize < 0 || (o.testSize == 0 && !(o.testFrac > 0 && o.testFrac < 1)) {
+		return fmt.Errorf("split: give --test-size N (N > 0) or --test-frac in (0, 1)")
+	}
+	recs, err := label.ReadLabelled(o.in)
+	if err != nil {
+		return err
+	}
+	ex := split.NewExclusion()
+	w := cmd.OutOrStdout()
+	for _, spec := range o.exclude {
+		if spec = strings.TrimSpace(spec); spec == "" {
+			continue
+		}
+		n, err := ex.AddSpec(spec)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "exclude %s: %d questions\n", spec, n)
+	}
+	train, test, rep, err := split.Split(recs, ex, split.Options{TestSize: o.testSize, TestFrac: o.testFrac, Seed: o.seed, Balance: o.balance})
+	if err != nil {
+		return err
+	}
+	if err := split.WriteFile(o.test, test); err != nil {
+		return err
+	}
+	if err := split.WriteFile(o.train, train); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "read %d records: %d not faithful/hallucinated, %d excluded by id, %d by question, %d repeated ids, %d repeated questions\n",
+		rep.Input, rep.NotLabelled, rep.ExcludedByID, rep.ExcludedByQuestion, rep.DuplicateIDs, rep.DuplicateQuestions)
+	fmt.Fprintf(w, "usable: %d faithful, %d hallucinated\n", rep.Faithful, rep.Hallucinated)
+	fmt.Fprintf(w, "test  %s: %d (%d faithful, %d hallucinated)\n", o.test, len(test), rep.TestFaithful, rep.TestHallucinated)
+	fmt.Fprintf(w, "train %s: %d (%d faithful, %d hallucinated)\n", o.train, len(train), rep.TrainFaithful, rep.TrainHallucinated)
+	if rep.UnusedFaithful+rep.UnusedHallucinated > 0 {
+		fmt.Fprintf(w, "left out to balance: %d faithful, %d hallucinated\n", rep.UnusedFaithful, rep.UnusedHallucinated)
+	}
+	return nil
+}
