@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hneurons/hneurons/generate"
+	"github.com/hneurons/hneurons/kernels"
+	"github.com/hneurons/hneurons/model"
+)
+
+// benchOptions are the flags of `hneurons bench`.
+type benchOptions struct {
+	model        string
+	randomShape  string
+	dtype        string
+	vocab        int
+	promptTokens int
+	genTokens    int
+	threads      int
+	minTime      time.Duration
+}
+
+func init() {
+	o := &benchOptions{}
+	cmd := &cobra.Command{
+		Use:   "bench (--model PATH | --random-shape NAME [--dtype bf16])",
+		Short: "Measure prefill and decode speed in tokens per second",
+		Long: `Bench measures prefill (one forward call over --prompt-tokens tokens) and
+greedy decoding (--gen-tokens single-token steps) and prints
+{"prefill_tokens_per_s": ..., "decode_tokens_per_s": ...}. Each part repeats
+until --min-time has passed; the best run counts.
+
+--random-shape builds a randomly initialised model of a known shape
+(qwen2.5-0.5b, llama-3.2-1b, stories260k) so that no file is needed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runBench(cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.model, "model", "", "model file (GGUF) or Hugging Face folder")
+	f.StringVar(&o.randomShape, "random-shape", "", "benchmark a random model of this shape instead")
+	f.StringVar(&o.dtype, "dtype", "bf16", "weight type of the random model: f32, f16 or bf16")
+	f.IntVar(&o.vocab, "vocab", 0, "override the random model's vocabulary size (0: the real one)")
+	f.IntVar(&o.promptTokens, "prompt-tokens", 128, "prefill length")
+	f.IntVar(&o.genTokens, "gen-tokens", 64, "tokens to decode")
+	f.IntVar(&o.threads, "threads", 0, "worker goroutines for matrix products (0: all cores)")
+	f.DurationVar(&o.minTime, "min-time", time.Second, "repeat each part for at least this long")
+	cmd.MarkFlagsMutuallyExclusive("model", "random-shape")
+	cmd.MarkFlagsOneRequired("model", "random-shape")
+	register(cmd)
+}
+
+func runBench(cmd *cobra.Command, o *benchOptions) error {
+	if o.threads > 0 {
+		kernels.SetThreads(o.threads)
+	}
+	var m *model.Model
+	var err error
+	if o.randomShape != "" {
+		cfg, err := model.Shape(o.randomShape)
+		if err != nil {
+			return err
+		}
+		if o.vocab > 0 {
+			cfg.Vocab = o.vocab
+		}
+		var dt kernels.DType
+		switch strings.ToLower(o.dtype) {
+		case "f32":
+			dt = kernels.F32
+		case "f16":
+			dt = kernels.F16
+		case "bf16":
+			dt = kernels.BF16
+		default:
+			return fmt.Errorf("--dtype %q: want f32, f16 or bf16", o.dtype)
+		}
+		slog.Info("building random model", "shape", o.randomShape, "dtype", dt, "vocab", cfg.Vocab)
+		if m, err = model.RandomInit(cfg, dt, 1); err != nil {
+			return err
+		}
+	} else if m, err = model.Load(o.model); err != nil {
+		return err
+	}
+	defer m.Close()
+	res, err := generate.Bench(cmd.Context(), m.NewRunner(), o.promptTokens, o.genTokens, o.minTime)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(cmd.OutOrStdout()).Encode(struct {
+		generate.BenchResult
+		Threads int `json:"threads"`
+	}{res, kernels.Threads()})
+}

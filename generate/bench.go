@@ -1,0 +1,95 @@
+package generate
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hneurons/hneurons/model"
+)
+
+// BenchResult holds measured throughputs.
+type BenchResult struct {
+	PromptTokens    int     `json:"prompt_tokens"`
+	GenTokens       int     `json:"gen_tokens"`
+	PrefillTokensPS float64 `json:"prefill_tokens_per_s"`
+	DecodeTokensPS  float64 `json:"decode_tokens_per_s"`
+	PrefillSeconds  float64 `json:"prefill_s"`
+	DecodeSeconds   float64 `json:"decode_s"`
+}
+
+// Bench measures prefill (one forward call over promptTokens tokens) and
+// greedy decoding (genTokens single-token calls) on r, repeating each part
+// until at least minTime has passed and keeping the best run. Token ids are
+// drawn deterministically from the vocabulary.
+func Bench(ctx context.Context, r *model.Runner, promptTokens, genTokens int, minTime time.Duration) (BenchResult, error) {
+	if promptTokens <= 0 || genTokens <= 0 {
+		return BenchResult{}, fmt.Errorf("generate: bench needs positive token counts, got %d and %d", promptTokens, genTokens)
+	}
+	m := r.Model()
+	V := m.Config.Vocab
+	prompt := make([]int, promptTokens)
+	for i := range prompt {
+		prompt[i] = (i*7919 + 13) % V
+	}
+	res := BenchResult{PromptTokens: promptTokens, GenTokens: genTokens}
+	cache := m.NewCache(promptTokens + genTokens)
+	seg := []model.Segment{{Cache: cache}}
+	tok := []int{0}
+	best := func(f func() error) (float64, error) {
+		bestS := 0.0
+		start := time.Now()
+		for runs := 0; runs == 0 || time.Since(start) < minTime; runs++ {
+			t0 := time.Now()
+			if err := f(); err != nil {
+				return 0, err
+			}
+			if s := time.Since(t0).Seconds(); runs == 0 || s < bestS {
+				bestS = s
+			}
+		}
+		return bestS, nil
+	}
+	var logits []float32
+	prefill := func() error {
+		cache.Reset()
+		seg[0].Tokens = prompt
+		var err error
+		logits, err = r.Forward(ctx, seg, false)
+		return err
+	}
+	var err error
+	if res.PrefillSeconds, err = best(prefill); err != nil {
+		return res, err
+	}
+	decode := func() error {
+		if err := prefill(); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		seg[0].Tokens = tok
+		for i := 0; i < genTokens; i++ {
+			tok[0] = Argmax(logits[:V])
+			var err error
+			if logits, err = r.Forward(ctx, seg, false); err != nil {
+				return err
+			}
+		}
+		res.DecodeSeconds = time.Since(t0).Seconds()
+		return nil
+	}
+	bestDecode := 0.0
+	start := time.Now()
+	for runs := 0; runs == 0 || time.Since(start) < minTime; runs++ {
+		if err := decode(); err != nil {
+			return res, err
+		}
+		if runs == 0 || res.DecodeSeconds < bestDecode {
+			bestDecode = res.DecodeSeconds
+		}
+	}
+	res.DecodeSeconds = bestDecode
+	res.PrefillTokensPS = float64(promptTokens) / res.PrefillSeconds
+	res.DecodeTokensPS = float64(genTokens) / res.DecodeSeconds
+	return res, nil
+}
