@@ -149,3 +149,19 @@ func f32ToF16(dst []uint16, src []float32) {
 	}
 	f32ToF16Go(dst[n8:], src[n8:])
 }
+
+// fmaPeakAVX runs n iterations of 12 independent register-only FMAs; the
+// peak benchmark uses it to measure the machine's FMA throughput.
+//
+//go:noescape
+func fmaPeakAVX(n int)
+
+// fmaPeak runs n iterations of 12 8-wide FMAs (192n flops) and reports
+// whether it could.
+func fmaPeak(n int) bool {
+	if !asmAvailable {
+		return false
+	}
+	fmaPeakAVX(n)
+	return true
+}

@@ -30,3 +30,6 @@ func bf16ToF32(dst []float32, src []uint16) { bf16ToF32Go(dst, src) }
 func f16ToF32(dst []float32, src []uint16) { f16ToF32Go(dst, src) }
 
 func f32ToF16(dst []uint16, src []float32) { f32ToF16Go(dst, src) }
+
+// fmaPeak reports false: there is no assembly peak probe on this build.
+func fmaPeak(n int) bool { return false }

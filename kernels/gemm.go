@@ -8,9 +8,12 @@ import (
 )
 
 // Blocking parameters of the GEMM driver.
+var (
+	kcBlock = 256 // K columns per tile (a multiple of every block size)
+	ncBlock = 48  // W rows per tile (a multiple of the micro-kernel's 3 and 4)
+)
+
 const (
-	kcBlock    = 256 // K columns per tile (a multiple of every block size)
-	ncBlock    = 48  // W rows per tile (a multiple of the micro-kernel's 3 and 4)
 	matvecMaxM = 8   // MatMul uses the matrix-vector path for m <= matvecMaxM
 	// parallelMin is the flop count under which MatMul stays on one goroutine.
 	parallelMin = 1 << 17
@@ -35,6 +38,15 @@ func Threads() int { return int(threads.Load()) }
 // scratch is one goroutine's reusable buffers.
 type scratch struct {
 	tile []float32 // [ncBlock, kcBlock] converted weight tile, or [4, K] matvec rows
+	apk  []float32 // [M*K] packed activations (packA)
+}
+
+// growA returns s.apk with at least n elements.
+func (s *scratch) growA(n int) []float32 {
+	if cap(s.apk) < n {
+		s.apk = make([]float32, n)
+	}
+	return s.apk[:n]
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -68,9 +80,41 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 		})
 		return
 	}
+	ps := scratchPool.Get().(*scratch)
+	ap := ps.growA(m * k)
+	packA(ap, a, k, m, k, false, 1)
 	parallelRows(n, ncBlock, 2*m*n*k, func(j0, j1 int, s *scratch) {
-		w.gemm(c, n, a, k, m, j0, j1, s, true)
+		w.gemm(c, n, ap, m, j0, j1, s, true)
 	})
+	scratchPool.Put(ps)
+}
+
+// packA copies op(A)[m,k]·alpha into ap in K-chunks of kcBlock columns:
+// chunk kb (a multiple of kcBlock) starts at ap[m*kb] and holds rows of
+// kl = min(kcBlock, k-kb) values. op(A)[i,p] is a[i*lda+p], or a[p*lda+i]
+// when trans. ap: [m*k].
+func packA(ap, a []float32, lda, m, k int, trans bool, alpha float32) {
+	for kb := 0; kb < k; kb += kcBlock {
+		kl := min(kcBlock, k-kb)
+		chunk := ap[m*kb : m*kb+m*kl]
+		for i := 0; i < m; i++ {
+			dst := chunk[i*kl : (i+1)*kl]
+			if trans {
+				for p := range dst {
+					dst[p] = alpha * a[(kb+p)*lda+i]
+				}
+				continue
+			}
+			src := a[i*lda+kb : i*lda+kb+kl]
+			if alpha == 1 {
+				copy(dst, src)
+			} else {
+				for p, v := range src {
+					dst[p] = alpha * v
+				}
+			}
+		}
+	}
 }
 
 // parallelRows splits [0,n) into Threads() ranges aligned to align and runs
@@ -99,9 +143,9 @@ func parallelRows(n, align, flops int, f func(j0, j1 int, s *scratch)) {
 	wg.Wait()
 }
 
-// gemm computes c[i*ldc+j] (=, or += when !overwrite) Σ_k a[i*lda+k]·W[j,k]
-// for i < m and j0 <= j < j1. c: [m, ldc], a: [m, lda].
-func (w *Matrix) gemm(c []float32, ldc int, a []float32, lda, m, j0, j1 int, s *scratch, overwrite bool) {
+// gemm computes c[i*ldc+j] (=, or += when !overwrite) Σ_k A[i,k]·W[j,k]
+// for i < m and j0 <= j < j1, with A packed by packA into ap. c: [m, ldc].
+func (w *Matrix) gemm(c []float32, ldc int, ap []float32, m, j0, j1 int, s *scratch, overwrite bool) {
 	k := w.k
 	if overwrite {
 		for i := 0; i < m; i++ {
@@ -113,8 +157,8 @@ func (w *Matrix) gemm(c []float32, ldc int, a []float32, lda, m, j0, j1 int, s *
 		nb := min(ncBlock, j1-jb)
 		for kb := 0; kb < k; kb += kcBlock {
 			kl := min(kcBlock, k-kb)
-			t, ldt := w.tile(jb, nb, kb, kl, buf)
-			block(c[jb:], ldc, a[kb:], lda, m, t, ldt, nb, kl)
+			w.tile(jb, nb, kb, kl, buf)
+			block(c[jb:], ldc, ap[m*kb:], kl, m, buf, kl, nb, kl)
 		}
 	}
 }
@@ -224,25 +268,8 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if k == 0 || alpha == 0 {
 		return
 	}
-	// A as [m, k] row-major with stride lda2, scaled by alpha.
-	a2, lda2 := a, lda
-	if transA || alpha != 1 {
-		a2, lda2 = make([]float32, m*k), k
-		if transA {
-			checkLen("Sgemm a", len(a), (k-1)*lda+m)
-			for p := 0; p < k; p++ {
-				for i := 0; i < m; i++ {
-					a2[i*k+p] = alpha * a[p*lda+i]
-				}
-			}
-		} else {
-			checkLen("Sgemm a", len(a), (m-1)*lda+k)
-			for i := 0; i < m; i++ {
-				for p := 0; p < k; p++ {
-					a2[i*k+p] = alpha * a[i*lda+p]
-				}
-			}
-		}
+	if transA {
+		checkLen("Sgemm a", len(a), (k-1)*lda+m)
 	} else {
 		checkLen("Sgemm a", len(a), (m-1)*lda+k)
 	}
@@ -261,7 +288,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		}
 		w = &Matrix{dt: F32, n: n, k: k, ld: k, f32: bt}
 	}
+	ps := scratchPool.Get().(*scratch)
+	ap := ps.growA(m * k)
+	packA(ap, a, lda, m, k, transA, alpha)
 	parallelRows(n, ncBlock, 2*m*n*k, func(j0, j1 int, s *scratch) {
-		w.gemm(c, ldc, a2, lda2, m, j0, j1, s, false)
+		w.gemm(c, ldc, ap, m, j0, j1, s, false)
 	})
+	scratchPool.Put(ps)
 }

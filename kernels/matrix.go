@@ -123,14 +123,11 @@ func (w *Matrix) rowSeg(i, k0, kl int, dst []float32) {
 	}
 }
 
-// tile returns W[j0:j0+nr, k0:k0+kl] as float32 rows of stride ld: a view
-// of the matrix for F32, else converted into buf ([nr, kl]).
-func (w *Matrix) tile(j0, nr, k0, kl int, buf []float32) (t []float32, ld int) {
-	if w.dt == F32 {
-		return w.f32[j0*w.ld+k0:], w.ld
-	}
+// tile writes W[j0:j0+nr, k0:k0+kl] as float32 into buf ([nr, kl]): a
+// contiguous copy (f32) or conversion (other types) that the micro-kernel
+// then reads from cache for every activation row.
+func (w *Matrix) tile(j0, nr, k0, kl int, buf []float32) {
 	for r := 0; r < nr; r++ {
 		w.rowSeg(j0+r, k0, kl, buf[r*kl:(r+1)*kl])
 	}
-	return buf, kl
 }
