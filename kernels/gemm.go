@@ -14,7 +14,7 @@ var (
 )
 
 const (
-	matvecMaxM = 8   // MatMul uses the matrix-vector path for m <= matvecMaxM
+	matvecMaxM = 8 // MatMul uses the matrix-vector path for m <= matvecMaxM
 	// parallelMin is the flop count under which MatMul stays on one goroutine.
 	parallelMin = 1 << 17
 )
