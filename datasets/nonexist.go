@@ -25,7 +25,7 @@ var nonExistForms = []struct {
 		return c, fmt.Sprintf("Who founded the company %s?", c)
 	}},
 	{"compound-formula", func(g *nameGen) (string, string) {
-		c := strings.ToLower(g.word(2, 3)) + g.pick(compoundEndings)
+		c := strings.ToLower(g.stem(2, 3)) + g.pick(compoundEndings)
 		return c, fmt.Sprintf("What is the chemical formula of %s?", c)
 	}},
 	{"city-country", func(g *nameGen) (string, string) {
@@ -41,7 +41,7 @@ var nonExistForms = []struct {
 		return p, fmt.Sprintf("In which year did %s win the %s?", p, g.pick(prizes))
 	}},
 	{"element-discoverer", func(g *nameGen) (string, string) {
-		e := strings.ToLower(g.word(2, 2)) + "ium"
+		e := strings.ToLower(g.stem(2, 2)) + "rium"
 		return e, fmt.Sprintf("Who discovered the element %s?", e)
 	}},
 }
@@ -56,12 +56,12 @@ func NonExistForms() []string {
 }
 
 var (
-	onsets          = []string{"b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kr", "tr", "st", "gr", "pl", "th", "sh", "v", "qu"}
-	vowels          = []string{"a", "e", "i", "o", "u", "a", "e", "o", "ai", "ei", "ou", "ae"}
-	codas           = []string{"", "", "", "n", "r", "l", "s", "x", "m", "nd", "rk", "th"}
+	onsets          = []string{"b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "h", "br", "dr", "kr", "tr", "st", "gr", "pl", "th", "sh"}
+	vowels          = []string{"a", "e", "i", "o", "u", "a", "e", "o", "ai", "ei"}
+	codas           = []string{"", "n", "r", "l", "s", "x", "m", "nd", "rk", "th", "v", "sk"}
 	titleNouns      = []string{"Lanterns", "Orchard", "Silence", "Winter", "Harbour", "Mirror", "Garden", "Tower"}
 	companySuffixes = []string{"Industries", "Systems", "Dynamics", "Labs", "Holdings", "Analytics"}
-	compoundEndings = []string{"ine chloride", "ol", "ate", "yl oxide", "amide", "ic acid"}
+	compoundEndings = []string{"nine chloride", "lol", "xate", "nyl oxide", "ramide", "nic acid", "zole"}
 	filmWords       = []string{"Rising", "Protocol", "Nights", "Legacy", "Horizon", "Affair"}
 	prizes          = []string{"Nobel Prize in Physics", "Nobel Prize in Literature", "Pulitzer Prize for Fiction", "Fields Medal", "Turing Award"}
 )
@@ -124,19 +124,33 @@ type nameGen struct {
 
 func (g *nameGen) pick(l []string) string { return l[g.r.IntN(len(l))] }
 
-func (g *nameGen) syllable() string { return g.pick(onsets) + g.pick(vowels) + g.pick(codas) }
+// open returns n open syllables (consonant(s) + vowel).
+func (g *nameGen) open(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.WriteString(g.pick(onsets))
+		b.WriteString(g.pick(vowels))
+	}
+	return b.String()
+}
 
-// word returns a capitalised word of min..max syllables, at least 4 letters,
-// not in realNames.
+// word returns a capitalised word of min..max syllables (open syllables, the
+// last one possibly closed), at least 4 letters, not in realNames.
 func (g *nameGen) word(min, max int) string {
 	for {
-		n := min + g.r.IntN(max-min+1)
-		var b strings.Builder
-		for i := 0; i < n; i++ {
-			b.WriteString(g.syllable())
+		w := g.open(min+g.r.IntN(max-min+1)) + g.pick(codas)
+		if len(w) < 4 || len(w) > 12 || realNames[w] {
+			continue
 		}
-		w := b.String()
-		if len(w) < 4 || realNames[w] {
+		return strings.ToUpper(w[:1]) + w[1:]
+	}
+}
+
+// stem is word without a final consonant, for chemical-sounding names.
+func (g *nameGen) stem(min, max int) string {
+	for {
+		w := g.open(min + g.r.IntN(max-min+1))
+		if len(w) < 4 || len(w) > 10 || realNames[w] {
 			continue
 		}
 		return strings.ToUpper(w[:1]) + w[1:]
