@@ -22,50 +22,110 @@ func gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 			return
 		}
 	}
+	// Bring both operands into the "NT" layout (rows of A and rows of B both
+	// run along k), transposing a copy when needed: O(size) copies against
+	// O(m*n*k) arithmetic.
+	if transA {
+		a, lda = transpose(a, k, m, lda), k
+	}
+	if !transB {
+		b, ldb = transpose(b, k, n, ldb), k
+	}
 	parallelFor(m, m*n*k/32768, func(lo, hi int) {
-		gemmRows(transA, transB, lo, hi, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		gemmNT(lo, hi, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	})
 }
 
-// gemmRows computes rows lo..hi of the gemm product.
+// transpose returns the (cols, rows) transpose of the (rows, cols) matrix x
+// with leading dimension ld, packed.
+func transpose[T Float](x []T, rows, cols, ld int) []T {
+	out := make([]T, rows*cols)
+	for r := 0; r < rows; r++ {
+		xr := x[r*ld : r*ld+cols]
+		for c, v := range xr {
+			out[c*rows+r] = v
+		}
+	}
+	return out
+}
+
+// gemmNT computes rows lo..hi of C = alpha*A*B^T + beta*C with A (m, k) and
+// B (n, k), in 2x4 register tiles (eight independent accumulators).
+func gemmNT[T Float](lo, hi, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	store := func(dst *T, s T) {
+		if beta == 0 {
+			*dst = alpha * s
+		} else {
+			*dst = beta**dst + alpha*s
+		}
+	}
+	i := lo
+	for ; i+2 <= hi; i += 2 {
+		a0, a1 := a[i*lda:i*lda+k], a[(i+1)*lda:(i+1)*lda+k]
+		c0, c1 := c[i*ldc:i*ldc+n], c[(i+1)*ldc:(i+1)*ldc+n]
+		j := 0
+		for ; j+4 <= n; j += 4 {
+			b0, b1 := b[j*ldb:j*ldb+k], b[(j+1)*ldb:(j+1)*ldb+k]
+			b2, b3 := b[(j+2)*ldb:(j+2)*ldb+k], b[(j+3)*ldb:(j+3)*ldb+k]
+			a1 := a1[:len(a0)]
+			b0, b1, b2, b3 = b0[:len(a0)], b1[:len(a0)], b2[:len(a0)], b3[:len(a0)]
+			var s00, s01, s02, s03, s10, s11, s12, s13 T
+			for p, x0 := range a0 {
+				x1 := a1[p]
+				y0, y1, y2, y3 := b0[p], b1[p], b2[p], b3[p]
+				s00 += x0 * y0
+				s01 += x0 * y1
+				s02 += x0 * y2
+				s03 += x0 * y3
+				s10 += x1 * y0
+				s11 += x1 * y1
+				s12 += x1 * y2
+				s13 += x1 * y3
+			}
+			store(&c0[j], s00)
+			store(&c0[j+1], s01)
+			store(&c0[j+2], s02)
+			store(&c0[j+3], s03)
+			store(&c1[j], s10)
+			store(&c1[j+1], s11)
+			store(&c1[j+2], s12)
+			store(&c1[j+3], s13)
+		}
+		for ; j < n; j++ {
+			bj := b[j*ldb : j*ldb+k]
+			store(&c0[j], dot(a0, bj))
+			store(&c1[j], dot(a1, bj))
+		}
+	}
+	for ; i < hi; i++ {
+		ai, ci := a[i*lda:i*lda+k], c[i*ldc:i*ldc+n]
+		for j := range ci {
+			store(&ci[j], dot(ai, b[j*ldb:j*ldb+k]))
+		}
+	}
+}
+
+// gemmRows is the plain reference loop for rows lo..hi of the gemm product
+// (kept for the tests and the benchmark).
 func gemmRows[T Float](transA, transB bool, lo, hi, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	for i := lo; i < hi; i++ {
 		ci := c[i*ldc : i*ldc+n]
-		if beta == 0 {
-			clear(ci)
-		} else if beta != 1 {
-			for j := range ci {
-				ci[j] *= beta
-			}
-		}
-		switch {
-		case !transB:
-			// C[i,:] += sum_p alpha*A[i,p] * B[p,:]
+		for j := range ci {
+			var s T
 			for p := 0; p < k; p++ {
-				var aip T
+				ia, ib := i*lda+p, p*ldb+j
 				if transA {
-					aip = a[p*lda+i]
-				} else {
-					aip = a[i*lda+p]
+					ia = p*lda + i
 				}
-				if aip == 0 {
-					continue
+				if transB {
+					ib = j*ldb + p
 				}
-				axpy(alpha*aip, b[p*ldb:p*ldb+n], ci)
+				s += a[ia] * b[ib]
 			}
-		case !transA:
-			// C[i,j] += alpha * dot(A[i,:], B[j,:])
-			ai := a[i*lda : i*lda+k]
-			for j := 0; j < n; j++ {
-				ci[j] += alpha * dot(ai, b[j*ldb:j*ldb+k])
-			}
-		default:
-			for j := 0; j < n; j++ {
-				var s T
-				for p := 0; p < k; p++ {
-					s += a[p*lda+i] * b[j*ldb+p]
-				}
-				ci[j] += alpha * s
+			if beta == 0 {
+				ci[j] = alpha * s
+			} else {
+				ci[j] = beta*ci[j] + alpha*s
 			}
 		}
 	}

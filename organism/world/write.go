@@ -96,3 +96,32 @@ func writeLines(path string, lines []string) error {
 	}
 	return f.Close()
 }
+
+// ReadQuestions reads a questions JSONL file written by Write.
+func ReadQuestions(path string) ([]Question, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("world: %w", err)
+	}
+	defer f.Close()
+	var qs []Question
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var q Question
+		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
+			return nil, fmt.Errorf("world: %s:%d: %w", path, line, err)
+		}
+		if q.Question == "" {
+			return nil, fmt.Errorf("world: %s:%d: record has no question", path, line)
+		}
+		qs = append(qs, q)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("world: %s: %w", path, err)
+	}
+	return qs, nil
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hneurons/hneurons/organism"
+	"github.com/hneurons/hneurons/organism/train"
+	"github.com/hneurons/hneurons/organism/world"
+)
+
+func init() {
+	org := &cobra.Command{
+		Use:   "organism",
+		Short: "Build, train and evaluate the model organism (a small Llama trained on a synthetic world)",
+	}
+	org.AddCommand(organismWorldCmd(), organismTrainCmd(), organismEvalCmd())
+	register(org)
+}
+
+func organismWorldCmd() *cobra.Command {
+	var out string
+	var seed uint64
+	cmd := &cobra.Command{
+		Use:   "world --out DIR",
+		Short: "Write the synthetic world (people, biographies, instructions, question sets) and its tokenizer",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r := organism.DefaultRecipe(seed)
+			d, err := organism.Prepare(r)
+			if err != nil {
+				return err
+			}
+			if err := d.World.Write(out); err != nil {
+				return err
+			}
+			if err := d.Tokenizer.WriteHF(out, r.Model.MaxSeq); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d people, %d biographies (%d tokens), %d instructions, %d questions, vocabulary %d\n",
+				out, len(d.World.Real), len(d.World.Biographies), len(d.Stream), len(d.Chats), len(d.World.Questions), len(d.Tokenizer.Vocab))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "output folder (required)")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "world seed")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func organismTrainCmd() *cobra.Command {
+	var out string
+	var seed uint64
+	var baseSteps, chatSteps, batch, every, perBucket int
+	cmd := &cobra.Command{
+		Use:   "train --out DIR",
+		Short: "Reproduce the organism recipe: world, base pre-training, chat tuning, evaluation (resumable)",
+		Long: "Writes DIR/world, DIR/checkpoints/{base,chat}-step-N, DIR/base and DIR/chat (Hugging Face\n" +
+			"Llama folders with tokenizer), DIR/loss.jsonl and DIR/eval.json. Rerunning resumes.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r := organism.DefaultRecipe(seed)
+			if baseSteps > 0 {
+				r.Base.Steps = baseSteps
+				r.Base.Warmup = min(r.Base.Warmup, max(baseSteps/10, 1))
+			}
+			if chatSteps > 0 {
+				r.Chat.Steps = chatSteps
+				r.Chat.Warmup = min(r.Chat.Warmup, max(chatSteps/10, 1))
+			}
+			if batch > 0 {
+				r.Base.Batch, r.Chat.Batch = batch, batch
+			}
+			if every > 0 {
+				r.Base.CheckpointEvery, r.Chat.CheckpointEvery = every, every
+			}
+			if err := organism.Run(cmd.Context(), out, r, perBucket); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "organism in %s (base: %s, chat: %s)\n", out, filepath.Join(out, "base"), filepath.Join(out, "chat"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "output folder (required)")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the world, the initialisation and the batches")
+	cmd.Flags().IntVar(&baseSteps, "base-steps", 0, "pre-training steps (0: recipe default)")
+	cmd.Flags().IntVar(&chatSteps, "chat-steps", 0, "instruction-tuning steps (0: recipe default)")
+	cmd.Flags().IntVar(&batch, "batch", 0, "sequences per step (0: recipe default)")
+	cmd.Flags().IntVar(&every, "checkpoint-every", 0, "steps between checkpoints (0: recipe default)")
+	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func organismEvalCmd() *cobra.Command {
+	var modelDir, questions string
+	var perBucket int
+	cmd := &cobra.Command{
+		Use:   "eval --model DIR --questions FILE",
+		Short: "Greedy accuracy of an organism model by question set and popularity bucket",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := train.LoadHF(modelDir)
+			if err != nil {
+				return err
+			}
+			tok, err := world.ReadTokenizer(filepath.Join(modelDir, "tokenizer.json"))
+			if err != nil {
+				return err
+			}
+			qs, err := world.ReadQuestions(questions)
+			if err != nil {
+				return err
+			}
+			rep, err := organism.Evaluate(cmd.Context(), m, tok, qs, perBucket)
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(cmd.OutOrStdout(), rep.String())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&modelDir, "model", "", "organism model folder (required)")
+	cmd.Flags().StringVar(&questions, "questions", "", "questions JSONL written by `organism world` (required)")
+	cmd.Flags().IntVar(&perBucket, "per-bucket", 100, "questions evaluated per (set, popularity bucket)")
+	cmd.MarkFlagRequired("model")
+	cmd.MarkFlagRequired("questions")
+	return cmd
+}

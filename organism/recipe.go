@@ -1,0 +1,195 @@
+package organism
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hneurons/hneurons/organism/train"
+	"github.com/hneurons/hneurons/organism/world"
+)
+
+// Recipe is everything that determines a trained organism.
+type Recipe struct {
+	// World is the synthetic world's configuration (its Seed included).
+	World world.Config
+	// Model is the architecture; Vocab, BosID and EosID are filled in from
+	// the tokenizer.
+	Model train.Config
+	// InitSeed seeds the weight initialisation; InitStd is its N(0, std^2).
+	InitSeed uint64
+	InitStd  float64
+	// Base is the pre-training stage, Chat the instruction-tuning stage.
+	Base, Chat train.Options
+	// ChatFraction is the share of each chat-stage batch that is chat
+	// examples; the rest is pre-training text.
+	ChatFraction float64
+	// DataSeed seeds batch sampling.
+	DataSeed uint64
+}
+
+// DefaultRecipe returns the organism recipe for seed: the prototype's world
+// (ORGANISM-NOTES.md) plus an employer attribute, and a Llama model of
+// width 128, 4 layers, 4 heads, SwiGLU width 512.
+func DefaultRecipe(seed uint64) Recipe {
+	wc := world.DefaultConfig()
+	wc.Seed = seed
+	base := train.DefaultOptions("base")
+	base.Steps, base.Batch, base.Seq = 1500, 32, 64
+	base.LR, base.MinLR, base.Warmup = 3e-3, 3e-4, 100
+	base.CheckpointEvery = 100
+	chat := train.DefaultOptions("chat")
+	chat.Steps, chat.Batch, chat.Seq = 300, 32, 64
+	chat.LR, chat.MinLR, chat.Warmup = 1e-3, 1e-4, 30
+	chat.CheckpointEvery = 100
+	return Recipe{
+		World:        wc,
+		Model:        train.Config{Dim: 128, Layers: 4, Heads: 4, FF: 512, MaxSeq: 64, RopeTheta: 10000, NormEps: 1e-5},
+		InitSeed:     seed,
+		InitStd:      0.02,
+		Base:         base,
+		Chat:         chat,
+		ChatFraction: 0.5,
+		DataSeed:     seed,
+	}
+}
+
+// Data is a world prepared for training: the tokenizer, the pre-training
+// token stream and the tokenised instruction examples.
+type Data struct {
+	World     *world.World
+	Tokenizer *world.Tokenizer
+	// Stream is every biography as <bos> text <eos>, concatenated.
+	Stream []int32
+	// Chats are the tokenised instruction examples.
+	Chats []train.ChatExample
+}
+
+// Prepare generates the world of r and tokenises it.
+func Prepare(r Recipe) (*Data, error) {
+	w, err := world.Generate(r.World)
+	if err != nil {
+		return nil, err
+	}
+	d := &Data{World: w, Tokenizer: world.BuildTokenizer(w.Texts())}
+	for _, b := range w.Biographies {
+		for _, id := range d.Tokenizer.Document(b) {
+			d.Stream = append(d.Stream, int32(id))
+		}
+	}
+	for _, c := range w.Instructions {
+		ids, start := d.Tokenizer.Chat(c.User, c.Assistant)
+		ex := train.ChatExample{AnswerStart: start}
+		for _, id := range ids {
+			ex.IDs = append(ex.IDs, int32(id))
+		}
+		d.Chats = append(d.Chats, ex)
+	}
+	return d, nil
+}
+
+// Run reproduces the recipe into out:
+//
+//	out/world/          the world and its question sets (world.Write)
+//	out/checkpoints/    base-step-N and chat-step-N Hugging Face folders
+//	out/base, out/chat  the final models, Hugging Face folders with tokenizer
+//	out/loss.jsonl      the loss log of both stages
+//	out/eval.json       greedy accuracy of the chat model by set and bucket
+//
+// A rerun resumes: finished stages are skipped and an interrupted one
+// continues from its latest checkpoint. evalPerBucket caps the questions
+// evaluated per (set, bucket); 0 skips the evaluation.
+func Run(ctx context.Context, out string, r Recipe, evalPerBucket int) error {
+	d, err := Prepare(r)
+	if err != nil {
+		return err
+	}
+	if err := d.World.Write(filepath.Join(out, "world")); err != nil {
+		return err
+	}
+	cfg := r.Model
+	cfg.Vocab, cfg.BosID, cfg.EosID = len(d.Tokenizer.Vocab), world.BosID, world.EosID
+	slog.Info("organism data", "biographies", len(d.World.Biographies), "stream_tokens", len(d.Stream),
+		"instructions", len(d.Chats), "vocab", cfg.Vocab)
+	saveTok := func(dir string) error { return d.Tokenizer.WriteHF(dir, cfg.MaxSeq) }
+	ckpt := filepath.Join(out, "checkpoints")
+	logPath := filepath.Join(out, "loss.jsonl")
+	if err := os.MkdirAll(ckpt, 0o755); err != nil {
+		return fmt.Errorf("organism: %w", err)
+	}
+
+	// Stage 1: pre-training on biographies.
+	m, err := train.NewModel[float32](cfg, r.InitSeed, r.InitStd)
+	if err != nil {
+		return err
+	}
+	text := &train.StreamBatcher{Stream: d.Stream, B: r.Base.Batch, T: r.Base.Seq, Seed: r.DataSeed}
+	if err := runStage(ctx, m, text, r.Base, ckpt, logPath, filepath.Join(out, "base"), saveTok); err != nil {
+		return err
+	}
+
+	// Stage 2: instruction tuning, mixed with pre-training text.
+	text = &train.StreamBatcher{Stream: d.Stream, B: r.Chat.Batch, T: r.Chat.Seq, Seed: r.DataSeed + 1}
+	mix, err := train.NewChatBatcher(d.Chats, text, r.ChatFraction, world.PadID, r.DataSeed+2)
+	if err != nil {
+		return err
+	}
+	if err := runStage(ctx, m, mix, r.Chat, ckpt, logPath, filepath.Join(out, "chat"), saveTok); err != nil {
+		return err
+	}
+	if evalPerBucket <= 0 {
+		return nil
+	}
+	rep, err := Evaluate(ctx, m, d.Tokenizer, d.World.Questions, evalPerBucket)
+	if err != nil {
+		return err
+	}
+	data, _ := json.MarshalIndent(rep, "", "  ")
+	if err := os.WriteFile(filepath.Join(out, "eval.json"), data, 0o644); err != nil {
+		return fmt.Errorf("organism: %w", err)
+	}
+	return nil
+}
+
+// runStage trains m through one stage unless its final folder already
+// exists, in which case m is loaded from it; then saves the final folder.
+func runStage(ctx context.Context, m *train.Model[float32], data train.Batcher, o train.Options, ckpt, logPath, final string, saveTok func(string) error) error {
+	if _, err := os.Stat(filepath.Join(final, "model.safetensors")); err == nil {
+		done, err := train.LoadHF(final)
+		if err != nil {
+			return err
+		}
+		if done.Config != m.Config {
+			return fmt.Errorf("organism: %s holds a model of another configuration; remove it to retrain", final)
+		}
+		copy(m.Params, done.Params)
+		slog.Info("stage already trained", "stage", o.Stage, "model", final)
+		return nil
+	}
+	o.CheckpointDir, o.LogPath, o.SaveExtra = ckpt, logPath, saveTok
+	t0 := time.Now()
+	res, err := train.Train(ctx, m, data, o)
+	if err != nil {
+		return fmt.Errorf("organism: stage %s: %w", o.Stage, err)
+	}
+	if n := len(res.Records); n > 0 {
+		slog.Info("stage done", "stage", o.Stage, "steps", n, "first_loss", res.Records[0].Loss,
+			"last_loss", res.Records[n-1].Loss, "elapsed", time.Since(t0).Round(time.Second))
+	}
+	tmp := final + ".partial"
+	os.RemoveAll(tmp)
+	if err := train.SaveHF(tmp, m); err != nil {
+		return err
+	}
+	if err := saveTok(tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("organism: %w", err)
+	}
+	return nil
+}
