@@ -257,3 +257,52 @@ func loadExpectedPath(t *testing.T) string {
 	dir, _ := loadExpected(t)
 	return filepath.Join(dir, "expected_renderings.jsonl")
 }
+
+func TestRenderTurnsEmptyResponse(t *testing.T) {
+	tm, err := Parse("{% for m in messages %}<{{ m.role }}>{{ m.content }}</>{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := tm.RenderTurns([]Message{{Role: "user", Content: "Q"}}, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Prompt != "<user>Q</><assistant>" || tr.Full != "<user>Q</><assistant></>" || !tr.PromptIsPrefix {
+		t.Fatalf("prompt %q full %q prefix %v", tr.Prompt, tr.Full, tr.PromptIsPrefix)
+	}
+	if tr.ResponseFound || tr.Response.Start != len(tr.Prompt) || tr.Response.End != len(tr.Prompt) {
+		t.Errorf("empty response: %+v found %v", tr.Response, tr.ResponseFound)
+	}
+}
+
+// TestConcurrentRender renders one Template from several goroutines (run
+// with -race to check that rendering shares no mutable state).
+func TestConcurrentRender(t *testing.T) {
+	tm, err := Parse(fuzzVerbatim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			var err error
+			for i := range 50 {
+				c := strings.Repeat("x", g+i)
+				var r *Rendered
+				r, err = tm.Render([]Message{{Role: "user", Content: c}}, Options{BOS: "<s>"})
+				if err == nil && (len(r.Spans) != 1 && c != "" || len(r.Spans) == 1 && r.Text[r.Spans[0].Start:r.Spans[0].End] != c) {
+					err = errors.New("wrong span under concurrency")
+				}
+				if err != nil {
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
