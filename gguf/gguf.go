@@ -131,9 +131,10 @@ func Parse(data []byte) (*File, error) {
 		f.values[key] = v
 	}
 	f.Alignment = DefaultAlignment
-	if a, ok := f.Uint("general.alignment"); ok {
-		if a == 0 || a&(a-1) != 0 || a > 1<<20 {
-			return nil, fmt.Errorf("gguf: general.alignment %d is not a power of two up to 1 MiB", a)
+	if v, present := f.values["general.alignment"]; present {
+		a, ok := asUint(v)
+		if !ok || a == 0 || a&(a-1) != 0 || a > 1<<20 {
+			return nil, fmt.Errorf("gguf: general.alignment %v (%T) is not a power of two up to 1 MiB", v, v)
 		}
 		f.Alignment = a
 	}

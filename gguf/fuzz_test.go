@@ -1,0 +1,112 @@
+package gguf
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"testing"
+
+	"github.com/hneurons/hneurons/internal/sharedtest"
+)
+
+// seedTB lets a fuzz target ask sharedtest for a path without being skipped
+// as a whole when ../shared is absent: it only records the skip.
+type seedTB struct {
+	testing.TB
+	skipped bool
+}
+
+func (s *seedTB) Skip(...any)          { s.skipped = true }
+func (s *seedTB) Skipf(string, ...any) { s.skipped = true }
+func (s *seedTB) SkipNow()             { s.skipped = true }
+
+// FuzzParse feeds arbitrary bytes to Parse. It must never panic; whatever it
+// accepts must have in-bounds tensors, and its metadata must survive the
+// Writer: re-encoding every value gives back the original bytes.
+func FuzzParse(f *testing.F) {
+	valid := smallFile(f)
+	f.Add(valid)
+	all, _ := allTypesWriter(f)
+	if b, err := all.Bytes(); err == nil {
+		f.Add(b)
+	}
+	if b, err := os.ReadFile("testdata/python_written.gguf"); err == nil {
+		f.Add(b)
+	}
+	tb := &seedTB{TB: f}
+	if b, err := os.ReadFile(sharedtest.Path(tb, "models", "stories260K", "stories260K.gguf")); err == nil && !tb.skipped {
+		f.Add(b[:min(len(b), 4096)])
+	} else {
+		f.Log("stories260K.gguf absent: its header is not among the seeds")
+	}
+	// Mutations of the small file: each 8-byte field set to extreme values,
+	// and truncations.
+	for at := 4; at+8 <= len(valid) && at < 400; at += 24 {
+		for _, v := range []uint64{0, 1 << 63, ^uint64(0)} {
+			m := bytes.Clone(valid)
+			binary.LittleEndian.PutUint64(m[at:], v)
+			f.Add(m)
+		}
+	}
+	for _, n := range []int{0, 4, 8, 23, 24, 100, len(valid) - 1} {
+		f.Add(valid[:n])
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := Parse(data)
+		if err != nil {
+			return
+		}
+		for _, ti := range file.Tensors {
+			b, _, err := file.TensorData(ti.Name)
+			if err != nil {
+				t.Fatalf("accepted tensor %q has no data: %v", ti.Name, err)
+			}
+			size, _ := ti.Bytes()
+			if uint64(len(b)) != size || ti.Offset%file.Alignment != 0 {
+				t.Fatalf("tensor %q: %d bytes (want %d) at offset %d", ti.Name, len(b), size, ti.Offset)
+			}
+		}
+		// Re-encode the header prefix and metadata: the encoding has no
+		// freedom, so it must equal the input bytes.
+		w := &Writer{Version: file.Version}
+		prefix := []byte(Magic)
+		prefix = binary.LittleEndian.AppendUint32(prefix, file.Version)
+		prefix = binary.LittleEndian.AppendUint64(prefix, uint64(len(file.Tensors)))
+		prefix = binary.LittleEndian.AppendUint64(prefix, uint64(len(file.Keys())))
+		for _, k := range file.Keys() {
+			v, _ := file.Value(k)
+			if err := w.Add(k, v); err != nil {
+				t.Fatalf("Writer rejects accepted metadata %q: %v", k, err)
+			}
+			prefix = appendString(prefix, k)
+			prefix, _ = encodeValue(prefix, v, 0)
+		}
+		if !bytes.Equal(prefix, data[:min(len(prefix), len(data))]) {
+			t.Fatalf("metadata re-encodes to different bytes")
+		}
+		for _, ti := range file.Tensors {
+			b, _, _ := file.TensorData(ti.Name)
+			if err := w.AddTensor(ti.Name, ti.Type, ti.Dims, b); err != nil {
+				t.Fatalf("Writer rejects accepted tensor %q: %v", ti.Name, err)
+			}
+		}
+		out, err := w.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := Parse(out)
+		if err != nil {
+			t.Fatalf("re-written file does not parse: %v", err)
+		}
+		if len(again.Keys()) != len(file.Keys()) || len(again.Tensors) != len(file.Tensors) {
+			t.Fatal("re-written file lost entries")
+		}
+		for _, ti := range file.Tensors {
+			b1, _, _ := file.TensorData(ti.Name)
+			b2, _, err := again.TensorData(ti.Name)
+			if err != nil || !bytes.Equal(b1, b2) {
+				t.Fatalf("tensor %q changed in the re-written file (%v)", ti.Name, err)
+			}
+		}
+	})
+}
