@@ -195,3 +195,25 @@ func TestParseWriterFileTruncated(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestParseRejectsOverlap(t *testing.T) {
+	w := NewWriter()
+	w.Add("general.alignment", uint32(16))
+	w.AddTensorF32("a", []uint64{16}, make([]float32, 16)) // [0, 64)
+	w.AddTensor("empty", TypeF32, []uint64{0}, nil)        // [64, 64)
+	w.AddTensorF32("b", []uint64{16}, make([]float32, 16)) // [64, 128)
+	b, err := w.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse(b); err != nil {
+		t.Fatalf("valid file: %v", err)
+	}
+	// Move the empty tensor to 16 and b to 32, both inside a: sorted by
+	// offset, the empty one lies between a and b.
+	binary.LittleEndian.PutUint64(b[after(t, b, "empty")+4+8+4:], 16)
+	binary.LittleEndian.PutUint64(b[after(t, b, "b")+4+8+4:], 32)
+	if _, err := Parse(b); err == nil || !strings.Contains(err.Error(), `"b" (data [32, 96)) overlaps tensor "a"`) {
+		t.Fatalf("overlap: %v", err)
+	}
+}

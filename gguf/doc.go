@@ -15,5 +15,8 @@
 // [N,K] row-major matrix (Hugging Face [out, in]) has Dims = [K, N].
 //
 // Open memory-maps the file; Parse works on any byte slice and never panics on
-// malformed input: every length and offset is checked against the data.
+// malformed input: every length, count and offset is checked against the data,
+// tensor sizes against overflow, tensor offsets against the alignment and
+// against each other (no overlaps). Writer produces v3 (or v2) files with
+// metadata of every type, for tests and for tools that save models.
 package gguf

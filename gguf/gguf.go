@@ -1,11 +1,13 @@
 package gguf
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // Magic is the first four bytes of every GGUF file.
@@ -73,6 +75,13 @@ type File struct {
 	tensors map[string]int
 	data    []byte
 	closer  func() error
+}
+
+// span is the data range [begin, end) of one tensor, relative to the data
+// section.
+type span struct {
+	begin, end uint64
+	name       string
 }
 
 // maxDims bounds the number of dimensions of a tensor (ggml uses 4).
@@ -180,6 +189,7 @@ func Parse(data []byte) (*File, error) {
 		return nil, fmt.Errorf("gguf: data section starts at %d, beyond the end of the file (%d bytes)", start, len(data))
 	}
 	f.DataOffset = int64(start)
+	spans := make([]span, 0, len(f.Tensors)) // (tensors) data ranges, for the overlap check
 	for _, t := range f.Tensors {
 		size, err := t.Bytes()
 		if err != nil {
@@ -194,6 +204,18 @@ func Parse(data []byte) (*File, error) {
 			return nil, fmt.Errorf("gguf: tensor %q: %d bytes of %s at data offset %d (file offset %d) lie beyond the end of the file (%d bytes); truncated?",
 				t.Name, size, t.Type, t.Offset, start+t.Offset, len(data))
 		}
+		spans = append(spans, span{t.Offset, t.Offset + size, t.Name})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.begin, b.begin) })
+	var reach span // the non-empty span reaching furthest so far
+	for _, c := range spans {
+		if c.begin == c.end {
+			continue // an empty tensor overlaps nothing
+		}
+		if c.begin < reach.end {
+			return nil, fmt.Errorf("gguf: tensor %q (data [%d, %d)) overlaps tensor %q (data [%d, %d))", c.name, c.begin, c.end, reach.name, reach.begin, reach.end)
+		}
+		reach = c
 	}
 	return f, nil
 }
