@@ -101,35 +101,60 @@ func BenchmarkMatVecBF16(b *testing.B) {
 	b.ReportMetric(float64(len(src))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 }
 
-// BenchmarkMemRead reads the same number of bytes as BenchmarkMatVecBF16
-// with the same goroutine split, summing 64-bit words: the memory
-// bandwidth the matrix-vector path can hope for.
+// BenchmarkMemRead reads as many bytes as BenchmarkMatVecBF16 streams,
+// with the same goroutine split, through the vectorised dot product of a
+// buffer with itself (one stream of loads): the memory bandwidth the
+// matrix-vector path can hope for.
 func BenchmarkMemRead(b *testing.B) {
-	const words = 14336 * 4096 * 2 / 8
-	buf := make([]uint64, words)
+	const n = 14336 * 4096 / 2 // float32s: the bytes of the bf16 matrix
+	buf := make([]float32, n)
 	for i := range buf {
-		buf[i] = uint64(i)
+		buf[i] = float32(i & 7)
 	}
-	var sink uint64
-	b.SetBytes(int64(words * 8))
+	var sink float32
+	sums := make([]float32, Threads()+1)
+	b.SetBytes(int64(4 * n))
 	for b.Loop() {
-		sums := make([]uint64, Threads())
-		parallelRows(words/8, 64, 1<<30, func(j0, j1 int, s *scratch) {
-			var s0, s1, s2, s3 uint64
-			for i := j0 * 8; i < j1*8; i += 4 {
-				s0 += buf[i]
-				s1 += buf[i+1]
-				s2 += buf[i+2]
-				s3 += buf[i+3]
-			}
-			sums[j0*len(sums)/(words/8)] += s0 + s1 + s2 + s3
+		parallelRows(n, 4096, 1<<30, func(j0, j1 int, s *scratch) {
+			sums[j0*Threads()/n] = Dot(buf[j0:j1], buf[j0:j1])
 		})
-		for _, s := range sums {
-			sink += s
+		for _, v := range sums {
+			sink += v
 		}
 	}
 	_ = sink
-	b.ReportMetric(float64(words*8)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+	b.ReportMetric(4*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
+
+// BenchmarkDequant times the pure-Go block decoders (values per second).
+func BenchmarkDequant(b *testing.B) {
+	for _, dt := range []DType{Q8_0, Q4_K, Q6_K} {
+		b.Run(dt.String(), func(b *testing.B) {
+			const k = 4096
+			rb, _ := dt.RowBytes(k)
+			src := make([]byte, rb)
+			r := rand.New(rand.NewPCG(4, 4))
+			for i := range src {
+				src[i] = byte(r.Uint32())
+			}
+			for i := 0; i < rb; i += dt.BlockBytes() { // finite f16 scales
+				switch dt {
+				case Q8_0:
+					src[i+1] = 0x20
+				case Q4_K:
+					src[i+1], src[i+3] = 0x20, 0x20
+				case Q6_K:
+					src[i+209] = 0x20
+				}
+			}
+			w, _ := Pack(src, dt, 1, k)
+			dst := make([]float32, k)
+			for b.Loop() {
+				w.Row(0, dst)
+			}
+			b.ReportMetric(k*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gvalues/s")
+		})
+	}
 }
 
 // BenchmarkKern4x3 times the 4x3 micro-kernel on L1-resident data

@@ -2,6 +2,8 @@
 
 package kernels
 
+//go:generate /usr/bin/python3 gen_amd64.py
+
 import "golang.org/x/sys/cpu"
 
 // asmAvailable reports whether this CPU runs the AVX2/FMA kernels (F16C
@@ -164,4 +166,81 @@ func fmaPeak(n int) bool {
 	}
 	fmaPeakAVX(n)
 	return true
+}
+
+//go:noescape
+func dequantQ8_0AVX(dst *float32, src *byte, nb int)
+
+//go:noescape
+func dequantQ4KAVX(dst *float32, qs *byte, dm *float32, nb int)
+
+//go:noescape
+func dequantQ6KAVX(dst *float32, src *byte, sc *float32, nb int)
+
+// dequantQ8_0 decodes nb Q8_0 blocks of src into dst[:32nb].
+func dequantQ8_0(dst []float32, src []byte, nb int) {
+	if !asmEnabled || nb == 0 {
+		dequantQ8_0Go(dst, src, nb)
+		return
+	}
+	_ = dst[nb*BlockQ8_0-1]
+	_ = src[nb*BlockBytesQ8_0-1]
+	dequantQ8_0AVX(&dst[0], &src[0], nb)
+}
+
+// dequantGroup is how many super-blocks the assembly decoders take per
+// call (their factor tables live on the stack).
+const dequantGroup = 16
+
+// dequantQ4_K decodes nb Q4_K super-blocks of src into dst[:256nb]: the
+// 6-bit scales and mins are unpacked here into float factors, the nibbles
+// in assembly.
+func dequantQ4_K(dst []float32, src []byte, nb int) {
+	if !asmEnabled || nb == 0 {
+		dequantQ4_KGo(dst, src, nb)
+		return
+	}
+	_ = dst[nb*BlockK-1]
+	_ = src[nb*BlockBytesQ4_K-1]
+	var dm [dequantGroup * 16]float32 // [block][group][dlo, mlo, dhi, mhi]
+	for b0 := 0; b0 < nb; b0 += dequantGroup {
+		n := min(dequantGroup, nb-b0)
+		for b := 0; b < n; b++ {
+			blk := src[(b0+b)*BlockBytesQ4_K:]
+			d := FromF16(uint16(blk[0]) | uint16(blk[1])<<8)
+			dmin := FromF16(uint16(blk[2]) | uint16(blk[3])<<8)
+			f := dm[16*b : 16*b+16]
+			for g := 0; g < 4; g++ {
+				sc1, m1 := q4kScaleMin(2*g, blk[4:16])
+				sc2, m2 := q4kScaleMin(2*g+1, blk[4:16])
+				f[4*g], f[4*g+1] = d*float32(sc1), dmin*float32(m1)
+				f[4*g+2], f[4*g+3] = d*float32(sc2), dmin*float32(m2)
+			}
+		}
+		dequantQ4KAVX(&dst[b0*BlockK], &src[b0*BlockBytesQ4_K+16], &dm[0], n)
+	}
+}
+
+// dequantQ6_K decodes nb Q6_K super-blocks of src into dst[:256nb]: the
+// sixteen d·scale factors per block are computed here, the quants in
+// assembly.
+func dequantQ6_K(dst []float32, src []byte, nb int) {
+	if !asmEnabled || nb == 0 {
+		dequantQ6_KGo(dst, src, nb)
+		return
+	}
+	_ = dst[nb*BlockK-1]
+	_ = src[nb*BlockBytesQ6_K-1]
+	var sc [dequantGroup * 16]float32 // [block][16] d·scales[i]
+	for b0 := 0; b0 < nb; b0 += dequantGroup {
+		n := min(dequantGroup, nb-b0)
+		for b := 0; b < n; b++ {
+			blk := src[(b0+b)*BlockBytesQ6_K : (b0+b+1)*BlockBytesQ6_K]
+			d := FromF16(uint16(blk[208]) | uint16(blk[209])<<8)
+			for i := 0; i < 16; i++ {
+				sc[16*b+i] = d * float32(int8(blk[192+i]))
+			}
+		}
+		dequantQ6KAVX(&dst[b0*BlockK], &src[b0*BlockBytesQ6_K], &sc[0], n)
+	}
 }

@@ -33,3 +33,9 @@ func f32ToF16(dst []uint16, src []float32) { f32ToF16Go(dst, src) }
 
 // fmaPeak reports false: there is no assembly peak probe on this build.
 func fmaPeak(n int) bool { return false }
+
+func dequantQ8_0(dst []float32, src []byte, nb int) { dequantQ8_0Go(dst, src, nb) }
+
+func dequantQ4_K(dst []float32, src []byte, nb int) { dequantQ4_KGo(dst, src, nb) }
+
+func dequantQ6_K(dst []float32, src []byte, nb int) { dequantQ6_KGo(dst, src, nb) }

@@ -38,8 +38,8 @@ func DequantQ6_K(dst []float32, src []byte) error {
 	return nil
 }
 
-// dequantQ8_0 decodes nb blocks; layout per block: d f16 | qs [32]int8.
-func dequantQ8_0(dst []float32, src []byte, nb int) {
+// dequantQ8_0Go decodes nb blocks; layout per block: d f16 | qs [32]int8.
+func dequantQ8_0Go(dst []float32, src []byte, nb int) {
 	for b := 0; b < nb; b++ {
 		blk := src[b*BlockBytesQ8_0 : (b+1)*BlockBytesQ8_0]
 		d := FromF16(binary.LittleEndian.Uint16(blk))
@@ -64,11 +64,11 @@ func q4kScaleMin(j int, q []byte) (sc, m uint8) {
 	return sc, m
 }
 
-// dequantQ4_K decodes nb super-blocks; layout per block:
+// dequantQ4_KGo decodes nb super-blocks; layout per block:
 // d f16 | dmin f16 | scales [12]byte | qs [128]byte. Each 64-value group g
 // uses scale/min pair 2g for the low nibbles of qs[32g:32g+32] and pair
 // 2g+1 for their high nibbles: value = d*sc*q - dmin*m.
-func dequantQ4_K(dst []float32, src []byte, nb int) {
+func dequantQ4_KGo(dst []float32, src []byte, nb int) {
 	for b := 0; b < nb; b++ {
 		blk := src[b*BlockBytesQ4_K : (b+1)*BlockBytesQ4_K]
 		d := FromF16(binary.LittleEndian.Uint16(blk[0:]))
@@ -91,11 +91,11 @@ func dequantQ4_K(dst []float32, src []byte, nb int) {
 	}
 }
 
-// dequantQ6_K decodes nb super-blocks; layout per block:
+// dequantQ6_KGo decodes nb super-blocks; layout per block:
 // ql [128]byte | qh [64]byte | scales [16]int8 | d f16. Each 128-value half
 // h reads ql[64h:64h+64], qh[32h:32h+32] and scales[8h:8h+8]; a 6-bit quant
 // is a nibble of ql plus two bits of qh, minus 32; value = d*scale*q.
-func dequantQ6_K(dst []float32, src []byte, nb int) {
+func dequantQ6_KGo(dst []float32, src []byte, nb int) {
 	for b := 0; b < nb; b++ {
 		blk := src[b*BlockBytesQ6_K : (b+1)*BlockBytesQ6_K]
 		d := FromF16(binary.LittleEndian.Uint16(blk[208:]))

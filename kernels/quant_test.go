@@ -118,3 +118,50 @@ func TestMatMulQuant(t *testing.T) {
 		}
 	})
 }
+
+// TestDequantImplsAgree compares the assembly and pure-Go decoders bit for
+// bit on random blocks (finite scales), at misaligned offsets.
+func TestDequantImplsAgree(t *testing.T) {
+	if !asmAvailable {
+		t.Skip("no assembly kernels")
+	}
+	defer func() { asmEnabled = asmAvailable }()
+	r := rand.New(rand.NewPCG(27, 28))
+	for _, dt := range []DType{Q8_0, Q4_K, Q6_K} {
+		for _, nb := range []int{1, 3, 17, 40} {
+			src := make([]byte, 1+nb*dt.BlockBytes())[1:]
+			for i := range src {
+				src[i] = byte(r.Uint32())
+			}
+			for b := 0; b < nb; b++ { // keep f16 scales finite
+				blk := src[b*dt.BlockBytes():]
+				switch dt {
+				case Q8_0:
+					blk[1] &= 0x3f
+				case Q4_K:
+					blk[1] &= 0x3f
+					blk[3] &= 0x3f
+				case Q6_K:
+					blk[209] &= 0x3f
+				}
+			}
+			n := nb * dt.BlockSize()
+			want := make([]float32, n)
+			asmEnabled = false
+			w, err := Pack(src, dt, 1, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Row(0, want)
+			asmEnabled = true
+			got, check := guarded(t, n)
+			w.Row(0, got)
+			check()
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%v nb=%d value %d: asm %g, Go %g", dt, nb, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
