@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hneurons/hneurons/kernels"
 )
@@ -23,20 +25,20 @@ type Runner struct {
 	taps  []*Tap
 	scale [][]float32 // [L] nil, or [F] per-neuron scale of z
 
-	rows   int       // token capacity of the buffers
-	x      []float32 // [T, D] residual stream
-	xn     []float32 // [T, D] normed residual (sub-layer input)
-	q      []float32 // [T, H*Dh]
-	k      []float32 // [T, Hkv*Dh]
-	v      []float32 // [T, Hkv*Dh]
-	att    []float32 // [T, H*Dh] attention output before o_proj
-	o      []float32 // [T, D] sub-layer output
-	gate   []float32 // [T, F] gate, then z
-	up     []float32 // [T, F]
-	pos    []int     // [T] position of each row
-	scores []float32 // [S] attention scores of one query head
-	sel    []float32 // [R, D] rows whose logits are wanted
-	logits []float32 // [R, V]
+	rows       int         // token capacity of the buffers
+	x          []float32   // [T, D] residual stream
+	xn         []float32   // [T, D] normed residual (sub-layer input)
+	q          []float32   // [T, H*Dh]
+	k          []float32   // [T, Hkv*Dh]
+	v          []float32   // [T, Hkv*Dh]
+	att        []float32   // [T, H*Dh] attention output before o_proj
+	o          []float32   // [T, D] sub-layer output
+	gate       []float32   // [T, F] gate, then z
+	up         []float32   // [T, F]
+	pos        []int       // [T] position of each row
+	workScratch []attnScratch // one per attention worker
+	sel        []float32   // [R, D] rows whose logits are wanted
+	logits     []float32   // [R, V]
 }
 
 // NewRunner returns a Runner for m with no taps and no scales.
@@ -257,52 +259,219 @@ func softcap(x []float32, c float32) {
 }
 
 // attention stores the new keys and values of layer l in the caches and
-// writes the attention output of every row to r.att.
+// writes the attention output of every row to r.att. The (segment, kv head)
+// pairs are independent; large calls split them over Threads() goroutines.
 func (r *Runner) attention(segs []Segment, l, T int) {
+	c := &r.m.Config
+	kvd := c.NKVHeads * c.HeadDim
+	t0 := 0
+	work := 0
+	for _, s := range segs {
+		n := len(s.Tokens)
+		start := s.Cache.n
+		kc, vc := s.Cache.k[l], s.Cache.v[l] // [cap, Hkv*Dh]
+		copy(kc[start*kvd:(start+n)*kvd], r.k[t0*kvd:(t0+n)*kvd])
+		copy(vc[start*kvd:(start+n)*kvd], r.v[t0*kvd:(t0+n)*kvd])
+		work += n * (start + n)
+		t0 += n
+	}
+	work *= c.NHeads * c.HeadDim * 4
+	items := len(segs) * c.NKVHeads
+	workers := min(kernels.Threads(), items)
+	if work < 1<<17 || workers < 2 {
+		workers = 1
+	}
+	if len(r.workScratch) < workers {
+		r.workScratch = append(r.workScratch, make([]attnScratch, workers-len(r.workScratch))...)
+	}
+	if workers == 1 {
+		for i := 0; i < items; i++ {
+			r.attendItem(segs, l, i, &r.workScratch[0])
+		}
+		return
+	}
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(ws *attnScratch) {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= items {
+					return
+				}
+				r.attendItem(segs, l, i, ws)
+			}
+		}(&r.workScratch[w])
+	}
+	wg.Wait()
+}
+
+// attnScratch is one attention worker's buffers.
+type attnScratch struct {
+	sc []float32 // [rows, S] scores, then probabilities
+	vt []float32 // [Dh, S] values of one kv head, transposed
+}
+
+// grow returns buf with at least n elements.
+func grow(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, max(n, 2*cap(*buf)))
+	}
+	return (*buf)[:n]
+}
+
+// attnBlock is the number of query rows one GEMM-based attention step takes.
+const attnBlock = 64
+
+// gemmMinRows is the segment length from which attention runs as matrix
+// products (scores = Q K^T, out = P V) instead of row by row.
+const gemmMinRows = 8
+
+// attendItem computes the attention output of every row of one segment for
+// the query heads of one kv head (item = segment*Hkv + kv head). The
+// segment's new keys and values are already in its cache (whose length n
+// does not count them yet).
+func (r *Runner) attendItem(segs []Segment, l, item int, ws *attnScratch) {
 	c := &r.m.Config
 	Dh := c.HeadDim
 	qd, kvd := c.NHeads*Dh, c.NKVHeads*Dh
 	group := c.NHeads / c.NKVHeads
+	si, kvh := item/c.NKVHeads, item%c.NKVHeads
+	t0 := 0
+	for _, s := range segs[:si] {
+		t0 += len(s.Tokens)
+	}
+	s := segs[si]
 	window := 0
 	if c.IsSliding(l) {
 		window = c.SlidingWindow
 	}
-	t0 := 0
-	for _, s := range segs {
-		n := len(s.Tokens)
-		kc, vc := s.Cache.k[l], s.Cache.v[l] // [cap, Hkv*Dh]
-		start := s.Cache.n
-		copy(kc[start*kvd:(start+n)*kvd], r.k[t0*kvd:(t0+n)*kvd])
-		copy(vc[start*kvd:(start+n)*kvd], r.v[t0*kvd:(t0+n)*kvd])
+	kc, vc := s.Cache.k[l], s.Cache.v[l] // [cap, Hkv*Dh]
+	start := s.Cache.n
+	ko := kvh * Dh
+	n := len(s.Tokens)
+	if n < gemmMinRows {
 		for i := 0; i < n; i++ {
-			t := t0 + i
-			p := start + i
+			t, p := t0+i, start+i
 			lo := 0
 			if window > 0 && p-window+1 > lo {
 				lo = p - window + 1
 			}
-			S := p + 1 - lo
-			if cap(r.scores) < S {
-				r.scores = make([]float32, max(S, 2*cap(r.scores)))
-			}
-			sc := r.scores[:S]
-			for h := 0; h < c.NHeads; h++ {
-				qh := r.q[t*qd+h*Dh : t*qd+(h+1)*Dh]
-				ko := (h / group) * Dh
-				for j := range sc {
-					sc[j] = kernels.Dot(qh, kc[(lo+j)*kvd+ko:(lo+j)*kvd+ko+Dh]) * c.QueryScale
-				}
-				if c.AttnSoftcap > 0 {
-					softcap(sc, c.AttnSoftcap)
-				}
-				kernels.Softmax(sc)
+			sc := grow(&ws.sc, p+1-lo)
+			for h := kvh * group; h < (kvh+1)*group; h++ {
+				q := r.q[t*qd+h*Dh : t*qd+(h+1)*Dh]
 				out := r.att[t*qd+h*Dh : t*qd+(h+1)*Dh]
-				clear(out)
-				for j, pj := range sc {
-					kernels.Axpy(pj, vc[(lo+j)*kvd+ko:(lo+j)*kvd+ko+Dh], out)
-				}
+				attendHead(out, q, kc[lo*kvd+ko:], vc[lo*kvd+ko:], kvd, sc, c.QueryScale, c.AttnSoftcap)
 			}
 		}
-		t0 += n
+		return
+	}
+	// Blocks of query rows as matrix products over the keys they can see.
+	for i0 := 0; i0 < n; i0 += attnBlock {
+		i1 := min(i0+attnBlock, n)
+		nb := i1 - i0
+		p0, p1 := start+i0, start+i1-1
+		lo := 0
+		if window > 0 && p0-window+1 > lo {
+			lo = p0 - window + 1
+		}
+		S := p1 + 1 - lo
+		vt := grow(&ws.vt, Dh*S) // [Dh, S]
+		for j := 0; j < S; j++ {
+			row := vc[(lo+j)*kvd+ko : (lo+j)*kvd+ko+Dh]
+			for x, v := range row {
+				vt[x*S+j] = v
+			}
+		}
+		sc := grow(&ws.sc, nb*S) // [nb, S]
+		for h := kvh * group; h < (kvh+1)*group; h++ {
+			qoff := (t0+i0)*qd + h*Dh
+			// sc = scale * Q[i0:i1, h] · K[lo:p1+1]^T
+			kernels.Sgemm(false, true, nb, S, Dh, c.QueryScale, r.q[qoff:], qd, kc[lo*kvd+ko:], kvd, 0, sc, S)
+			for i := 0; i < nb; i++ {
+				p := p0 + i
+				first := 0 // first visible key, relative to lo
+				if window > 0 && p-window+1-lo > first {
+					first = p - window + 1 - lo
+				}
+				last := p - lo // last visible key
+				row := sc[i*S : (i+1)*S]
+				softmaxRange(row, first, last, c.AttnSoftcap)
+			}
+			// att[i0:i1, h] = P · V[lo:p1+1]
+			kernels.Sgemm(false, true, nb, Dh, S, 1, sc, S, vt, S, 0, r.att[qoff:], qd)
+		}
+	}
+}
+
+// softmaxRange replaces row[first:last+1] with its softmax (after optional
+// soft-capping) and zeroes the rest of row.
+func softmaxRange(row []float32, first, last int, capv float32) {
+	clear(row[:first])
+	clear(row[last+1:])
+	v := row[first : last+1]
+	mx := float32(math.Inf(-1))
+	for j, d := range v {
+		if capv > 0 {
+			d = capv * float32(math.Tanh(float64(d/capv)))
+			v[j] = d
+		}
+		mx = max(mx, d)
+	}
+	var sum float32
+	for j, d := range v {
+		e := expf(d - mx)
+		v[j] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for j := range v {
+		v[j] *= inv
+	}
+}
+
+// attendHead computes out [Dh] = softmax(scale * q·K^T [softcapped]) · V for
+// one query head over S = len(sc) keys; k and v start at the first key of
+// the head, rows ld apart. sc [S] is scratch.
+func attendHead(out, q, k, v []float32, ld int, sc []float32, scale, capv float32) {
+	Dh := len(q)
+	mx := float32(math.Inf(-1))
+	for j := range sc {
+		kj := k[j*ld:][:Dh]
+		var d float32
+		if Dh >= 32 {
+			d = kernels.Dot(q, kj)
+		} else {
+			for x, qv := range q {
+				d += qv * kj[x]
+			}
+		}
+		d *= scale
+		if capv > 0 {
+			d = capv * float32(math.Tanh(float64(d/capv)))
+		}
+		sc[j] = d
+		mx = max(mx, d)
+	}
+	var sum float32
+	for j, d := range sc {
+		e := expf(d - mx)
+		sc[j] = e
+		sum += e
+	}
+	inv := 1 / sum
+	clear(out)
+	for j, e := range sc {
+		p := e * inv
+		vj := v[j*ld:][:Dh]
+		if Dh >= 32 {
+			kernels.Axpy(p, vj, out)
+		} else {
+			for x, vv := range vj {
+				out[x] += p * vv
+			}
+		}
 	}
 }

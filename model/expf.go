@@ -1,0 +1,23 @@
+package model
+
+import "math"
+
+// expf returns e^x in float32 for x <= 0 (softmax arguments), with relative
+// error below 3e-7 (see TestExpf): x = n ln2 + r with |r| <= ln2/2, e^r by a
+// degree-6 Taylor polynomial, scaled by 2^n through the exponent bits.
+// Arguments below -87 (whose result is under the smallest normal float32)
+// give 0.
+func expf(x float32) float32 {
+	if x < -87 {
+		return 0
+	}
+	const (
+		log2e = 1.44269504088896341
+		ln2hi = 0.693359375
+		ln2lo = -2.12194440e-4
+	)
+	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	r := x - n*ln2hi - n*ln2lo
+	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
+	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
+}
