@@ -25,20 +25,20 @@ type Runner struct {
 	taps  []*Tap
 	scale [][]float32 // [L] nil, or [F] per-neuron scale of z
 
-	rows       int         // token capacity of the buffers
-	x          []float32   // [T, D] residual stream
-	xn         []float32   // [T, D] normed residual (sub-layer input)
-	q          []float32   // [T, H*Dh]
-	k          []float32   // [T, Hkv*Dh]
-	v          []float32   // [T, Hkv*Dh]
-	att        []float32   // [T, H*Dh] attention output before o_proj
-	o          []float32   // [T, D] sub-layer output
-	gate       []float32   // [T, F] gate, then z
-	up         []float32   // [T, F]
-	pos        []int       // [T] position of each row
+	rows        int           // token capacity of the buffers
+	x           []float32     // [T, D] residual stream
+	xn          []float32     // [T, D] normed residual (sub-layer input)
+	q           []float32     // [T, H*Dh]
+	k           []float32     // [T, Hkv*Dh]
+	v           []float32     // [T, Hkv*Dh]
+	att         []float32     // [T, H*Dh] attention output before o_proj
+	o           []float32     // [T, D] sub-layer output
+	gate        []float32     // [T, F] gate, then z
+	up          []float32     // [T, F]
+	pos         []int         // [T] position of each row
 	workScratch []attnScratch // one per attention worker
-	sel        []float32   // [R, D] rows whose logits are wanted
-	logits     []float32   // [R, V]
+	sel         []float32     // [R, D] rows whose logits are wanted
+	logits      []float32     // [R, V]
 }
 
 // NewRunner returns a Runner for m with no taps and no scales.
