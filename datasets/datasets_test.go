@@ -318,13 +318,40 @@ func TestAuthorsExamples(t *testing.T) {
 				FirstID               string `json:"first_id"`
 				FirstResponse         string `json:"first_response"`
 				SpanFound             int    `json:"span_found"`
-				LabelledWithExample   int    `json:"labelled_with_example"`
+				DecodedOK             int    `json:"decoded_ok"`
+				SentencePiece         bool
+				AnswerTexts           [][2]string `json:"answer_texts"`
+				LabelledWithExample   int         `json:"labelled_with_example"`
 			}
 			refInto(t, ref, "examples/"+model+"/"+sp, &want)
 			epath := sharedtest.Path(t, "datasets", "hneurons_examples", model+"_TriviaQA_answer_tokens_"+sp+".jsonl")
 			exs, _, err := ReadExamples(epath, Options{})
 			if err != nil {
 				t.Fatal(err)
+			}
+			spell := DetectSpelling(exs)
+			if (spell == SentencePiece) != want.SentencePiece {
+				t.Errorf("%s %s: spelling %v", model, sp, spell)
+			}
+			byID := map[string]Example{}
+			decoded := 0
+			for _, e := range exs {
+				byID[e.ID] = e
+				if _, err := e.TokenOffsets(spell); err == nil {
+					decoded++
+				} else if decoded < 3 {
+					t.Log(err)
+				}
+			}
+			if decoded != want.DecodedOK {
+				t.Errorf("%s %s: %d responses decoded from their tokens, want %d", model, sp, decoded, want.DecodedOK)
+			}
+			for _, at := range want.AnswerTexts {
+				e := byID[at[0]]
+				s, en, err := e.AnswerByteSpan(spell)
+				if err != nil || e.Response[s:en] != at[1] {
+					t.Errorf("%s: answer span %q (%v), want %q", at[0], e.Response[s:min(max(s, en), len(e.Response))], err, at[1])
+				}
 			}
 			found := 0
 			have := map[string]bool{}

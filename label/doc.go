@@ -50,4 +50,6 @@
 //     leading phrase such as "The answer is" or "I think", a leading article,
 //     enclosing quotes or asterisks, or trailing punctuation.
 //   - "fallback-all": the rule leaves nothing: the whole response.
+//   - "authors-tokens": records imported from the H-Neurons authors' example
+//     files (ImportAuthors) keep the authors' answer tokens as the span.
 package label

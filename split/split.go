@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -196,8 +197,23 @@ func Split(recs []label.Labelled, ex *Exclusion, opt Options) (train, test []lab
 }
 
 // WriteFile writes records as JSONL to path atomically (a temporary file in
-// the same folder, renamed into place).
+// the same folder, renamed into place). When path exists and is not a
+// regular file (a device such as /dev/null, a pipe), it is written directly.
 func WriteFile(path string, recs []label.Labelled) error {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("split: %w", err)
+		}
+		werr := writeJSONL(f, recs)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return fmt.Errorf("split: writing %s: %w", path, werr)
+		}
+		return nil
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("split: %w", err)
@@ -207,16 +223,7 @@ func WriteFile(path string, recs []label.Labelled) error {
 		tmp.Close()
 		return fmt.Errorf("split: %w", err)
 	}
-	bw := bufio.NewWriter(tmp)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	for i := range recs {
-		if err := enc.Encode(&recs[i]); err != nil {
-			tmp.Close()
-			return fmt.Errorf("split: writing %s: %w", path, err)
-		}
-	}
-	if err := bw.Flush(); err != nil {
+	if err := writeJSONL(tmp, recs); err != nil {
 		tmp.Close()
 		return fmt.Errorf("split: writing %s: %w", path, err)
 	}
@@ -227,4 +234,16 @@ func WriteFile(path string, recs []label.Labelled) error {
 		return fmt.Errorf("split: %w", err)
 	}
 	return nil
+}
+
+func writeJSONL(w io.Writer, recs []label.Labelled) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for i := range recs {
+		if err := enc.Encode(&recs[i]); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
 }

@@ -2,6 +2,7 @@ package split
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -168,5 +169,16 @@ func TestWriteFileRoundTrip(t *testing.T) {
 	got, _, err := datasets.Load(path, datasets.Options{})
 	if err != nil || len(got) != 4 || got[0].ID != "f0" || got[0].Question != recs[0].Question {
 		t.Fatalf("as dataset: %+v %v", got, err)
+	}
+}
+
+func TestWriteFileDevice(t *testing.T) {
+	// Writing to a device must not replace it with a regular file.
+	if err := WriteFile(os.DevNull, synth(1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(os.DevNull)
+	if err != nil || st.Mode().IsRegular() {
+		t.Fatalf("%s is now a regular file (%v)", os.DevNull, err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/hneurons/hneurons/datasets"
+	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/split"
 	"github.com/spf13/cobra"
 )
 
@@ -110,7 +112,38 @@ The same seed gives the same questions.`,
 	nonexist.Flags().StringVar(&out, "out", "", "output JSONL (required)")
 	nonexist.MarkFlagRequired("out")
 
-	root.AddCommand(show, convert, nonexist)
+	var exPath, qidsPath string
+	authors := &cobra.Command{
+		Use:   "authors",
+		Short: "Import the H-Neurons authors' labelled responses as labelled records",
+		Long: `Authors turns one of the authors' *_answer_tokens_*.jsonl files and its
+*_qids.json split into labelled JSONL (t = faithful, f = hallucinated) with
+their answer tokens as the answer span, ready for split and extract. The
+records carry no gold answers (the files have none).`,
+		Example: `  hneurons datasets authors --examples gemma27b_TriviaQA_answer_tokens_train.jsonl \
+      --qids gemma27b_TriviaQA_train_qids.json --out gemma-train.jsonl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			recs, rep, err := label.ImportAuthors(exPath, qidsPath)
+			if err != nil {
+				return err
+			}
+			if err := split.WriteFile(out, recs); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %d records to %s: %d faithful, %d hallucinated; %d examples unlabelled, %d qids without example, %d spans not located (whole response)\n",
+				len(recs), out, rep.Faithful, rep.Hallucinated, rep.Unlabelled, rep.Missing, rep.Fallback)
+			return nil
+		},
+	}
+	authors.Flags().StringVar(&exPath, "examples", "", "authors' *_answer_tokens_*.jsonl (required)")
+	authors.Flags().StringVar(&qidsPath, "qids", "", "authors' *_qids.json (required)")
+	authors.Flags().StringVar(&out, "out", "", "labelled JSONL to write (required)")
+	for _, n := range []string{"examples", "qids", "out"} {
+		authors.MarkFlagRequired(n)
+	}
+
+	root.AddCommand(show, convert, nonexist, authors)
 	register(root)
 }
 

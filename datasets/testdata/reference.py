@@ -41,6 +41,26 @@ out["truthfulqa"] = {"count": len(rows), "first_correct": split(rows[0]["Correct
                      "correct": sum(len(split(r["Correct Answers"])) for r in rows)}
 
 
+# GPT-2 byte-level spelling: printable bytes stand for themselves, the others
+# for code points from 256 up, in byte order.
+_bs = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAC + 1)) + list(range(0xAE, 0xFF + 1))
+_cs = _bs[:]
+_n = 0
+for _b in range(256):
+    if _b not in _bs:
+        _bs.append(_b)
+        _cs.append(256 + _n)
+        _n += 1
+BYTE_OF = {chr(c): b for b, c in zip(_bs, _cs)}
+
+
+def decode(tokens, sp):
+    """Bytes of the token spellings (sp: SentencePiece, else byte-level)."""
+    if sp:
+        return "".join(tokens).replace("\u2581", " ").encode("utf-8")
+    return bytes(BYTE_OF[ch] for t in tokens for ch in t)
+
+
 def find(seq, sub):
     for i in range(len(seq) - len(sub) + 1):
         if sub and seq[i:i + len(sub)] == sub:
@@ -52,14 +72,30 @@ for model in ["Llama33", "Mistral24b", "gemma27b"]:
     ids = {}
     for sp in ["train", "test"]:
         exs = []
+        raw = [next(iter(json.loads(l).items())) for l in open(p("hneurons_examples", "%s_TriviaQA_answer_tokens_%s.jsonl" % (model, sp)), encoding="utf-8")]
+        # The spelling is a property of the model's tokenizer: SentencePiece
+        # when any token of the file has the U+2581 word marker.
+        is_sp = any("\u2581" in t for _, v in raw for t in v["tokenized_response"])
+        decoded_ok = 0
+        answer_texts = []
         for l in open(p("hneurons_examples", "%s_TriviaQA_answer_tokens_%s.jsonl" % (model, sp)), encoding="utf-8"):
             (k, v), = json.loads(l).items()
             exs.append((k, v))
+            d = decode(v["tokenized_response"], is_sp)
+            r = v["response"].encode("utf-8")
+            if r.startswith(d) and r[len(d):].strip() == b"":
+                decoded_ok += 1
+            i = find(v["tokenized_response"], v["answer_tokens"])
+            if i >= 0 and len(answer_texts) < 20:
+                start = len(decode(v["tokenized_response"][:i], is_sp))
+                end = start + len(decode(v["answer_tokens"], is_sp))
+                answer_texts.append([k, r[start:end].decode("utf-8")])
         q = json.load(open(p("hneurons_examples", "%s_TriviaQA_%s_qids.json" % (model, sp))))
         ids[sp] = set(q["t"]) | set(q["f"])
         out["examples/%s/%s" % (model, sp)] = {
             "count": len(exs), "first_id": exs[0][0], "first_response": exs[0][1]["response"],
             "span_found": sum(find(v["tokenized_response"], v["answer_tokens"]) >= 0 for _, v in exs),
+            "decoded_ok": decoded_ok, "sentencepiece": is_sp, "answer_texts": answer_texts,
             "t": len(q["t"]), "f": len(q["f"]), "distinct": len(ids[sp]),
             "labelled_with_example": len(ids[sp] & {k for k, _ in exs})}
     out["examples/%s/overlap" % model] = len(ids["train"] & ids["test"])
