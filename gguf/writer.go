@@ -106,12 +106,20 @@ func (w *Writer) alignment() uint64 {
 
 // WriteTo writes the file to out and returns the number of bytes written.
 func (w *Writer) WriteTo(out io.Writer) (int64, error) {
+	n, err := w.writeTo(out)
+	if err != nil {
+		return n, fmt.Errorf("gguf: write: %w", err)
+	}
+	return n, nil
+}
+
+func (w *Writer) writeTo(out io.Writer) (int64, error) {
 	version := w.Version
 	if version == 0 {
 		version = 3
 	}
 	if version != 2 && version != 3 {
-		return 0, fmt.Errorf("gguf: write: version %d (want 2 or 3)", version)
+		return 0, fmt.Errorf("version %d (want 2 or 3)", version)
 	}
 	align := w.alignment()
 	var hdr []byte
@@ -123,7 +131,7 @@ func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 		hdr = appendString(hdr, k)
 		var err error
 		if hdr, err = encodeValue(hdr, w.values[k], 0); err != nil {
-			return 0, fmt.Errorf("gguf: write: metadata %q: %w", k, err) // unreachable: checked by Add
+			return 0, fmt.Errorf("metadata %q: %w", k, err) // unreachable: checked by Add
 		}
 	}
 	var offset uint64
@@ -150,7 +158,7 @@ func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 		total += int64(n)
 	}
 	if err := bw.Flush(); err != nil {
-		return total, fmt.Errorf("gguf: write: %w", err)
+		return total, err
 	}
 	return total, nil
 }
@@ -172,7 +180,7 @@ func (w *Writer) WriteFile(path string) error {
 		return fmt.Errorf("gguf: write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := w.WriteTo(tmp); err != nil {
+	if _, err := w.writeTo(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("gguf: write %s: %w", path, err)
 	}

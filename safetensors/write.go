@@ -32,6 +32,13 @@ type TensorToWrite struct {
 // padded with spaces to a multiple of 8 bytes. The same input always gives the
 // same bytes.
 func Write(w io.Writer, tensors []TensorToWrite, metadata map[string]string) error {
+	if err := write(w, tensors, metadata); err != nil {
+		return fmt.Errorf("safetensors: write: %w", err)
+	}
+	return nil
+}
+
+func write(w io.Writer, tensors []TensorToWrite, metadata map[string]string) error {
 	type prepared struct {
 		name  string
 		dtype DType
@@ -42,10 +49,10 @@ func Write(w io.Writer, tensors []TensorToWrite, metadata map[string]string) err
 	seen := map[string]bool{}
 	for _, t := range tensors {
 		if t.Name == "" || t.Name == metadataKey {
-			return fmt.Errorf("safetensors: write: invalid tensor name %q", t.Name)
+			return fmt.Errorf("invalid tensor name %q", t.Name)
 		}
 		if seen[t.Name] {
-			return fmt.Errorf("safetensors: write: duplicate tensor %q", t.Name)
+			return fmt.Errorf("duplicate tensor %q", t.Name)
 		}
 		seen[t.Name] = true
 		dt := t.DType
@@ -53,26 +60,26 @@ func Write(w io.Writer, tensors []TensorToWrite, metadata map[string]string) err
 			dt = F32
 		}
 		if !dt.Known() {
-			return fmt.Errorf("safetensors: write: tensor %q: unknown dtype %q", t.Name, dt)
+			return fmt.Errorf("tensor %q: unknown dtype %q", t.Name, dt)
 		}
 		elems := 1
 		for _, d := range t.Shape {
 			if d < 0 {
-				return fmt.Errorf("safetensors: write: tensor %q: negative dimension in shape %v", t.Name, t.Shape)
+				return fmt.Errorf("tensor %q: negative dimension in shape %v", t.Name, t.Shape)
 			}
 			elems *= d
 		}
 		data := t.Data
 		if data == nil {
 			if len(t.F32) != elems {
-				return fmt.Errorf("safetensors: write: tensor %q: %d float32 values for shape %v (%d elements)", t.Name, len(t.F32), t.Shape, elems)
+				return fmt.Errorf("tensor %q: %d float32 values for shape %v (%d elements)", t.Name, len(t.F32), t.Shape, elems)
 			}
 			var err error
 			if data, err = FromFloat32(t.F32, dt); err != nil {
-				return fmt.Errorf("safetensors: write: tensor %q: %w", t.Name, err)
+				return fmt.Errorf("tensor %q: %w", t.Name, err)
 			}
 		} else if len(data) != elems*dt.Size() {
-			return fmt.Errorf("safetensors: write: tensor %q: %d bytes for shape %v of %s (want %d)", t.Name, len(data), t.Shape, dt, elems*dt.Size())
+			return fmt.Errorf("tensor %q: %d bytes for shape %v of %s (want %d)", t.Name, len(data), t.Shape, dt, elems*dt.Size())
 		}
 		prep = append(prep, prepared{t.Name, dt, t.Shape, data})
 	}
@@ -138,7 +145,7 @@ func Write(w io.Writer, tensors []TensorToWrite, metadata map[string]string) err
 		bw.Write(p.data)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("safetensors: write: %w", err)
+		return err
 	}
 	return nil
 }
@@ -152,7 +159,7 @@ func Create(path string, tensors []TensorToWrite, metadata map[string]string) er
 		return fmt.Errorf("safetensors: create %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := Write(tmp, tensors, metadata); err != nil {
+	if err := write(tmp, tensors, metadata); err != nil {
 		tmp.Close()
 		return fmt.Errorf("safetensors: create %s: %w", path, err)
 	}
