@@ -435,7 +435,9 @@ func (s *solver) run(ctx context.Context, eps float64) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !ok && model.Iterations >= s.opt.MaxIter {
+		if !ok && (model.Iterations >= s.opt.MaxIter || len(out) == 0) {
+			// Out of iterations, or the line search failed with no new
+			// columns to add: another round would repeat the same work.
 			break
 		}
 	}

@@ -18,7 +18,8 @@ import (
 // probeBenchOptions holds the flags of `hneurons probe-bench`.
 type probeBenchOptions struct {
 	rows, cols, informative int
-	c, tol                  float64
+	cs                      string
+	tol                     float64
 	threads                 int
 	seed                    uint64
 	npyDir                  string
@@ -44,7 +45,7 @@ probe/testdata/bench_sklearn.py can time scikit-learn's liblinear on it.`,
 	f.IntVar(&o.rows, "rows", 2000, "rows (responses)")
 	f.IntVar(&o.cols, "cols", 458752, "columns (layers x d_ff)")
 	f.IntVar(&o.informative, "informative", 20, "informative columns")
-	f.Float64Var(&o.c, "C", 0.2, "inverse regularisation strength")
+	f.StringVar(&o.cs, "C", "0.2", "inverse regularisation strength; a comma-separated list fits each (cold start)")
 	f.Float64Var(&o.tol, "tol", 1e-4, "liblinear stopping tolerance")
 	f.IntVar(&o.threads, "threads", 0, "worker goroutines (0 = all cores)")
 	f.Uint64Var(&o.seed, "seed", 1, "data seed")
@@ -65,24 +66,30 @@ func runProbeBench(cmd *cobra.Command, o *probeBenchOptions) error {
 		}
 		fmt.Fprintf(w, "wrote %s/X.npy and y.npy in %.1fs\n", o.npyDir, time.Since(t1).Seconds())
 	}
-	t1 := time.Now()
-	p, err := probe.NewProblem(x, y, nil, nil)
+	cs, err := parseGrid(o.cs)
 	if err != nil {
 		return err
 	}
-	m, err := probe.Fit(cmd.Context(), p, probe.Options{Penalty: probe.L1, C: o.c, Tol: o.tol, Threads: o.threads}, nil)
-	if err != nil {
-		return err
-	}
-	el := time.Since(t1)
-	found := 0
-	for _, j := range inf {
-		if m.W[j] != 0 {
-			found++
+	for _, c := range cs {
+		t1 := time.Now()
+		p, err := probe.NewProblem(x, y, nil, nil)
+		if err != nil {
+			return err
 		}
+		m, err := probe.Fit(cmd.Context(), p, probe.Options{Penalty: probe.L1, C: c, Tol: o.tol, Threads: o.threads}, nil)
+		if err != nil {
+			return err
+		}
+		el := time.Since(t1)
+		found := 0
+		for _, j := range inf {
+			if m.W[j] != 0 {
+				found++
+			}
+		}
+		fmt.Fprintf(w, "go L1 fit: C=%g tol=%g time %.2fs objective %.10g nonzero %d (informative found %d/%d) newton %d rounds %d converged %v\n",
+			c, o.tol, el.Seconds(), m.Objective, m.NonZero(), found, len(inf), m.Iterations, m.Rounds, m.Converged)
 	}
-	fmt.Fprintf(w, "go L1 fit: C=%g tol=%g time %.2fs objective %.10g nonzero %d (informative found %d/%d) newton %d rounds %d converged %v\n",
-		o.c, o.tol, el.Seconds(), m.Objective, m.NonZero(), found, len(inf), m.Iterations, m.Rounds, m.Converged)
 	fmt.Fprintf(w, "peak RSS %s (matrix %.2f GB)\n", peakRSS(), float64(len(x.Data))*4/1e9)
 	return nil
 }
