@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -220,7 +221,7 @@ func readGGUFMeta(path string) (*ggufMeta, error) {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
 	defer f.Close()
-	m, err := parseGGUFMeta(f)
+	m, err := parseGGUFMeta(bufio.NewReaderSize(f, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: gguf %s: %w", path, err)
 	}

@@ -488,7 +488,7 @@ func parsePre(raw json.RawMessage) (preTokenizer, bool, error) {
 	case "Digits":
 		return &preSplit{m: funcMatcher{f: unicode.IsNumber, single: n.IndividualDigits}, beh: behIsolated}, false, nil
 	case "Whitespace":
-		return &preSplit{m: whitespaceMatcher{}, beh: behIsolated, invert: true}, false, nil
+		return &preSplit{m: whitespaceMatcher{}, beh: behRemoved, invert: true}, false, nil
 	case "WhitespaceSplit":
 		return &preSplit{m: funcMatcher{f: isSpace}, beh: behRemoved}, false, nil
 	case "Punctuation":

@@ -1,0 +1,326 @@
+package tokenizer
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/hneurons/hneurons/internal/sharedtest"
+)
+
+func loadFixture(t testing.TB, name, config string) *Tokenizer {
+	t.Helper()
+	tj, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cj []byte
+	if config != "" {
+		if cj, err = os.ReadFile(filepath.Join("testdata", config)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tk, err := FromJSON(tj, cj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+func loadShared(t testing.TB, name string) *Tokenizer {
+	t.Helper()
+	tk, err := Load(sharedtest.Path(t, "vocab", "ggml-vocab-"+name+".gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+type idCase struct {
+	text string
+	ids  []int
+	offs [][2]int
+}
+
+func checkCases(t *testing.T, tk *Tokenizer, addSpecial bool, cases []idCase) {
+	t.Helper()
+	for _, c := range cases {
+		ids, offs := tk.EncodeWithOffsets(c.text, addSpecial)
+		if !eqInts(ids, c.ids) {
+			t.Errorf("%q: ids %v, want %v", c.text, ids, c.ids)
+		}
+		if c.offs != nil && !eqOffs(offs, c.offs) {
+			t.Errorf("%q: offsets %v, want %v", c.text, offs, c.offs)
+		}
+		if plain := tk.Encode(c.text, addSpecial); !eqInts(plain, ids) {
+			t.Errorf("%q: Encode %v differs from EncodeWithOffsets %v", c.text, plain, ids)
+		}
+	}
+}
+
+func eqOffs(a, b [][2]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// The expected ids of the fixtures are worked out by hand from their
+// vocabularies and merge lists (see testdata/make_fixtures.py).
+func TestFixtureByteLevelBPE(t *testing.T) {
+	tk := loadFixture(t, "bpe_bytelevel.json", "")
+	checkCases(t, tk, false, []idCase{
+		// "the" -> t h e -> (h e) -> t he; " thin" -> Ġ t h i n -> (Ġ t), (i n)
+		{"the thin", []int{'t', 257, 256, 'h', 259}, [][2]int{{0, 1}, {1, 3}, {3, 5}, {5, 6}, {6, 8}}},
+		// " the" -> Ġt he -> Ġthe
+		{" the", []int{258}, [][2]int{{0, 4}}},
+		{"the<|endoftext|>he", []int{'t', 257, 260, 257}, [][2]int{{0, 1}, {1, 3}, {3, 16}, {16, 18}}},
+		// é is two bytes, each its own token; the rune for 0xC3 is Ã, id 0xC3
+		{"é", []int{0xC3, 0xA9}, [][2]int{{0, 1}, {1, 2}}},
+		{"", nil, nil},
+	})
+	if got := tk.Decode([]int{'t', 257, 260, 257}, false); got != "the<|endoftext|>he" {
+		t.Errorf("decode: %q", got)
+	}
+	if got := tk.Decode([]int{'t', 257, 260, 257}, true); got != "thehe" {
+		t.Errorf("decode skipping special: %q", got)
+	}
+	if id, ok := tk.TokenID("Ġthe"); !ok || id != 258 {
+		t.Errorf("TokenID(Ġthe) = %d, %v", id, ok)
+	}
+	if tk.AddBOS() {
+		t.Error("AddBOS: byte-level fixture has no BOS")
+	}
+}
+
+func TestFixtureSentencePiece(t *testing.T) {
+	tk := loadFixture(t, "spm_metaspace.json", "spm_config.json")
+	checkCases(t, tk, false, []idCase{
+		// "▁hi▁hi!" split before each ▁: "▁hi" -> ▁hi, "▁hi!" -> ▁hi !
+		{"hi hi!", []int{263, 263, 264}, [][2]int{{0, 2}, {2, 5}, {5, 6}}},
+		// é is not in the vocabulary: byte fallback <0xC3> <0xA9> = 3+0xC3, 3+0xA9
+		{"hié", []int{263, 3 + 0xC3, 3 + 0xA9}, [][2]int{{0, 2}, {2, 3}, {3, 4}}},
+		// an unknown character with no byte token cannot happen (all bytes exist);
+		// h alone: ▁h
+		{"h", []int{262}, [][2]int{{0, 1}}},
+	})
+	checkCases(t, tk, true, []idCase{{"hi", []int{1, 263}, [][2]int{{0, 0}, {0, 2}}}})
+	if !tk.AddBOS() {
+		t.Error("AddBOS false")
+	}
+	if id, ok := tk.BOS(); !ok || id != 1 || tk.BOSToken() != "<s>" {
+		t.Errorf("BOS = %d %v %q", id, ok, tk.BOSToken())
+	}
+	if id, ok := tk.EOS(); !ok || id != 2 || tk.EOSToken() != "</s>" {
+		t.Errorf("EOS = %d %v %q", id, ok, tk.EOSToken())
+	}
+	if got := tk.Decode([]int{1, 263, 3 + 0xC3, 3 + 0xA9, 263, 264}, true); got != "hié hi!" {
+		t.Errorf("decode: %q", got)
+	}
+	if tk.ChatTemplate() != "{{ messages }}" {
+		t.Errorf("chat template %q", tk.ChatTemplate())
+	}
+	if eog := tk.EOG(); len(eog) == 0 || eog[0] != 2 {
+		t.Errorf("EOG %v", eog)
+	}
+}
+
+func TestFixtureWordLevel(t *testing.T) {
+	tk := loadFixture(t, "wordlevel.json", "")
+	checkCases(t, tk, false, []idCase{
+		{"the cat sat on.", []int{1, 2, 3, 0, 4}, [][2]int{{0, 3}, {4, 7}, {8, 11}, {12, 14}, {14, 15}}},
+		{"the cat[EOS]", []int{1, 2, 5}, [][2]int{{0, 3}, {4, 7}, {7, 12}}},
+		{"  ", nil, nil},
+	})
+	if got := tk.Decode([]int{1, 2, 3, 4}, false); got != "the cat sat ." {
+		t.Errorf("decode %q", got)
+	}
+	// WhitespaceSplit keeps punctuation attached
+	js, _ := os.ReadFile(filepath.Join("testdata", "wordlevel.json"))
+	js = []byte(strings.Replace(string(js), `"Whitespace"`, `"WhitespaceSplit"`, 1))
+	tk2, err := FromJSON(js, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCases(t, tk2, false, []idCase{{"the cat. sat", []int{1, 0, 3}, [][2]int{{0, 3}, {4, 8}, {9, 12}}}})
+}
+
+func TestConfigAddBOSOverride(t *testing.T) {
+	tj, _ := os.ReadFile(filepath.Join("testdata", "spm_metaspace.json"))
+	tk, err := FromJSON(tj, []byte(`{"add_bos_token": false, "add_eos_token": true, "bos_token": "<s>", "eos_token": "</s>", "chat_template": "T"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tk.Encode("hi", true); !eqInts(got, []int{263, 2}) {
+		t.Errorf("got %v, want [263 2]", got)
+	}
+	if tk.AddBOS() || !tk.AddEOS() || tk.ChatTemplate() != "T" {
+		t.Errorf("AddBOS %v AddEOS %v template %q", tk.AddBOS(), tk.AddEOS(), tk.ChatTemplate())
+	}
+	if _, err := FromJSON(tj, []byte(`{"bos_token": "<nope>"}`)); err == nil {
+		t.Error("unknown bos_token accepted")
+	}
+}
+
+func TestFromJSONErrors(t *testing.T) {
+	bad := []string{
+		`not json`,
+		`{"model": {"type": "Unigram", "vocab": []}}`,
+		`{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}}`,
+		`{"model": {"type": "WordLevel", "vocab": {"a": -1}}}`,
+		`{"model": {"type": "WordLevel", "vocab": {"a": 0}}, "pre_tokenizer": {"type": "Nope"}}`,
+		`{"model": {"type": "WordLevel", "vocab": {"a": 0}}, "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "("}}}`,
+	}
+	for _, b := range bad {
+		if _, err := FromJSON([]byte(b), nil); err == nil {
+			t.Errorf("%s: no error", b)
+		}
+	}
+}
+
+// TestOffsetsGGUF checks offsets on real vocabularies: for byte-level BPE
+// each token's range holds exactly the bytes the token decodes to, ranges
+// tile the text; for SentencePiece the first token of the text also carries
+// the inserted space, which has no range.
+func TestOffsetsGGUF(t *testing.T) {
+	for _, name := range []string{"gpt-2", "deepseek-llm", "falcon", "starcoder", "llama-spm", "phi-3"} {
+		tk := loadShared(t, name)
+		spm := name == "llama-spm" || name == "phi-3"
+		for _, c := range readVocabCases(t, sharedtest.Path(t, "vocab", "ggml-vocab-"+name+".gguf")) {
+			ids, offs := tk.EncodeWithOffsets(c.text, false)
+			pos := 0
+			for i, id := range ids {
+				a, b := offs[i][0], offs[i][1]
+				if a != pos || b < a || b > len(c.text) {
+					t.Fatalf("%s %q token %d: range [%d,%d) after %d", name, c.text, i, a, b, pos)
+				}
+				pos = b
+				piece := tk.Decode([]int{id}, false)
+				if spm {
+					piece = strings.ReplaceAll(tk.Token(id), "▁", " ")
+					if bt, ok := parseByteToken(tk.Token(id)); ok {
+						piece = string([]byte{bt})
+					}
+					if i == 0 {
+						piece = strings.TrimPrefix(piece, " ")
+					}
+				}
+				if c.text[a:b] != piece {
+					t.Errorf("%s %q token %d (%q): text[%d:%d] = %q", name, c.text, i, tk.Token(id), a, b, c.text[a:b])
+				}
+			}
+			if pos != len(c.text) {
+				t.Errorf("%s %q: ranges end at %d of %d", name, c.text, pos, len(c.text))
+			}
+		}
+	}
+	// a worked example: the llama emoji's 4 bytes are carried by 3 byte-level tokens
+	// (" \xF0\x9F", "\xA6", "\x99")
+	tk := loadShared(t, "gpt-2")
+	ids, offs := tk.EncodeWithOffsets(" this is 🦙.cpp", false)
+	want := [][2]int{{0, 5}, {5, 8}, {8, 11}, {11, 12}, {12, 13}, {13, 14}, {14, 17}}
+	if !eqInts(ids, []int{428, 318, 12520, 99, 247, 13, 20322}) || !eqOffs(offs, want) {
+		t.Errorf("got %v %v, want offsets %v", ids, offs, want)
+	}
+}
+
+// TestDecodeInvertsEncode: decode(encode(s)) == s on every shared test string.
+func TestDecodeInvertsEncode(t *testing.T) {
+	for _, path := range vocabFiles(t) {
+		tk, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range readVocabCases(t, path) {
+			ids := tk.Encode(c.text, true)
+			if got := tk.Decode(ids, true); got != c.text {
+				t.Errorf("%s: decode(encode(%q)) = %q", filepath.Base(path), c.text, got)
+			}
+		}
+	}
+}
+
+// TestStreamDecoder feeds ids one at a time: the pieces must be valid UTF-8
+// (except possibly the flush) and concatenate to the full decode.
+func TestStreamDecoder(t *testing.T) {
+	for _, name := range []string{"gpt-2", "llama-spm", "deepseek-coder"} {
+		tk := loadShared(t, name)
+		for _, c := range readVocabCases(t, sharedtest.Path(t, "vocab", "ggml-vocab-"+name+".gguf")) {
+			ids := tk.Encode(c.text, true)
+			d := tk.NewStreamDecoder().SkipSpecial(true)
+			var sb strings.Builder
+			for _, id := range ids {
+				s := d.Add(id)
+				if !utf8.ValidString(s) {
+					t.Errorf("%s %q: piece %q is not valid UTF-8", name, c.text, s)
+				}
+				sb.WriteString(s)
+			}
+			sb.WriteString(d.Flush())
+			if sb.String() != c.text {
+				t.Errorf("%s: streamed %q, want %q", name, sb.String(), c.text)
+			}
+		}
+	}
+	// a partial character is held back, then released whole
+	tk := loadShared(t, "gpt-2")
+	d := tk.NewStreamDecoder()
+	ids := tk.Encode("🦙", false) // 4 bytes over several tokens
+	if len(ids) < 2 {
+		t.Fatalf("want several tokens, got %v", ids)
+	}
+	for _, id := range ids[:len(ids)-1] {
+		if s := d.Add(id); s != "" {
+			t.Errorf("partial emoji released early: %q", s)
+		}
+	}
+	if s := d.Add(ids[len(ids)-1]); s != "🦙" {
+		t.Errorf("got %q", s)
+	}
+}
+
+// TestSpecialTokensInText: control tokens written in the text are single
+// tokens (the chat templates rely on this).
+func TestSpecialTokensInText(t *testing.T) {
+	tk := loadShared(t, "gpt-2")
+	eot, ok := tk.TokenID("<|endoftext|>")
+	if !ok {
+		t.Fatal("no <|endoftext|>")
+	}
+	ids := tk.Encode("Hello<|endoftext|> world", false)
+	if !eqInts(ids, []int{15496, eot, 995}) {
+		t.Errorf("got %v", ids)
+	}
+	if eog := tk.EOG(); len(eog) != 1 || eog[0] != eot {
+		t.Errorf("EOG %v", eog)
+	}
+	spm := loadShared(t, "llama-spm")
+	if got := spm.Encode("Hello", true); !eqInts(got, []int{1, 15043}) {
+		t.Errorf("llama-spm with BOS: %v", got)
+	}
+	if !spm.AddBOS() || spm.BOSToken() != "<s>" || spm.EOSToken() != "</s>" {
+		t.Errorf("llama-spm AddBOS %v BOS %q EOS %q", spm.AddBOS(), spm.BOSToken(), spm.EOSToken())
+	}
+	phi := loadShared(t, "phi-3")
+	if phi.ChatTemplate() == "" {
+		t.Error("phi-3 chat template missing")
+	}
+	end, ok := phi.TokenID("<|end|>")
+	if !ok {
+		t.Fatal("phi-3 has no <|end|>")
+	}
+	found := false
+	for _, id := range phi.EOG() {
+		found = found || id == end
+	}
+	if !found {
+		t.Errorf("phi-3 EOG %v lacks <|end|> %d", phi.EOG(), end)
+	}
+}
