@@ -130,6 +130,15 @@ func TestParseRejectsCorruptFields(t *testing.T) {
 			put64(b, at+8, 1)
 			return b
 		}, "overflow"},
+		{"size wrapping onto the data", func(t *testing.T, b []byte) []byte {
+			// The first reader accepted this and TensorData then panicked:
+			// 32 + (2^64 - 32) wraps to 0.
+			at := after(t, b, "weight.w") + 4
+			put64(b, at, (1<<62)-8)
+			put64(b, at+8, 1)
+			put64(b, at+16+4, 32)
+			return b
+		}, "overflow"},
 		{"data truncated", func(t *testing.T, b []byte) []byte { return b[:len(b)-40] }, "beyond the end of the file"},
 	}
 	dir := t.TempDir()
