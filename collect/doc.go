@@ -1,0 +1,23 @@
+// Package collect samples a model's answers to a set of questions: the first
+// stage of the H-Neurons identification pipeline (METHOD.md section 1).
+//
+// Each question becomes one prompt: with the "chat" format, one user turn
+// "{question} Respond with the answer only, without any explanation." rendered
+// by the model's own chat template with the generation prompt; with the "base"
+// format (base models and the origin study) the plain text
+// "{question}\nAnswer:", encoded with the tokenizer's own special tokens, and
+// generation stops at the first newline. The prompt is prefilled once and its
+// KV cache is forked to every sample; the samples decode together, one
+// batched forward call per step (generate.GenerateN). The paper's decoding is
+// the default: temperature 1.0, top-p 0.9, top-k 50, at most 50 new tokens.
+//
+// Run writes one label.Collected record per question to a JSONL file, in
+// input order, each with a single write call, as soon as the question and
+// every question before it are finished. It can be killed at any moment and
+// rerun: it cuts a torn last line, skips the questions already written and
+// continues. Each question is sampled with its own seed derived from the run
+// seed and the question id (QuestionSeed), so the file does not depend on
+// the order of work, on the number of questions in flight, or on where a run
+// was interrupted. Each sample keeps its token ids, which the extract stage
+// uses for the teacher-forced pass (re-tokenising the text is not exact).
+package collect
