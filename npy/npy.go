@@ -220,18 +220,26 @@ func (f *File) Close() error { return f.f.Close() }
 // ReadFloat32 reads the next len(dst) elements, converted to float32.
 func (f *File) ReadFloat32(dst []float32) error {
 	size := f.ItemSize()
-	buf := make([]byte, 64*1024*size)
+	const chunk = 64 * 1024
+	buf := make([]byte, chunk*size)
 	for done := 0; done < len(dst); {
-		n := min(len(dst)-done, 64*1024)
+		n := min(len(dst)-done, chunk)
 		if _, err := io.ReadFull(f.r, buf[:n*size]); err != nil {
 			return fmt.Errorf("npy: %s: reading data: %w", f.name, err)
 		}
-		for k := 0; k < n; k++ {
-			v, err := decode(f.Descr, buf[k*size:])
-			if err != nil {
-				return fmt.Errorf("npy: %s: %w", f.name, err)
+		out := dst[done : done+n]
+		if f.Descr == "<f4" {
+			for k := range out {
+				out[k] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*k:]))
 			}
-			dst[done+k] = float32(v)
+		} else {
+			for k := range out {
+				v, err := decode(f.Descr, buf[k*size:])
+				if err != nil {
+					return fmt.Errorf("npy: %s: %w", f.name, err)
+				}
+				out[k] = float32(v)
+			}
 		}
 		done += n
 	}
