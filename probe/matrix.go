@@ -16,6 +16,8 @@ type Matrix struct {
 	Rows, Cols int
 	// Data holds the values, (Cols, Rows).
 	Data []float32
+
+	finite bool // every value was checked finite (set by NewProblem)
 }
 
 // NewMatrix allocates a zero rows x cols matrix.

@@ -135,8 +135,13 @@ func NewProblem(x *Matrix, labels []int, rowWeight []float64, cols []int) (*Prob
 	if p.pos == 0 || p.neg == 0 {
 		return nil, fmt.Errorf("probe: training rows hold one class only (%d positive, %d negative); need both", p.pos, p.neg)
 	}
-	if err := p.checkFinite(); err != nil {
-		return nil, err
+	if !x.finite {
+		if err := p.checkFinite(); err != nil {
+			return nil, err
+		}
+		// A full-matrix check covers every later problem on x (Data must
+		// not change after a problem is built on it).
+		x.finite = cols == nil
 	}
 	return p, nil
 }
@@ -147,7 +152,7 @@ func (p *Problem) checkFinite() error {
 	parallelFor(p.NumCols(), threads(0), func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			for i, v := range p.col(k) {
-				if p.cw[i] != 0 && (math.IsNaN(float64(v)) || math.IsInf(float64(v), 0)) {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 					bad[k] = i + 1
 					break
 				}
