@@ -418,7 +418,9 @@ func softmaxRange(row []float32, first, last int, capv float32) {
 			d = capv * float32(math.Tanh(float64(d/capv)))
 			v[j] = d
 		}
-		mx = max(mx, d)
+		if d > mx {
+			mx = d
+		}
 	}
 	var sum float32
 	for j, d := range v {
@@ -453,7 +455,9 @@ func attendHead(out, q, k, v []float32, ld int, sc []float32, scale, capv float3
 			d = capv * float32(math.Tanh(float64(d/capv)))
 		}
 		sc[j] = d
-		mx = max(mx, d)
+		if d > mx {
+			mx = d
+		}
 	}
 	var sum float32
 	for j, d := range sc {

@@ -241,3 +241,42 @@ func TestBlockedAttentionMatchesRows(t *testing.T) {
 		}
 	}
 }
+
+// A Q8_0 GGUF (every matrix quantised, llama.cpp's block layout) matches the
+// reference computed from the same dequantised weights.
+func TestGGUFQ8_0(t *testing.T) {
+	_, ref := loadReference(t, "llama")
+	dir := filepath.Join("testdata", "tiny", "llama")
+	g, err := Load(filepath.Join(dir, "llama_q8_0.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	want := readF32(t, filepath.Join(dir, "ref_logits_q8_0.f32"))
+	logits, err := g.NewRunner().Forward(context.Background(), []Segment{{Cache: g.NewCache(4), Tokens: ref.tokens}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := relErr(logits, want); e > 1e-4 {
+		t.Errorf("q8_0 logits: relative error %.3g > 1e-4", e)
+	}
+	if e := relErr(logits, ref.logits); e < 1e-4 {
+		t.Errorf("q8_0 logits equal the f32 ones (relative %.3g): was the file quantised?", e)
+	}
+}
+
+// generation_config.json and config.json give the sampling defaults.
+func TestGenerationDefaults(t *testing.T) {
+	m, _ := loadReference(t, "llama")
+	g := m.Gen
+	if g.Temperature != 0.6 || g.TopP != 0.9 || g.BOS != 1 || len(g.EOS) != 2 || g.EOS[0] != 2 || g.EOS[1] != 3 {
+		t.Errorf("llama defaults %+v", g)
+	}
+	m2, _ := loadReference(t, "qwen2")
+	if g := m2.Gen; g.BOS != -1 || len(g.EOS) != 1 || g.EOS[0] != 2 || g.Temperature != 0 {
+		t.Errorf("qwen2 defaults %+v", g)
+	}
+	if !m2.Config.TiedEmbeddings || m.Config.TiedEmbeddings {
+		t.Errorf("tied: qwen2 %v llama %v", m2.Config.TiedEmbeddings, m.Config.TiedEmbeddings)
+	}
+}

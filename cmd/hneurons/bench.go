@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -24,6 +26,7 @@ type benchOptions struct {
 	genTokens    int
 	threads      int
 	minTime      time.Duration
+	cpuProfile   string
 }
 
 func init() {
@@ -50,6 +53,7 @@ until --min-time has passed; the best run counts.
 	f.IntVar(&o.genTokens, "gen-tokens", 64, "tokens to decode")
 	f.IntVar(&o.threads, "threads", 0, "worker goroutines for matrix products (0: all cores)")
 	f.DurationVar(&o.minTime, "min-time", time.Second, "repeat each part for at least this long")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs to this file")
 	cmd.MarkFlagsMutuallyExclusive("model", "random-shape")
 	cmd.MarkFlagsOneRequired("model", "random-shape")
 	register(cmd)
@@ -88,6 +92,17 @@ func runBench(cmd *cobra.Command, o *benchOptions) error {
 		return err
 	}
 	defer m.Close()
+	if o.cpuProfile != "" {
+		pf, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := generate.Bench(cmd.Context(), m.NewRunner(), o.promptTokens, o.genTokens, o.minTime)
 	if err != nil {
 		return err

@@ -44,6 +44,8 @@ def st_bytes(tensors, dtype):
     for name, t in tensors.items():
         if dtype == "BF16":
             b = t.to(torch.bfloat16).contiguous().view(torch.int16).numpy().astype("<i2").tobytes()
+        elif dtype == "F16":
+            b = t.to(torch.float16).contiguous().numpy().astype("<f2").tobytes()
         else:
             b = t.to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
         header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
@@ -306,7 +308,12 @@ def make_weights(spec, g):
         W["lm_head.weight"] = mat(V, d)
     # round to the storage dtype so that the reference sees exactly the stored numbers
     for n in W:
-        W[n] = bf16_round(W[n]) if spec["dtype"] == "BF16" else W[n].to(torch.float32).to(torch.float64)
+        if spec["dtype"] == "BF16":
+            W[n] = bf16_round(W[n])
+        elif spec["dtype"] == "F16":
+            W[n] = W[n].to(torch.float16).to(torch.float64)
+        else:
+            W[n] = W[n].to(torch.float32).to(torch.float64)
     return W
 
 
@@ -360,8 +367,8 @@ SPECS = [
         hidden_activation="gelu_pytorch_tanh", hidden_act="gelu_pytorch_tanh",
         tie_word_embeddings=True, rms_norm_eps=1e-6, num_hidden_layers=7,
         intermediate_size=32, torch_dtype="bfloat16")),
-    dict(name="phi3", family="phi3", dtype="F32", shards=2, cfg=base_cfg(
-        "Phi3ForCausalLM", "phi3", sliding_window=None)),
+    dict(name="phi3", family="phi3", dtype="F16", shards=2, cfg=base_cfg(
+        "Phi3ForCausalLM", "phi3", sliding_window=None, torch_dtype="float16")),
 ]
 
 
@@ -373,12 +380,32 @@ def gguf_permute(w, n_head):
     return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
 
+def gguf_unpermute(w, n_head):
+    # inverse of gguf_permute: interleaved rows -> rotate-half rows
+    return w.reshape(n_head, w.shape[0] // n_head // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
 def gguf_str(s):
     b = s.encode()
     return struct.pack("<Q", len(b)) + b
 
 
-def write_gguf(path, spec, W):
+def q8_0(t):
+    """Quantise rows of t to ggml Q8_0 (blocks of 32: f16 scale d = amax/127,
+    int8 q = round(x/d)); return (bytes, dequantised float64 tensor)."""
+    a = t.to(torch.float32).numpy().reshape(-1, 32)
+    d = (np.abs(a).max(axis=1) / 127.0).astype(np.float16)
+    df = d.astype(np.float32)
+    inv = np.where(df == 0, 0, 1.0 / np.where(df == 0, 1, df))
+    q = np.round(a * inv[:, None]).astype(np.int8)
+    out = bytearray()
+    for i in range(a.shape[0]):
+        out += d[i:i + 1].astype("<f2").tobytes() + q[i].tobytes()
+    deq = torch.from_numpy((q.astype(np.float64) * df.astype(np.float64)[:, None]).reshape(t.shape))
+    return bytes(out), deq
+
+
+def write_gguf(path, spec, W, quant=False):
     c = spec["cfg"]
     nh, nkv = c["num_attention_heads"], c["num_key_value_heads"]
     hd = c["hidden_size"] // nh
@@ -424,18 +451,23 @@ def write_gguf(path, spec, W):
         out += gguf_str(k) + struct.pack("<I", typ) + val
     off = 0
     blobs = []
+    deq = {}
     for name, t in tensors:
-        arr = t.to(torch.float32).contiguous().numpy().astype("<f4")
-        dims = list(reversed(arr.shape))  # ggml order: fastest-varying first
+        dims = list(reversed(t.shape))  # ggml order: fastest-varying first
         out += gguf_str(name) + struct.pack("<I", len(dims)) + b"".join(struct.pack("<Q", x) for x in dims)
-        out += struct.pack("<IQ", 0, off)
-        b = arr.tobytes()
+        if quant and t.dim() == 2:
+            b, deq[name] = q8_0(t)
+            out += struct.pack("<IQ", 8, off)
+        else:
+            b = t.to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
+            out += struct.pack("<IQ", 0, off)
         pad = (align - len(b) % align) % align
         blobs.append(b + b"\0" * pad)
         off += len(b) + pad
     out += b"\0" * ((align - len(out) % align) % align)
     with open(path, "wb") as f:
         f.write(bytes(out) + b"".join(blobs))
+    return deq
 
 
 def main():
@@ -452,6 +484,27 @@ def main():
         post.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_post.f32"))
         if spec["name"] == "llama":
             write_gguf(os.path.join(d, "llama.gguf"), spec, W)
+            # Q8_0: reference logits of the dequantised weights (q/k dequantised
+            # in the permuted layout are permuted back: permutation commutes with
+            # row-wise quantisation only within rows, which it keeps intact)
+            deq = write_gguf(os.path.join(d, "llama_q8_0.gguf"), spec, W, quant=True)
+            nh, nkv = spec["cfg"]["num_attention_heads"], spec["cfg"]["num_key_value_heads"]
+            WQ = dict(W)
+            inv = {"token_embd.weight": "model.embed_tokens.weight", "output.weight": "lm_head.weight"}
+            for name, t in deq.items():
+                if name in inv:
+                    WQ[inv[name]] = t
+                    continue
+                l, part = name.split(".")[1], name.split(".")[2]
+                p = "model.layers.%s." % l
+                hf = {"attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
+                      "attn_output": "self_attn.o_proj", "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
+                      "ffn_down": "mlp.down_proj"}[part]
+                if part in ("attn_q", "attn_k"):
+                    t = gguf_unpermute(t, nh if part == "attn_q" else nkv)
+                WQ[p + hf + ".weight"] = t
+            lq, _ = forward(spec, WQ, tokens)
+            lq.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_logits_q8_0.f32"))
         print(spec["name"], "logits[0,:4]", logits[0, :4].tolist(), "max|logit|", logits.abs().max().item())
 
 
