@@ -15,7 +15,7 @@ var asmAvailable = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
 var asmEnabled = asmAvailable
 
 //go:noescape
-func kern4x3AVX(c *float32, ldc int, a *float32, lda int, w *float32, ldw int, kc int)
+func kern16x6AVX(ap *float32, w *float32, ldw int, kc int, c *float32, ldc int, mr int, nr int)
 
 //go:noescape
 func kern1x4AVX(c *float32, a *float32, w *float32, ldw int, kc int)
@@ -38,20 +38,17 @@ func f16ToF32F16C(dst *float32, src *uint16, n int)
 //go:noescape
 func f32ToF16F16C(dst *uint16, src *float32, n int)
 
-// kern4x3 adds c[i*ldc+j] += Σ_{p<kc} a[i*lda+p]·w[j*ldw+p] for i < 4, j < 3.
-func kern4x3(c []float32, ldc int, a []float32, lda int, w []float32, ldw int, kc int) {
-	k8 := kc &^ 7
-	if !asmEnabled || k8 == 0 {
-		kern4x3Go(c, ldc, a, lda, w, ldw, kc)
+// kern16x6 adds c[i*ldc+j] += Σ_{p<kc} ap[16p+i]·w[j*ldw+p] for i < mr,
+// j < nr; ap is a packed panel [kc][16], w has 6 readable rows.
+func kern16x6(ap []float32, w []float32, ldw, kc int, c []float32, ldc, mr, nr int) {
+	if !asmEnabled || kc == 0 {
+		kern16x6Go(ap, w, ldw, kc, c, ldc, mr, nr)
 		return
 	}
-	_ = c[3*ldc+2]
-	_ = a[3*lda+kc-1]
-	_ = w[2*ldw+kc-1]
-	kern4x3AVX(&c[0], ldc, &a[0], lda, &w[0], ldw, k8)
-	if k8 < kc {
-		kern4x3Go(c, ldc, a[k8:], lda, w[k8:], ldw, kc-k8)
-	}
+	_ = ap[16*kc-1]
+	_ = w[5*ldw+kc-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	kern16x6AVX(&ap[0], &w[0], ldw, kc, &c[0], ldc, mr, nr)
 }
 
 // kern1x4 adds c[j] += Σ_{p<kc} a[p]·w[j*ldw+p] for j < 4.

@@ -7,8 +7,8 @@ package kernels
 // asmAvailable and asmEnabled are false: there are no assembly kernels.
 var asmAvailable, asmEnabled = false, false
 
-func kern4x3(c []float32, ldc int, a []float32, lda int, w []float32, ldw int, kc int) {
-	kern4x3Go(c, ldc, a, lda, w, ldw, kc)
+func kern16x6(ap []float32, w []float32, ldw, kc int, c []float32, ldc, mr, nr int) {
+	kern16x6Go(ap, w, ldw, kc, c, ldc, mr, nr)
 }
 
 func kern1x4(c []float32, a []float32, w []float32, ldw int, kc int) {

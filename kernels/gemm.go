@@ -81,7 +81,7 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 		return
 	}
 	ps := scratchPool.Get().(*scratch)
-	ap := ps.growA(m * k)
+	ap := ps.growA((m + 15) &^ 15 * k)
 	packA(ap, a, k, m, k, false, 1)
 	parallelRows(n, ncBlock, 2*m*n*k, func(j0, j1 int, s *scratch) {
 		w.gemm(c, n, ap, m, j0, j1, s, true)
@@ -89,28 +89,48 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 	scratchPool.Put(ps)
 }
 
-// packA copies op(A)[m,k]·alpha into ap in K-chunks of kcBlock columns:
-// chunk kb (a multiple of kcBlock) starts at ap[m*kb] and holds rows of
-// kl = min(kcBlock, k-kb) values. op(A)[i,p] is a[i*lda+p], or a[p*lda+i]
-// when trans. ap: [m*k].
+// packA copies op(A)[m,k]·alpha into ap in K-chunks of kcBlock columns,
+// each chunk a sequence of 16-row panels stored column by column: with mp =
+// m rounded up to 16 and kl = min(kcBlock, k-kb), element (i, kb+p) lies at
+// ap[mp*kb + (i/16)*16*kl + 16*p + i%16]; rows m..mp-1 are zero.
+// op(A)[i,p] is a[i*lda+p], or a[p*lda+i] when trans. ap: [mp*k].
 func packA(ap, a []float32, lda, m, k int, trans bool, alpha float32) {
+	mp := (m + 15) &^ 15
 	for kb := 0; kb < k; kb += kcBlock {
 		kl := min(kcBlock, k-kb)
-		chunk := ap[m*kb : m*kb+m*kl]
-		for i := 0; i < m; i++ {
-			dst := chunk[i*kl : (i+1)*kl]
-			if trans {
-				for p := range dst {
-					dst[p] = alpha * a[(kb+p)*lda+i]
-				}
-				continue
+		chunk := ap[mp*kb : mp*kb+mp*kl]
+		for i0 := 0; i0 < mp; i0 += 16 {
+			panel := chunk[i0*kl : (i0+16)*kl]
+			rows := min(16, m-i0)
+			if rows < 16 {
+				clear(panel)
 			}
-			src := a[i*lda+kb : i*lda+kb+kl]
-			if alpha == 1 {
-				copy(dst, src)
-			} else {
-				for p, v := range src {
-					dst[p] = alpha * v
+			switch {
+			case trans:
+				for p := 0; p < kl; p++ {
+					src := a[(kb+p)*lda+i0 : (kb+p)*lda+i0+rows]
+					dst := panel[16*p : 16*p+rows]
+					for r, v := range src {
+						dst[r] = alpha * v
+					}
+				}
+			case rows == 16 && alpha == 1:
+				var src [16][]float32 // the 16 rows' segments
+				for r := range src {
+					src[r] = a[(i0+r)*lda+kb : (i0+r)*lda+kb+kl]
+				}
+				for p := 0; p < kl; p++ {
+					dst := panel[16*p : 16*p+16]
+					for r := range dst {
+						dst[r] = src[r][p]
+					}
+				}
+			default:
+				for r := 0; r < rows; r++ {
+					src := a[(i0+r)*lda+kb : (i0+r)*lda+kb+kl]
+					for p, v := range src {
+						panel[16*p+r] = alpha * v
+					}
 				}
 			}
 		}
@@ -144,48 +164,35 @@ func parallelRows(n, align, flops int, f func(j0, j1 int, s *scratch)) {
 }
 
 // gemm computes c[i*ldc+j] (=, or += when !overwrite) Σ_k A[i,k]·W[j,k]
-// for i < m and j0 <= j < j1, with A packed by packA into ap. c: [m, ldc].
+// for i < m and j0 <= j < j1, with A packed by packA into ap. Weight tiles
+// of ncBlock rows x kcBlock columns are converted to f32 once (rows padded
+// with zeros to a multiple of 6) and reused by every 16-row panel of A.
+// c: [m, ldc].
 func (w *Matrix) gemm(c []float32, ldc int, ap []float32, m, j0, j1 int, s *scratch, overwrite bool) {
 	k := w.k
+	mp := (m + 15) &^ 15
 	if overwrite {
 		for i := 0; i < m; i++ {
 			clear(c[i*ldc+j0 : i*ldc+j1])
 		}
 	}
-	buf := s.grow(ncBlock * kcBlock)
-	for jb := j0; jb < j1; jb += ncBlock {
-		nb := min(ncBlock, j1-jb)
+	nc := (ncBlock + 5) / 6 * 6
+	buf := s.grow(nc * kcBlock) // [nc, kl] weight tile
+	for jb := j0; jb < j1; jb += nc {
+		nb := min(nc, j1-jb)
+		nbp := (nb + 5) / 6 * 6
 		for kb := 0; kb < k; kb += kcBlock {
 			kl := min(kcBlock, k-kb)
 			w.tile(jb, nb, kb, kl, buf)
-			block(c[jb:], ldc, ap[m*kb:], kl, m, buf, kl, nb, kl)
-		}
-	}
-}
-
-// block adds c[i*ldc+j] += Σ_{k<kl} a[i*lda+k]·t[j*ldt+k] for i < m, j < nb:
-// 4x3 micro-tiles, then edge rows and columns.
-func block(c []float32, ldc int, a []float32, lda, m int, t []float32, ldt, nb, kl int) {
-	m4 := m &^ 3
-	n3 := nb - nb%3
-	for i := 0; i < m4; i += 4 {
-		for j := 0; j < n3; j += 3 {
-			kern4x3(c[i*ldc+j:], ldc, a[i*lda:], lda, t[j*ldt:], ldt, kl)
-		}
-		for j := n3; j < nb; j++ {
-			for r := 0; r < 4; r++ {
-				c[(i+r)*ldc+j] += dot(a[(i+r)*lda:(i+r)*lda+kl], t[j*ldt:j*ldt+kl])
+			clear(buf[nb*kl : nbp*kl])
+			chunk := ap[mp*kb : mp*kb+mp*kl]
+			for i := 0; i < m; i += 16 {
+				panel := chunk[i*kl : (i+16)*kl]
+				mr := min(16, m-i)
+				for j := 0; j < nb; j += 6 {
+					kern16x6(panel, buf[j*kl:], kl, kl, c[i*ldc+jb+j:], ldc, mr, min(6, nb-j))
+				}
 			}
-		}
-	}
-	n4 := nb &^ 3
-	for i := m4; i < m; i++ {
-		ai := a[i*lda : i*lda+kl]
-		for j := 0; j < n4; j += 4 {
-			kern1x4(c[i*ldc+j:], ai, t[j*ldt:], ldt, kl)
-		}
-		for j := n4; j < nb; j++ {
-			c[i*ldc+j] += dot(ai, t[j*ldt:j*ldt+kl])
 		}
 	}
 }
@@ -289,7 +296,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		w = &Matrix{dt: F32, n: n, k: k, ld: k, f32: bt}
 	}
 	ps := scratchPool.Get().(*scratch)
-	ap := ps.growA(m * k)
+	ap := ps.growA((m + 15) &^ 15 * k)
 	packA(ap, a, lda, m, k, transA, alpha)
 	parallelRows(n, ncBlock, 2*m*n*k, func(j0, j1 int, s *scratch) {
 		w.gemm(c, ldc, ap, m, j0, j1, s, false)

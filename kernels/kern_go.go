@@ -2,22 +2,27 @@ package kernels
 
 import "math"
 
-// kern4x3Go adds c[i*ldc+j] += Σ_{p<kc} a[i*lda+p]·w[j*ldw+p] for i < 4,
-// j < 3.
-func kern4x3Go(c []float32, ldc int, a []float32, lda int, w []float32, ldw int, kc int) {
-	w0, w1, w2 := w[:kc], w[ldw:ldw+kc], w[2*ldw:2*ldw+kc]
-	for i := 0; i < 4; i++ {
-		ai := a[i*lda : i*lda+kc]
-		var s0, s1, s2 float32
-		for p, v := range ai {
-			s0 += v * w0[p]
-			s1 += v * w1[p]
-			s2 += v * w2[p]
+// kern16x6Go adds c[i*ldc+j] += Σ_{p<kc} ap[16p+i]·w[j*ldw+p] for i < mr
+// <= 16, j < nr <= 6. ap: packed panel [kc][16]; w: weight rows of stride
+// ldw.
+func kern16x6Go(ap []float32, w []float32, ldw, kc int, c []float32, ldc, mr, nr int) {
+	var acc [6][16]float32
+	ap = ap[:16*kc]
+	for j := 0; j < nr; j++ {
+		wj := w[j*ldw : j*ldw+kc]
+		aj := &acc[j]
+		for p, wv := range wj {
+			col := ap[16*p : 16*p+16]
+			for i := range aj {
+				aj[i] += col[i] * wv
+			}
 		}
-		ci := c[i*ldc : i*ldc+3]
-		ci[0] += s0
-		ci[1] += s1
-		ci[2] += s2
+	}
+	for i := 0; i < mr; i++ {
+		ci := c[i*ldc : i*ldc+nr]
+		for j := range ci {
+			ci[j] += acc[j][i]
+		}
 	}
 }
 

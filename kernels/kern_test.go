@@ -34,30 +34,34 @@ func TestMicroKernels(t *testing.T) {
 		r := rand.New(rand.NewPCG(21, 22))
 		for _, kc := range []int{1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 100, 256, 263} {
 			for _, off := range []int{0, 1, 3} {
-				lda, ldw, ldc := kc+off+2, kc+5, 3+off
-				a := randF32(r, off+4*lda)[off:]
-				w := randF32(r, off+4*ldw)[off:]
-				c0 := randF32(r, 4*ldc)
-				cb, check := guarded(t, 4*ldc)
-				copy(cb, c0)
-				kern4x3(cb, ldc, a, lda, w, ldw, kc)
-				check()
-				for i := 0; i < 4; i++ {
-					for j := 0; j < ldc; j++ {
-						if j >= 3 {
-							if cb[i*ldc+j] != c0[i*ldc+j] {
-								t.Fatalf("kern4x3 kc=%d wrote outside its tile at [%d,%d]", kc, i, j)
+				ldw := kc + 5
+				a := randF32(r, off+16*kc)[off:] // packed panel [kc][16]
+				w := randF32(r, off+6*ldw)[off:]
+				for _, tile := range [][2]int{{16, 6}, {1, 1}, {3, 5}, {16, 2}, {7, 6}} {
+					mr, nr := tile[0], tile[1]
+					ldc := nr + off + 1
+					c0 := randF32(r, 16*ldc)
+					cb, check := guarded(t, 16*ldc)
+					copy(cb, c0)
+					kern16x6(a, w, ldw, kc, cb, ldc, mr, nr)
+					check()
+					for i := 0; i < 16; i++ {
+						for j := 0; j < ldc; j++ {
+							if i >= mr || j >= nr {
+								if cb[i*ldc+j] != c0[i*ldc+j] {
+									t.Fatalf("kern16x6 %dx%d kc=%d wrote outside its tile at [%d,%d]", mr, nr, kc, i, j)
+								}
+								continue
 							}
-							continue
-						}
-						s, g := float64(c0[i*ldc+j]), math.Abs(float64(c0[i*ldc+j]))
-						for p := 0; p < kc; p++ {
-							v := float64(a[i*lda+p]) * float64(w[j*ldw+p])
-							s += v
-							g += math.Abs(v)
-						}
-						if d := math.Abs(float64(cb[i*ldc+j]) - s); d > 1e-6*g {
-							t.Fatalf("kern4x3 kc=%d off=%d [%d,%d] = %g, want %g", kc, off, i, j, cb[i*ldc+j], s)
+							s, g := float64(c0[i*ldc+j]), math.Abs(float64(c0[i*ldc+j]))
+							for p := 0; p < kc; p++ {
+								v := float64(a[16*p+i]) * float64(w[j*ldw+p])
+								s += v
+								g += math.Abs(v)
+							}
+							if d := math.Abs(float64(cb[i*ldc+j]) - s); d > 1e-6*g {
+								t.Fatalf("kern16x6 %dx%d kc=%d off=%d [%d,%d] = %g, want %g", mr, nr, kc, off, i, j, cb[i*ldc+j], s)
+							}
 						}
 					}
 				}
@@ -77,8 +81,9 @@ func TestMicroKernels(t *testing.T) {
 							wf[i] = refF16(w16[i])
 						}
 					}
+					c0 := randF32(r, 4)
 					c4, check4 := guarded(t, 4)
-					copy(c4, c0[:4])
+					copy(c4, c0)
 					switch kind {
 					case "f32":
 						kern1x4(c4, a[:kc], w, ldw, kc)

@@ -1,0 +1,68 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"os"
+	"testing"
+	"time"
+)
+
+// minTime returns the shortest of n runs of f: on a loaded machine the
+// fastest run is the one least disturbed by other processes.
+func minTime(n int, f func()) time.Duration {
+	best := time.Duration(1 << 62)
+	for range n {
+		t0 := time.Now()
+		f()
+		if d := time.Since(t0); d < best {
+			best = d
+		}
+	}
+	return best
+}
+
+// TestMinTimeReport prints best-of-n rates of the FMA peak probe, the
+// micro-kernel and single-goroutine GEMMs (set HNEURONS_MINTIME=1); it
+// asserts nothing.
+func TestMinTimeReport(t *testing.T) {
+	if os.Getenv("HNEURONS_MINTIME") == "" {
+		t.Skip("set HNEURONS_MINTIME=1 to print best-of-n kernel rates")
+	}
+	if fmaPeak(1) {
+		d := minTime(3000, func() { fmaPeak(1000) })
+		t.Logf("FMA peak (1 goroutine): %.1f GFLOP/s", 192*1000/d.Seconds()/1e9)
+	}
+	const kc = 256
+	r := rand.New(rand.NewPCG(3, 3))
+	a, w, c := randF32(r, 16*kc), randF32(r, 6*kc), make([]float32, 16*6)
+	d := minTime(3000, func() {
+		for range 20 {
+			kern16x6(a, w, kc, kc, c, 6, 16, 6)
+		}
+	})
+	t.Logf("kern16x6 kc=%d: %.1f GFLOP/s", kc, 2*16*6*kc*20/d.Seconds()/1e9)
+	saved := Threads()
+	defer SetThreads(saved)
+	SetThreads(1)
+	for _, s := range [][3]int{{128, 896, 512}, {64, 4096, 768}, {512, 896, 384}} {
+		m, k, n := s[0], s[1], s[2]
+		a, wm := randF32(r, m*k), PackF32(randF32(r, n*k), n, k)
+		c := make([]float32, m*n)
+		d := minTime(40, func() { MatMul(c, a, m, wm) })
+		t.Logf("MatMul %dx%dx%d (1 goroutine): %.1f GFLOP/s", m, k, n, 2*float64(m*n*k)/d.Seconds()/1e9)
+	}
+}
+
+// BenchmarkMatMulOne is a single-goroutine MatMul for profiling.
+func BenchmarkMatMulOne(b *testing.B) {
+	saved := Threads()
+	defer SetThreads(saved)
+	SetThreads(1)
+	m, k, n := 64, 4096, 768
+	r := rand.New(rand.NewPCG(3, 3))
+	a, wm := randF32(r, m*k), PackF32(randF32(r, n*k), n, k)
+	c := make([]float32, m*n)
+	for b.Loop() {
+		MatMul(c, a, m, wm)
+	}
+}
