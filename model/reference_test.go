@@ -280,3 +280,34 @@ func TestGenerationDefaults(t *testing.T) {
 		t.Errorf("tied: qwen2 %v llama %v", m2.Config.TiedEmbeddings, m.Config.TiedEmbeddings)
 	}
 }
+
+// Every family loads from a Q8_0 GGUF laid out as llama.cpp's converter
+// writes it (names, metadata keys, Gemma norms stored as 1 + w, llama q/k
+// permuted, phi3 fused) and matches the reference of the dequantised weights.
+func TestGGUFFamilies(t *testing.T) {
+	for _, name := range tinyFamilies {
+		if name == "llama" {
+			continue // TestGGUFQ8_0
+		}
+		t.Run(name, func(t *testing.T) {
+			hf, ref := loadReference(t, name)
+			dir := filepath.Join("testdata", "tiny", name)
+			g, err := Load(filepath.Join(dir, "model_q8_0.gguf"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			if g.Config.Arch != hf.Config.Arch && !(name == "mistral" && g.Config.Arch == "llama") {
+				t.Errorf("arch %s, want %s", g.Config.Arch, hf.Config.Arch)
+			}
+			want := readF32(t, filepath.Join(dir, "ref_logits_gguf_q8_0.f32"))
+			logits, err := g.NewRunner().Forward(context.Background(), []Segment{{Cache: g.NewCache(4), Tokens: ref.tokens}}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := relErr(logits, want); e > 1e-4 || math.IsNaN(e) {
+				t.Errorf("gguf logits: relative error %.3g > 1e-4", e)
+			}
+		})
+	}
+}

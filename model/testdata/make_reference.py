@@ -135,8 +135,10 @@ def gelu_tanh(x):
     return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x.pow(3))))
 
 
-def forward(spec, W, tokens):
-    """Reference forward pass in float64. spec: the family switches; W: name -> float64 tensor."""
+def forward(spec, W, tokens, gguf=False):
+    """Reference forward pass in float64. spec: the family switches; W: name -> float64 tensor.
+    gguf: follow llama.cpp where a GGUF file cannot say what Hugging Face does (the Gemma
+    embedding scale stays float32, queries scale by head_dim^-1/2)."""
     c = spec["cfg"]
     d = c["hidden_size"]
     nh = c["num_attention_heads"]
@@ -152,7 +154,7 @@ def forward(spec, W, tokens):
     x = W["model.embed_tokens.weight"][ids]
     if gemma:
         scale = torch.tensor(d ** 0.5, dtype=torch.float64)
-        if spec["dtype"] == "BF16":
+        if spec["dtype"] == "BF16" and not gguf:
             scale = bf16_round(scale)
         x = x * scale
     posts = []
@@ -205,7 +207,7 @@ def forward(spec, W, tokens):
         k = k.repeat_interleave(rep, dim=0)
         v = v.repeat_interleave(rep, dim=0)
         if gemma:
-            scaling_q = c["query_pre_attn_scalar"] ** -0.5
+            scaling_q = (hd if gguf else c["query_pre_attn_scalar"]) ** -0.5
         else:
             scaling_q = hd ** -0.5
         s = (q @ k.transpose(1, 2)) * scaling_q
@@ -346,14 +348,15 @@ SPECS = [
         rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
                       "high_freq_factor": 4.0, "original_max_position_embeddings": 64}),
         gen=dict(bos_token_id=1, eos_token_id=[2, 3], temperature=0.6, top_p=0.9, do_sample=True)),
-    dict(name="mistral", family="mistral", dtype="F32", cfg=base_cfg(
-        "MistralForCausalLM", "mistral", sliding_window=4, rope_theta=1000000.0, head_dim=8)),
+    dict(name="mistral", family="mistral", dtype="BF16", cfg=base_cfg(
+        "MistralForCausalLM", "mistral", sliding_window=4, rope_theta=1000000.0, head_dim=8,
+        torch_dtype="bfloat16")),
     dict(name="qwen2", family="qwen2", dtype="F32", cfg=base_cfg(
         "Qwen2ForCausalLM", "qwen2", tie_word_embeddings=True, use_sliding_window=False,
         sliding_window=4, rms_norm_eps=1e-6, rope_theta=1000000.0, bos_token_id=None)),
-    dict(name="qwen3", family="qwen3", dtype="F32", cfg=base_cfg(
+    dict(name="qwen3", family="qwen3", dtype="BF16", cfg=base_cfg(
         "Qwen3ForCausalLM", "qwen3", head_dim=16, attention_bias=False, tie_word_embeddings=True,
-        rms_norm_eps=1e-6)),
+        rms_norm_eps=1e-6, torch_dtype="bfloat16")),
     dict(name="gemma2", family="gemma2", dtype="F32", cfg=base_cfg(
         "Gemma2ForCausalLM", "gemma2", head_dim=8, query_pre_attn_scalar=12,
         attn_logit_softcapping=2.0, final_logit_softcapping=5.0, sliding_window=4,
@@ -470,6 +473,122 @@ def write_gguf(path, spec, W, quant=False):
     return deq
 
 
+GGUF_NAMES = [
+    ("self_attn.qkv_proj.weight", "attn_qkv.weight"),
+    ("self_attn.q_proj.weight", "attn_q.weight"),
+    ("self_attn.k_proj.weight", "attn_k.weight"),
+    ("self_attn.v_proj.weight", "attn_v.weight"),
+    ("self_attn.q_proj.bias", "attn_q.bias"),
+    ("self_attn.k_proj.bias", "attn_k.bias"),
+    ("self_attn.v_proj.bias", "attn_v.bias"),
+    ("self_attn.o_proj.weight", "attn_output.weight"),
+    ("self_attn.q_norm.weight", "attn_q_norm.weight"),
+    ("self_attn.k_norm.weight", "attn_k_norm.weight"),
+    ("input_layernorm.weight", "attn_norm.weight"),
+    ("pre_feedforward_layernorm.weight", "ffn_norm.weight"),
+    ("post_feedforward_layernorm.weight", "post_ffw_norm.weight"),
+    ("mlp.gate_up_proj.weight", "ffn_up.weight"),
+    ("mlp.gate_proj.weight", "ffn_gate.weight"),
+    ("mlp.up_proj.weight", "ffn_up.weight"),
+    ("mlp.down_proj.weight", "ffn_down.weight"),
+]
+
+
+def write_family_gguf(path, spec, W):
+    """Write a model as a Q8_0 GGUF the way llama.cpp's converter lays it out
+    (names, metadata, Gemma norms stored as 1 + w, llama q/k permuted) and
+    return the HF-named weights with every matrix replaced by its dequantised
+    value, for the reference forward."""
+    c = spec["cfg"]
+    fam = spec["family"]
+    arch = "llama" if fam == "mistral" else fam
+    gemma = fam in ("gemma2", "gemma3")
+    nh, nkv = c["num_attention_heads"], c["num_key_value_heads"]
+    hd = c.get("head_dim") or c["hidden_size"] // nh
+    tensors = []  # (gguf name, tensor in gguf layout, hf name, undo)
+    ident = lambda t: t
+    tensors.append(("token_embd.weight", W["model.embed_tokens.weight"], "model.embed_tokens.weight", ident))
+    for l in range(c["num_hidden_layers"]):
+        p = "model.layers.%d." % l
+        for hf, gg in GGUF_NAMES:
+            if p + hf not in W:
+                continue
+            t = W[p + hf]
+            undo = ident
+            if arch == "llama" and hf in ("self_attn.q_proj.weight", "self_attn.k_proj.weight"):
+                n = nh if hf.startswith("self_attn.q") else nkv
+                t = gguf_permute(t, n)
+                undo = (lambda n: lambda x: gguf_unpermute(x, n))(n)
+            if gemma and hf.endswith("norm.weight"):
+                t = t + 1
+            tensors.append(("blk.%d.%s" % (l, gg), t, p + hf, undo))
+        if gemma:
+            tensors.append(("blk.%d.post_attention_norm.weight" % l, W[p + "post_attention_layernorm.weight"] + 1,
+                            p + "post_attention_layernorm.weight", ident))
+        else:
+            tensors.append(("blk.%d.ffn_norm.weight" % l, W[p + "post_attention_layernorm.weight"],
+                            p + "post_attention_layernorm.weight", ident))
+    tensors.append(("output_norm.weight", W["model.norm.weight"] + (1 if gemma else 0), "model.norm.weight", ident))
+    if "lm_head.weight" in W:
+        tensors.append(("output.weight", W["lm_head.weight"], "lm_head.weight", ident))
+
+    def u32(k, v):
+        return (arch + "." + k, 4, struct.pack("<I", v))
+
+    def f32(k, v):
+        return (arch + "." + k, 6, struct.pack("<f", v))
+
+    kv = [
+        ("general.architecture", 8, gguf_str(arch)),
+        u32("context_length", c["max_position_embeddings"]),
+        u32("embedding_length", c["hidden_size"]),
+        u32("block_count", c["num_hidden_layers"]),
+        u32("feed_forward_length", c["intermediate_size"]),
+        u32("attention.head_count", nh),
+        u32("attention.head_count_kv", nkv),
+        u32("attention.key_length", hd),
+        u32("attention.value_length", hd),
+        f32("attention.layer_norm_rms_epsilon", c["rms_norm_eps"]),
+        f32("rope.freq_base", c.get("rope_theta", 10000.0)),
+        u32("rope.dimension_count", hd),
+        u32("vocab_size", c["vocab_size"]),
+    ]
+    if c.get("sliding_window") and fam in ("mistral", "gemma2", "gemma3"):
+        kv.append(u32("attention.sliding_window", c["sliding_window"]))
+    if c.get("attn_logit_softcapping"):
+        kv.append(f32("attn_logit_softcapping", c["attn_logit_softcapping"]))
+    if c.get("final_logit_softcapping"):
+        kv.append(f32("final_logit_softcapping", c["final_logit_softcapping"]))
+    rs = c.get("rope_scaling")
+    if rs and rs.get("rope_type") == "linear":
+        kv.append((arch + ".rope.scaling.type", 8, gguf_str("linear")))
+        kv.append(f32("rope.scaling.factor", rs["factor"]))
+    align = 32
+    out = bytearray(b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kv)))
+    for k, typ, val in kv:
+        out += gguf_str(k) + struct.pack("<I", typ) + val
+    off = 0
+    blobs = []
+    WQ = dict(W)
+    for name, t, hf, undo in tensors:
+        dims = list(reversed(t.shape))
+        out += gguf_str(name) + struct.pack("<I", len(dims)) + b"".join(struct.pack("<Q", x) for x in dims)
+        if t.dim() == 2:
+            b, deq = q8_0(t)
+            WQ[hf] = undo(deq)
+            out += struct.pack("<IQ", 8, off)
+        else:
+            b = t.to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
+            out += struct.pack("<IQ", 0, off)
+        pad = (align - len(b) % align) % align
+        blobs.append(b + b"\0" * pad)
+        off += len(b) + pad
+    out += b"\0" * ((align - len(out) % align) % align)
+    with open(path, "wb") as f:
+        f.write(bytes(out) + b"".join(blobs))
+    return WQ
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     g = torch.Generator().manual_seed(20261130)
@@ -482,6 +601,10 @@ def main():
             json.dump(tokens, f)
         logits.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_logits.f32"))
         post.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_post.f32"))
+        if spec["name"] != "llama":
+            WQ = write_family_gguf(os.path.join(d, "model_q8_0.gguf"), spec, W)
+            lq, _ = forward(spec, WQ, tokens, gguf=True)
+            lq.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_logits_gguf_q8_0.f32"))
         if spec["name"] == "llama":
             write_gguf(os.path.join(d, "llama.gguf"), spec, W)
             # Q8_0: reference logits of the dequantised weights (q/k dequantised
