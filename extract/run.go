@@ -1,0 +1,245 @@
+package extract
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/hneurons/hneurons/features"
+	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/model"
+	"github.com/hneurons/hneurons/tokenizer"
+)
+
+// Fingerprint identifies a model's weights for the feature index: the hex
+// SHA-256 of its Config (as JSON), its tensor names, and the W_down column
+// norms of every layer (so two models of one shape with different weights
+// differ too).
+func Fingerprint(m *model.Model) (string, error) {
+	h := sha256.New()
+	cfg, err := json.Marshal(m.Config)
+	if err != nil {
+		return "", fmt.Errorf("extract: fingerprint: %w", err)
+	}
+	h.Write(cfg)
+	for _, n := range m.TensorNames() {
+		h.Write([]byte(n))
+		h.Write([]byte{0})
+	}
+	var b [4]byte
+	for l := 0; l < m.Config.NLayers; l++ {
+		for _, v := range m.DownColumnNorms(l) {
+			binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
+			h.Write(b[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Options configure Run.
+type Options struct {
+	// Regions to store, in this order for each response (default: answer,
+	// other, input, output).
+	Regions []string
+	// Agg aggregates over a region's positions (default AggMean).
+	Agg Agg
+	// Batch is the most responses per forward call (default 8) and
+	// BatchTokens the most tokens (default 1024; a longer response runs
+	// alone).
+	Batch, BatchTokens int
+	// Progress, when set, is called after each batch is stored.
+	Progress func(Progress)
+}
+
+// Progress reports how far a run has come.
+type Progress struct {
+	Done, Total int // responses stored by this run, and to do
+	Skipped     int // responses already in the store when the run started
+	Tokens      int // tokens run through the model by this run
+	Elapsed     time.Duration
+}
+
+// Rate returns responses per second.
+func (p Progress) Rate() float64 {
+	if p.Elapsed <= 0 {
+		return 0
+	}
+	return float64(p.Done) / p.Elapsed.Seconds()
+}
+
+// ETA estimates the time left at the current rate (0 when unknown).
+func (p Progress) ETA() time.Duration {
+	if r := p.Rate(); r > 0 {
+		return time.Duration(float64(p.Total-p.Done) / r * float64(time.Second))
+	}
+	return 0
+}
+
+// Stats summarises a run.
+type Stats struct {
+	Input       int // records given
+	Unlabelled  int // records not labelled faithful or hallucinated (skipped)
+	Duplicates  int // records whose id came earlier (skipped)
+	Skipped     int // responses whose rows were all stored already
+	Done        int // responses extracted by this run
+	Rows        int // rows appended by this run
+	EmptyAnswer int // responses whose answer span covers no token
+	Retokenised int // responses without stored tokens, re-encoded from text
+	Mismatch    int // responses whose tokens do not decode to their text
+	Tokens      int // tokens run through the model
+}
+
+// DefaultRegions is the default region list.
+var DefaultRegions = []string{features.RegionAnswer, features.RegionOther, features.RegionInput, features.RegionOutput}
+
+// Run extracts the CETT vectors of every faithful or hallucinated record of
+// recs into the feature store in dir (created if needed): for each record, in
+// input order, one row per region of opt.Regions (label 1 for hallucinated, 0
+// for faithful). Rows already in the store are skipped, so a cancelled run
+// can be rerun and ends with the same store as an uninterrupted one.
+func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []label.Labelled, dir string, opt Options) (Stats, error) {
+	st := Stats{Input: len(recs)}
+	if len(opt.Regions) == 0 {
+		opt.Regions = DefaultRegions
+	}
+	regions := make([]int, len(opt.Regions))
+	for i, name := range opt.Regions {
+		g, err := RegionIndex(name)
+		if err != nil {
+			return st, err
+		}
+		regions[i] = g
+	}
+	if opt.Agg == "" {
+		opt.Agg = AggMean
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = 8
+	}
+	if opt.BatchTokens <= 0 {
+		opt.BatchTokens = 1024
+	}
+	ex, err := NewExtractor(m, opt.Agg)
+	if err != nil {
+		return st, err
+	}
+	fp, err := Fingerprint(m)
+	if err != nil {
+		return st, err
+	}
+	w, err := features.OpenWriter(dir, features.Meta{ModelFingerprint: fp, Layers: m.Config.NLayers, DFF: m.Config.DFF})
+	if err != nil {
+		return st, fmt.Errorf("extract: %w", err)
+	}
+	defer func() {
+		if w != nil {
+			w.Close()
+		}
+	}()
+
+	// The records to do, in input order.
+	seen := make(map[string]bool, len(recs))
+	var todo []*label.Labelled
+	for i := range recs {
+		rec := &recs[i]
+		if rec.Label != label.Faithful && rec.Label != label.Hallucinated {
+			st.Unlabelled++
+			continue
+		}
+		if seen[rec.ID] {
+			st.Duplicates++
+			continue
+		}
+		seen[rec.ID] = true
+		all := true
+		for _, name := range opt.Regions {
+			all = all && w.Has(rec.ID, name)
+		}
+		if all {
+			st.Skipped++
+			continue
+		}
+		todo = append(todo, rec)
+	}
+
+	start := time.Now()
+	var batch []Item
+	var brecs []*label.Labelled
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		res, err := ex.Extract(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for i, rec := range brecs {
+			lab := 0
+			if rec.Label == label.Hallucinated {
+				lab = 1
+			}
+			for k, name := range opt.Regions {
+				if w.Has(rec.ID, name) {
+					continue
+				}
+				g := regions[k]
+				row := features.Row{ID: rec.ID, Label: lab, Region: name, Empty: res[i].Count[g] == 0}
+				if err := w.Append(row, res[i].Vec[g]); err != nil {
+					return fmt.Errorf("extract: %w", err)
+				}
+				st.Rows++
+			}
+			st.Done++
+			st.Tokens += len(batch[i].Tokens)
+		}
+		batch, brecs = batch[:0], brecs[:0]
+		if opt.Progress != nil {
+			opt.Progress(Progress{Done: st.Done, Total: len(todo), Skipped: st.Skipped, Tokens: st.Tokens, Elapsed: time.Since(start)})
+		}
+		return ctx.Err()
+	}
+	tokens := 0
+	for _, rec := range todo {
+		sq, err := BuildSequence(tok, *rec)
+		if err != nil {
+			return st, err
+		}
+		if sq.Retokenised {
+			st.Retokenised++
+		}
+		if sq.TextMismatch {
+			st.Mismatch++
+			slog.Warn("extract: response tokens do not decode to the response text", "id", rec.ID)
+		}
+		if !sq.AnswerFound {
+			st.EmptyAnswer++
+		}
+		if len(batch) > 0 && (len(batch) >= opt.Batch || tokens+len(sq.Tokens) > opt.BatchTokens) {
+			if err := flush(); err != nil {
+				return st, err
+			}
+			tokens = 0
+		}
+		batch = append(batch, sq.Item)
+		brecs = append(brecs, rec)
+		tokens += len(sq.Tokens)
+	}
+	if err := flush(); err != nil {
+		return st, err
+	}
+	if st.Retokenised > 0 {
+		slog.Warn("extract: responses without stored token ids were re-encoded from their text", "count", st.Retokenised)
+	}
+	err = w.Close()
+	w = nil
+	if err != nil {
+		return st, fmt.Errorf("extract: %w", err)
+	}
+	return st, nil
+}
