@@ -164,6 +164,9 @@ func (m *bpeModel) encodeWord(w string, dst []tok) []tok {
 	if len(w) == 0 {
 		return dst
 	}
+	if len(w) > maxCachedWord {
+		return m.encodeUncached(w, dst)
+	}
 	if v, ok := m.cache.get(w); ok {
 		return append(dst, v...)
 	}

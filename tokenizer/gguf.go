@@ -271,6 +271,7 @@ func FromGGUF(md Metadata) (*Tokenizer, error) {
 			}
 		}
 		sm := &spmModel{vocab: mv, scores: scores, unk: unk}
+		sm.checkSplitSafe()
 		for b := range 256 {
 			sm.byteIDs[b] = -1
 			if id, ok := vocab[byteTokenName(byte(b))]; ok {

@@ -1,6 +1,9 @@
 package tokenizer
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // spmModel is SentencePiece BPE as llama.cpp runs it for GGUF "llama"
 // vocabularies: start from single characters, repeatedly merge the adjacent
@@ -12,12 +15,62 @@ type spmModel struct {
 	scores  []float32
 	byteIDs [256]int32 // id of <0xNN>, -1 if absent
 	unk     int32
-	cache   wordCache
+	// splitSafe: no mergeable piece holds a "▁" right after another
+	// character, so no merge can cross the point before a "▁" that follows
+	// another character, and the text can be encoded word by word there
+	// (with the per-word cache) with exactly the same result.
+	splitSafe bool
+	cache     wordCache
+}
+
+const spmSpace = "▁"
+
+// checkSplitSafe sets splitSafe from the vocabulary.
+func (m *spmModel) checkSplitSafe() {
+	for s := range m.vocab {
+		for i := 1; i+len(spmSpace) <= len(s); i++ {
+			if s[i:i+len(spmSpace)] == spmSpace && !strings.HasSuffix(s[:i], spmSpace) {
+				m.splitSafe = false
+				return
+			}
+		}
+	}
+	m.splitSafe = true
 }
 
 func (m *spmModel) encodeWord(w string, dst []tok) []tok {
+	if !m.splitSafe {
+		return m.encodeCached(w, dst)
+	}
+	start := 0
+	for i := 1; i+len(spmSpace) <= len(w); i++ {
+		if w[i] == spmSpace[0] && w[i:i+len(spmSpace)] == spmSpace && !strings.HasSuffix(w[:i], spmSpace) {
+			dst = m.encodeShifted(w[start:i], start, dst)
+			start = i
+		}
+	}
+	return m.encodeShifted(w[start:], start, dst)
+}
+
+// encodeShifted encodes w, which starts at byte off of the caller's word.
+func (m *spmModel) encodeShifted(w string, off int, dst []tok) []tok {
+	n := len(dst)
+	dst = m.encodeCached(w, dst)
+	if off != 0 {
+		for i := n; i < len(dst); i++ {
+			dst[i].a += int32(off)
+			dst[i].b += int32(off)
+		}
+	}
+	return dst
+}
+
+func (m *spmModel) encodeCached(w string, dst []tok) []tok {
 	if len(w) == 0 {
 		return dst
+	}
+	if len(w) > maxCachedWord {
+		return m.encodeUncached(w, dst)
 	}
 	if v, ok := m.cache.get(w); ok {
 		return append(dst, v...)

@@ -17,6 +17,7 @@ type Tokenizer struct {
 	norm  normalizer   // nil: none
 	pre   preTokenizer // nil: the whole segment is one word
 	dec   decoder
+	fast  matcher // set when pre is one Isolated split: words are cut without building segs
 
 	added        []addedToken // matched in the raw text before anything else
 	addedByFirst [256][]int32 // first byte -> indexes into added, longest first
@@ -85,6 +86,7 @@ func (t *Tokenizer) finish() {
 	if t.dec == nil {
 		t.dec = decJoin{}
 	}
+	t.fast = fastMatcher(t.pre)
 	if t.bos >= 0 && t.bosText == "" {
 		t.bosText = t.Token(int(t.bos))
 	}
@@ -186,6 +188,7 @@ func (t *Tokenizer) encode(text string, addSpecial, wantOffs bool) ([]int, [][2]
 		}
 	}
 	var toks []tok
+	var ms [][2]int
 	words := make([]seg, 0, 16)
 	for _, p := range t.splitAdded(text) {
 		if p.id >= 0 {
@@ -202,19 +205,39 @@ func (t *Tokenizer) encode(text string, addSpecial, wantOffs bool) ([]int, [][2]
 		if g.s == "" {
 			continue
 		}
+		if t.fast != nil && g.al == nil {
+			ms = t.fast.matches(g.s, ms[:0])
+			last := 0
+			for i := 0; i <= len(ms); i++ {
+				var a, b int
+				if i < len(ms) {
+					a, b = ms[i][0], ms[i][1]
+				} else {
+					a, b = len(g.s), len(g.s)
+				}
+				for _, r := range [2][2]int{{last, a}, {a, b}} {
+					if r[1] <= r[0] {
+						continue
+					}
+					toks = t.model.encodeWord(g.s[r[0]:r[1]], toks[:0])
+					base := g.base + r[0]
+					for _, tk := range toks {
+						ids = append(ids, int(tk.id))
+						if wantOffs {
+							offs = append(offs, [2]int{base + int(tk.a), base + int(tk.b)})
+						}
+					}
+				}
+				last = b
+			}
+			continue
+		}
 		words = append(words[:0], g)
 		if t.pre != nil {
 			words = t.pre.split(words, p.a == 0)
 		}
 		for _, w := range words {
-			toks = toks[:0]
-			if bm, ok := t.model.(*bpeModel); ok && len(w.s) > maxCachedWord {
-				toks = bm.encodeUncached(w.s, toks)
-			} else if sm, ok := t.model.(*spmModel); ok && len(w.s) > maxCachedWord {
-				toks = sm.encodeUncached(w.s, toks)
-			} else {
-				toks = t.model.encodeWord(w.s, toks)
-			}
+			toks = t.model.encodeWord(w.s, toks[:0])
 			for _, tk := range toks {
 				ids = append(ids, int(tk.id))
 				if wantOffs {
@@ -373,4 +396,30 @@ func (t *Tokenizer) setPost() {
 	if t.addEOS && t.eos >= 0 {
 		t.suffix = []int32{t.eos}
 	}
+}
+
+// fastMatcher returns the matcher of a pre-tokenizer that is just one
+// Isolated split (possibly followed by a ByteLevel step that only maps
+// bytes), or nil.
+func fastMatcher(p preTokenizer) matcher {
+	switch x := p.(type) {
+	case *preSplit:
+		if x.beh == behIsolated && !x.invert {
+			return x.m
+		}
+	case *preByteLevel:
+		if !x.addPrefixSpace && x.useRegex {
+			return x.m
+		}
+	case preSequence:
+		if len(x) == 1 {
+			return fastMatcher(x[0])
+		}
+		if len(x) == 2 {
+			if bl, ok := x[1].(*preByteLevel); ok && !bl.addPrefixSpace && !bl.useRegex {
+				return fastMatcher(x[0])
+			}
+		}
+	}
+	return nil
 }
