@@ -18,6 +18,9 @@ var asmEnabled = asmAvailable
 func kern16x6AVX(ap *float32, w *float32, ldw int, kc int, c *float32, ldc int, mr int, nr int)
 
 //go:noescape
+func packPanel16AVX(dst *float32, src *float32, lda int, kl8 int)
+
+//go:noescape
 func kern1x4AVX(c *float32, a *float32, w *float32, ldw int, kc int)
 
 //go:noescape
@@ -49,6 +52,22 @@ func kern16x6(ap []float32, w []float32, ldw, kc int, c []float32, ldc, mr, nr i
 	_ = w[5*ldw+kc-1]
 	_ = c[(mr-1)*ldc+nr-1]
 	kern16x6AVX(&ap[0], &w[0], ldw, kc, &c[0], ldc, mr, nr)
+}
+
+// packPanel16 writes dst[16p+r] = src[r*lda+p] for r < 16, p < kl.
+func packPanel16(dst, src []float32, lda, kl int) {
+	k8 := kl &^ 7
+	if asmEnabled && k8 > 0 {
+		_ = dst[16*kl-1]
+		_ = src[15*lda+kl-1]
+		packPanel16AVX(&dst[0], &src[0], lda, k8)
+	}
+	if k8 < kl || !asmEnabled {
+		if !asmEnabled {
+			k8 = 0
+		}
+		packPanel16Go(dst[16*k8:], src[k8:], lda, kl-k8)
+	}
 }
 
 // kern1x4 adds c[j] += Σ_{p<kc} a[p]·w[j*ldw+p] for j < 4.

@@ -11,6 +11,8 @@ func kern16x6(ap []float32, w []float32, ldw, kc int, c []float32, ldc, mr, nr i
 	kern16x6Go(ap, w, ldw, kc, c, ldc, mr, nr)
 }
 
+func packPanel16(dst, src []float32, lda, kl int) { packPanel16Go(dst, src, lda, kl) }
+
 func kern1x4(c []float32, a []float32, w []float32, ldw int, kc int) {
 	kern1x4Go(c, a, w, ldw, kc)
 }

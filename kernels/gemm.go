@@ -13,6 +13,10 @@ var (
 	ncBlock = 48  // W rows per tile (a multiple of the micro-kernel's 3 and 4)
 )
 
+// directF32 lets the GEMM read f32 weight rows in place instead of
+// copying each tile.
+var directF32 = true
+
 const (
 	matvecMaxM = 8 // MatMul uses the matrix-vector path for m <= matvecMaxM
 	// parallelMin is the flop count under which MatMul stays on one goroutine.
@@ -96,10 +100,18 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 // op(A)[i,p] is a[i*lda+p], or a[p*lda+i] when trans. ap: [mp*k].
 func packA(ap, a []float32, lda, m, k int, trans bool, alpha float32) {
 	mp := (m + 15) &^ 15
+	parallelRows(mp/16, 1, 2*mp*k*8, func(p0, p1 int, _ *scratch) {
+		packPanels(ap, a, lda, m, k, trans, alpha, p0, p1)
+	})
+}
+
+// packPanels packs panels p0 <= p < p1 (rows 16p..16p+15) for packA.
+func packPanels(ap, a []float32, lda, m, k int, trans bool, alpha float32, p0, p1 int) {
+	mp := (m + 15) &^ 15
 	for kb := 0; kb < k; kb += kcBlock {
 		kl := min(kcBlock, k-kb)
 		chunk := ap[mp*kb : mp*kb+mp*kl]
-		for i0 := 0; i0 < mp; i0 += 16 {
+		for i0 := 16 * p0; i0 < 16*p1; i0 += 16 {
 			panel := chunk[i0*kl : (i0+16)*kl]
 			rows := min(16, m-i0)
 			if rows < 16 {
@@ -115,16 +127,7 @@ func packA(ap, a []float32, lda, m, k int, trans bool, alpha float32) {
 					}
 				}
 			case rows == 16 && alpha == 1:
-				var src [16][]float32 // the 16 rows' segments
-				for r := range src {
-					src[r] = a[(i0+r)*lda+kb : (i0+r)*lda+kb+kl]
-				}
-				for p := 0; p < kl; p++ {
-					dst := panel[16*p : 16*p+16]
-					for r := range dst {
-						dst[r] = src[r][p]
-					}
-				}
+				packPanel16(panel, a[i0*lda+kb:], lda, kl)
 			default:
 				for r := 0; r < rows; r++ {
 					src := a[(i0+r)*lda+kb : (i0+r)*lda+kb+kl]
@@ -183,14 +186,21 @@ func (w *Matrix) gemm(c []float32, ldc int, ap []float32, m, j0, j1 int, s *scra
 		nbp := (nb + 5) / 6 * 6
 		for kb := 0; kb < k; kb += kcBlock {
 			kl := min(kcBlock, k-kb)
-			w.tile(jb, nb, kb, kl, buf)
-			clear(buf[nb*kl : nbp*kl])
+			// t[j*ldt+p] = W[jb+j, kb+p]: f32 rows in place when whole
+			// groups of 6 rows exist, else a converted, zero-padded copy.
+			t, ldt := buf, kl
+			if w.dt == F32 && nb == nbp && directF32 {
+				t, ldt = w.f32[jb*w.ld+kb:], w.ld
+			} else {
+				w.tile(jb, nb, kb, kl, buf)
+				clear(buf[nb*kl : nbp*kl])
+			}
 			chunk := ap[mp*kb : mp*kb+mp*kl]
 			for i := 0; i < m; i += 16 {
 				panel := chunk[i*kl : (i+16)*kl]
 				mr := min(16, m-i)
 				for j := 0; j < nb; j += 6 {
-					kern16x6(panel, buf[j*kl:], kl, kl, c[i*ldc+jb+j:], ldc, mr, min(6, nb-j))
+					kern16x6(panel, t[j*ldt:], ldt, kl, c[i*ldc+jb+j:], ldc, mr, min(6, nb-j))
 				}
 			}
 		}

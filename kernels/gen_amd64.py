@@ -146,6 +146,58 @@ p("\tJMP k16_jloop")
 p("k16_done:")
 p("\tRET")
 p()
+# ---------------- packPanel16AVX
+p("// func packPanel16AVX(dst *float32, src *float32, lda int, kl8 int)")
+p("// dst[16p+r] = src[r*lda+p] for r < 16, p < kl8 (a positive multiple of 8):")
+p("// 16 activation rows into a column-major panel, by 8x8 transposes.")
+p("TEXT ·packPanel16AVX(SB), NOSPLIT, $0-32")
+p("\tMOVQ dst+0(FP), DI")
+p("\tMOVQ src+8(FP), SI")
+p("\tMOVQ lda+16(FP), R8")
+p("\tSHLQ $2, R8")
+p("\tMOVQ kl8+24(FP), CX")
+p("\tLEAQ (SI)(R8*2), R9")
+p("\tADDQ R8, R9 // row 3")
+p("\tLEAQ (R9)(R8*2), R11")
+p("\tADDQ R8, R11 // row 6")
+p("\tLEAQ (R11)(R8*1), R10 // row 7")
+p("\tLEAQ (SI)(R8*8), BX // row 8")
+p("\tLEAQ (BX)(R8*2), R12")
+p("\tADDQ R8, R12 // row 11")
+p("\tLEAQ (R12)(R8*2), R13")
+p("\tADDQ R8, R13 // row 14")
+p("\tLEAQ (R13)(R8*1), DX // row 15")
+p("pk_loop:")
+def rowsrc(base, b3, b6, b7):
+    return [f"({base})", f"({base})(R8*1)", f"({base})(R8*2)", f"({b3})", f"({base})(R8*4)", f"({b3})(R8*2)", f"({b6})", f"({b7})"]
+for half, regs in ((0, ("SI", "R9", "R11", "R10")), (1, ("BX", "R12", "R13", "DX"))):
+    for r, src in enumerate(rowsrc(*regs)):
+        p(f"\tVMOVUPS {src}, Y{r}")
+    for q in range(4):
+        p(f"\tVUNPCKLPS Y{2*q+1}, Y{2*q}, Y{8+2*q}")
+        p(f"\tVUNPCKHPS Y{2*q+1}, Y{2*q}, Y{9+2*q}")
+    # t0..t7 = Y8..Y15 ; s into Y0..Y7
+    p("\tVSHUFPS $0x44, Y10, Y8, Y0")
+    p("\tVSHUFPS $0xEE, Y10, Y8, Y1")
+    p("\tVSHUFPS $0x44, Y11, Y9, Y2")
+    p("\tVSHUFPS $0xEE, Y11, Y9, Y3")
+    p("\tVSHUFPS $0x44, Y14, Y12, Y4")
+    p("\tVSHUFPS $0xEE, Y14, Y12, Y5")
+    p("\tVSHUFPS $0x44, Y15, Y13, Y6")
+    p("\tVSHUFPS $0xEE, Y15, Y13, Y7")
+    for q in range(4):
+        p(f"\tVPERM2F128 $0x20, Y{4+q}, Y{q}, Y{8+q}")
+        p(f"\tVPERM2F128 $0x31, Y{4+q}, Y{q}, Y{12+q}")
+    for q in range(8):
+        p(f"\tVMOVUPS Y{8+q}, {64*q+32*half}(DI)")
+for r in ("SI", "R9", "R11", "R10", "BX", "R12", "R13", "DX"):
+    p(f"\tADDQ $32, {r}")
+p("\tADDQ $512, DI")
+p("\tSUBQ $8, CX")
+p("\tJNZ pk_loop")
+p("\tVZEROUPPER")
+p("\tRET")
+p()
 # ---------------- kern1x4 family
 def kern1x4(name, comment, load):
     p(f"// func {name}(c *float32, a *float32, w *{'float32' if name=='kern1x4AVX' else 'uint16'}, ldw int, kc int)")

@@ -26,6 +26,20 @@ func kern16x6Go(ap []float32, w []float32, ldw, kc int, c []float32, ldc, mr, nr
 	}
 }
 
+// packPanel16Go writes dst[16p+r] = src[r*lda+p] for r < 16, p < kl.
+func packPanel16Go(dst, src []float32, lda, kl int) {
+	var rows [16][]float32
+	for r := range rows {
+		rows[r] = src[r*lda : r*lda+kl]
+	}
+	for p := 0; p < kl; p++ {
+		d := dst[16*p : 16*p+16]
+		for r := range d {
+			d[r] = rows[r][p]
+		}
+	}
+}
+
 // kern1x4Go adds c[j] += Σ_{p<len(a)} a[p]·w[j*ldw+p] for j < 4.
 func kern1x4Go(c []float32, a []float32, w []float32, ldw int, kc int) {
 	a = a[:kc]

@@ -142,3 +142,23 @@ func TestConversionsMatchGo(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+func TestPackPanel16(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(31, 32))
+		for _, kl := range []int{1, 7, 8, 13, 64, 259} {
+			lda := kl + 3
+			src := randF32(r, 1+16*lda)[1:]
+			dst, check := guarded(t, 16*kl)
+			packPanel16(dst, src, lda, kl)
+			check()
+			for p := 0; p < kl; p++ {
+				for i := 0; i < 16; i++ {
+					if dst[16*p+i] != src[i*lda+p] {
+						t.Fatalf("kl=%d: panel[%d][%d] = %g, want %g", kl, p, i, dst[16*p+i], src[i*lda+p])
+					}
+				}
+			}
+		}
+	})
+}
