@@ -1,0 +1,140 @@
+package extract
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/hneurons/hneurons/chat"
+	"github.com/hneurons/hneurons/collect"
+	"github.com/hneurons/hneurons/datasets"
+	"github.com/hneurons/hneurons/generate"
+	"github.com/hneurons/hneurons/internal/sharedtest"
+	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/tokenizer"
+)
+
+// Region boundaries with real vocabularies and real chat templates: the
+// prompt tokens followed by the response tokens spell the template's own
+// rendering of [user question, assistant response] up to the end of the
+// response; the answer tokens are the smallest run of response tokens whose
+// bytes cover the answer, and agree with the span the encoder's own offsets
+// give; the answer text lies inside their decoding.
+func TestRegionBoundaries(t *testing.T) {
+	cases := []struct {
+		vocab, template string // template "" = the vocabulary's own
+	}{
+		{"ggml-vocab-phi-3.gguf", ""},
+		{"ggml-vocab-phi-3.gguf", "microsoft-Phi-3.5-mini-instruct.jinja"},
+		{"ggml-vocab-gpt-2.gguf", "meta-llama-Llama-3.1-8B-Instruct.jinja"},
+		{"ggml-vocab-gpt-2.gguf", "Qwen-Qwen2.5-7B-Instruct.jinja"},
+		{"ggml-vocab-deepseek-llm.gguf", "meta-llama-Llama-3.2-3B-Instruct.jinja"},
+		{"ggml-vocab-llama-spm.gguf", "mistralai-Mistral-Nemo-Instruct-2407.jinja"},
+		{"ggml-vocab-falcon.gguf", "google-gemma-2-2b-it.jinja"},
+	}
+	answers := []struct{ response, answer string }{
+		{"Shaquille O'Neal", "O'Neal"},
+		{"It was Zoë Saldaña’s film «Avatar».", "Zoë Saldaña’s"},
+		{"Shaquille", "Shaq"},              // ends inside a token
+		{"The answer is 1,234 km.", "234"}, // starts inside a number
+		{"東京都の京", "京都"},                    // multi-byte characters split across byte tokens
+		{"Paris", "Paris"},
+	}
+	question := "Which one is it?"
+	checkedFull, checkedEnc := 0, 0
+	defer func() { t.Logf("checked %d full renderings and %d encoder spans", checkedFull, checkedEnc) }()
+	for _, tc := range cases {
+		tok, err := tokenizer.Load(sharedtest.Path(t, "vocab", tc.vocab))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := tok.ChatTemplate()
+		if tc.template != "" {
+			b, err := os.ReadFile(sharedtest.Path(t, "templates", tc.template))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src = string(b)
+		}
+		tmpl, err := chat.Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := tc.vocab + "+" + tc.template
+		for _, a := range answers {
+			turns, err := tmpl.RenderTurns([]chat.Message{{Role: "user", Content: question + datasets.PromptSuffix}}, a.response,
+				chat.Options{BOS: tok.BOSToken(), EOS: tok.EOSToken(), DateString: "26 Jul 2024"})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			prompt := collect.PromptTokens(tok, turns.Prompt, collect.FormatChat)
+			// As if sampled: the response tokens, and the text collect keeps.
+			resp := tok.Encode(a.response, false)
+			text := generate.Decoder(tok, prompt)(resp)
+			start := strings.Index(text, a.answer)
+			if start < 0 {
+				t.Fatalf("%s: %q decodes to %q without %q", name, a.response, text, a.answer)
+			}
+			rec := label.Labelled{ID: "x", Question: question, Label: label.Faithful, Prompt: turns.Prompt, PromptFormat: collect.FormatChat,
+				Response: text, ResponseTokens: resp, AnswerStart: start, AnswerEnd: start + len(a.answer)}
+			sq, err := BuildSequence(tok, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sq.TextMismatch || !sq.AnswerFound || sq.Prompt != len(prompt) || len(sq.Tokens) != len(prompt)+len(resp) {
+				t.Fatalf("%s %q: sequence %+v", name, a.response, sq)
+			}
+
+			// The whole sequence is the template's conversation, unclosed.
+			if turns.PromptIsPrefix && turns.ResponseFound && !strings.HasPrefix(text, " ") {
+				full := turns.Full[:turns.Response.End]
+				checkedFull++
+				if got := tok.Decode(sq.Tokens, false); got != full {
+					t.Errorf("%s %q: tokens spell\n%q\nthe template renders\n%q", name, a.response, got, full)
+				}
+			}
+
+			// The answer tokens cover the answer, and no smaller run does.
+			ts, te := sq.AnswerStart-sq.Prompt, sq.AnswerEnd-sq.Prompt
+			aEnd := start + len(a.answer)
+			covers := func(i, j int) bool { return sq.Offsets[i][0] <= start && sq.Offsets[j-1][1] >= aEnd }
+			if !covers(ts, te) || (te-ts > 1 && (covers(ts+1, te) || covers(ts, te-1))) {
+				t.Errorf("%s %q: answer tokens [%d, %d) of %v (offsets %v) for bytes [%d, %d)", name, a.response, ts, te, resp, sq.Offsets, start, aEnd)
+			}
+			piece := text[sq.Offsets[ts][0]:sq.Offsets[te-1][1]]
+			if !strings.Contains(piece, a.answer) {
+				t.Errorf("%s %q: answer tokens spell %q, not containing %q", name, a.response, piece, a.answer)
+			}
+			// Independently: the encoder's offsets of the same text (when the
+			// text encodes back to the same tokens; a SentencePiece text
+			// without the leading space its decoder wrote) give the same span.
+			ids, offs := tok.EncodeWithOffsets(text, false)
+			if !equalInts(ids, resp) && strings.HasPrefix(text, " ") {
+				ids, offs = tok.EncodeWithOffsets(text[1:], false)
+				for i := range offs {
+					offs[i][0]++
+					offs[i][1]++
+				}
+			}
+			if equalInts(ids, resp) {
+				checkedEnc++
+				ets, ete, ok := label.CharSpanToTokenSpan(offs, start, aEnd)
+				if !ok || ets != ts || ete != te {
+					t.Errorf("%s %q: encoder offsets give tokens [%d, %d), decoder offsets [%d, %d)", name, a.response, ets, ete, ts, te)
+				}
+			}
+		}
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
