@@ -30,7 +30,7 @@ func Load(path string) (*Tokenizer, error) {
 		return LoadHF(path)
 	}
 	if strings.HasSuffix(path, ".json") {
-		return LoadHF(filepath.Dir(path))
+		return loadHFFiles(path, filepath.Join(filepath.Dir(path), "tokenizer_config.json"))
 	}
 	m, err := readGGUFMeta(path)
 	if err != nil {
@@ -148,6 +148,24 @@ func mdInts(md Metadata, key string) ([]int32, bool) {
 		}
 		return out, true
 	case []uint8:
+		out := make([]int32, len(x))
+		for i, e := range x {
+			out[i] = int32(e)
+		}
+		return out, true
+	case []uint16:
+		out := make([]int32, len(x))
+		for i, e := range x {
+			out[i] = int32(e)
+		}
+		return out, true
+	case []int16:
+		out := make([]int32, len(x))
+		for i, e := range x {
+			out[i] = int32(e)
+		}
+		return out, true
+	case []uint64:
 		out := make([]int32, len(x))
 		for i, e := range x {
 			out[i] = int32(e)

@@ -18,20 +18,25 @@ import (
 // present, tokenizer_config.json (special tokens, add_bos_token,
 // chat_template) and chat_template.jinja.
 func LoadHF(dir string) (*Tokenizer, error) {
-	tj, err := os.ReadFile(filepath.Join(dir, "tokenizer.json"))
+	return loadHFFiles(filepath.Join(dir, "tokenizer.json"), filepath.Join(dir, "tokenizer_config.json"))
+}
+
+// loadHFFiles reads a tokenizer.json file and an optional config file.
+func loadHFFiles(tokenizerPath, configPath string) (*Tokenizer, error) {
+	tj, err := os.ReadFile(tokenizerPath)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
-	cj, err := os.ReadFile(filepath.Join(dir, "tokenizer_config.json"))
+	cj, err := os.ReadFile(configPath)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
 	t, err := FromJSON(tj, cj)
 	if err != nil {
-		return nil, fmt.Errorf("%w (folder %s)", err, dir)
+		return nil, fmt.Errorf("%w (file %s)", err, tokenizerPath)
 	}
 	if t.chatTemplate == "" {
-		if b, err := os.ReadFile(filepath.Join(dir, "chat_template.jinja")); err == nil {
+		if b, err := os.ReadFile(filepath.Join(filepath.Dir(tokenizerPath), "chat_template.jinja")); err == nil {
 			t.chatTemplate = string(b)
 		}
 	}
@@ -672,7 +677,8 @@ func (t *Tokenizer) applyConfig(data []byte) error {
 		}
 		id, found := t.ids[s]
 		if !found {
-			return fmt.Errorf("tokenizer: tokenizer_config.json: %s %q is not in the vocabulary", k.key, s)
+			slog.Warn("tokenizer: tokenizer_config.json names a token that is not in the vocabulary; ignored", "key", k.key, "token", s)
+			continue
 		}
 		*k.id = id
 		*k.text = s

@@ -164,8 +164,12 @@ func TestConfigAddBOSOverride(t *testing.T) {
 	if tk.AddBOS() || !tk.AddEOS() || tk.ChatTemplate() != "T" {
 		t.Errorf("AddBOS %v AddEOS %v template %q", tk.AddBOS(), tk.AddEOS(), tk.ChatTemplate())
 	}
-	if _, err := FromJSON(tj, []byte(`{"bos_token": "<nope>"}`)); err == nil {
-		t.Error("unknown bos_token accepted")
+	// an unknown bos_token is ignored (BOS comes from the template then)
+	if tk, err := FromJSON(tj, []byte(`{"bos_token": "<nope>"}`)); err != nil || tk.BOSToken() != "<s>" {
+		t.Errorf("unknown bos_token: err %v, BOS %q", err, tk.BOSToken())
+	}
+	if _, err := FromJSON(tj, []byte(`{"chat_template": 3}`)); err == nil {
+		t.Error("numeric chat_template accepted")
 	}
 }
 
@@ -322,5 +326,84 @@ func TestSpecialTokensInText(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("phi-3 EOG %v lacks <|end|> %d", phi.EOG(), end)
+	}
+}
+
+// TestSPMWordByWord: the word-by-word SentencePiece shortcut is taken only
+// when no piece can cross a word start, and gives the same ids as merging the
+// whole text at once (the plain llama.cpp algorithm).
+func TestSPMWordByWord(t *testing.T) {
+	for _, name := range []string{"llama-spm", "phi-3"} {
+		tk := loadShared(t, name)
+		sm := tk.model.(*spmModel)
+		if !sm.splitSafe {
+			t.Fatalf("%s: expected the word-by-word shortcut to be provably exact", name)
+		}
+		whole := &spmModel{vocab: sm.vocab, scores: sm.scores, byteIDs: sm.byteIDs, unk: sm.unk}
+		texts := []string{}
+		for _, c := range readVocabCases(t, sharedtest.Path(t, "vocab", "ggml-vocab-"+name+".gguf")) {
+			texts = append(texts, c.text)
+		}
+		if data, err := os.ReadFile(sharedtest.Path(t, "datasets", "truthfulqa", "TruthfulQA.csv")); err == nil {
+			texts = append(texts, string(data[:min(len(data), 20000)]))
+		}
+		for _, s := range texts {
+			w := "▁" + strings.ReplaceAll(s, " ", "▁")
+			got := sm.encodeWord(w, nil)
+			want := whole.encodeUncached(w, nil)
+			if len(got) != len(want) {
+				t.Fatalf("%s %.40q: %d tokens word by word, %d whole", name, s, len(got), len(want))
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("%s %.40q: token %d %v vs %v", name, s, i, got[i], want[i])
+				}
+			}
+		}
+	}
+	// a vocabulary with a piece that joins across a word start disables it
+	m := &spmModel{vocab: map[string]int32{"a": 0, "▁": 1, "a▁": 2}}
+	m.checkSplitSafe()
+	if m.splitSafe {
+		t.Error("splitSafe with piece a▁")
+	}
+}
+
+// TestLoadHFFolder loads a folder with tokenizer.json, tokenizer_config.json
+// and chat_template.jinja through Load.
+func TestLoadHFFolder(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	for src, dst := range map[string]string{"spm_metaspace.json": "tokenizer.json", "wordlevel.json": "sub/other.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), []byte(`{"bos_token": "<s>", "eos_token": "</s>", "add_bos_token": true}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "chat_template.jinja"), []byte("{{ bos_token }}"), 0o644)
+	tk, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tk.Encode("hi", true); !eqInts(got, []int{1, 263}) || tk.ChatTemplate() != "{{ bos_token }}" {
+		t.Errorf("ids %v template %q", got, tk.ChatTemplate())
+	}
+	wl, err := Load(filepath.Join(dir, "sub", "other.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wl.VocabSize() != 6 {
+		t.Errorf("vocab %d", wl.VocabSize())
+	}
+	if _, err := Load(filepath.Join(dir, "missing")); err == nil {
+		t.Error("missing path accepted")
+	}
+	os.WriteFile(filepath.Join(dir, "bad.gguf"), []byte("GGUF\x03\x00\x00\x00"), 0o644)
+	if _, err := Load(filepath.Join(dir, "bad.gguf")); err == nil {
+		t.Error("truncated GGUF accepted")
 	}
 }
