@@ -93,7 +93,7 @@ func runLabel(cmd *cobra.Command, o *labelOptions) error {
 		return fmt.Errorf("label: --min-agree must be at least 1")
 	}
 	stderr := cmd.ErrOrStderr()
-	last := time.Time{}
+	last := time.Now()
 	cnt, err := label.Run(cmd.Context(), label.RunOptions{
 		In: o.in, Out: o.out, Judge: judge,
 		Options: label.Options{MinAgree: o.minAgree, JudgeErrorsUncertain: o.judgeErrors == "uncertain"},
