@@ -376,6 +376,7 @@ func FromGGUF(md Metadata) (*Tokenizer, error) {
 			t.special[int32(i)] = true
 		}
 	}
+	ggufStripQuirks(md, t.added)
 	t.bos = mdID(md, "tokenizer.ggml.bos_token_id", n)
 	t.eos = mdID(md, "tokenizer.ggml.eos_token_id", n)
 	if v, ok := mdBool(md, "tokenizer.ggml.add_bos_token"); ok {
@@ -389,4 +390,30 @@ func FromGGUF(md Metadata) (*Tokenizer, error) {
 	t.setPost()
 	t.buildEOG(mdID(md, "tokenizer.ggml.eot_token_id", n), mdID(md, "tokenizer.ggml.eom_token_id", n))
 	return t, nil
+}
+
+// ggufStripQuirks sets the whitespace-stripping flags that llama.cpp gives
+// special tokens by model name, since GGUF does not store them: Phi-3's
+// special tokens swallow the whitespace after them (except <unk>, <s> and
+// <|endoftext|>); Jina v2's <mask> swallows the whitespace before it.
+func ggufStripQuirks(md Metadata, added []addedToken) {
+	name, _ := mdString(md, "general.name")
+	name = strings.ToLower(name)
+	pre, _ := mdString(md, "tokenizer.ggml.pre")
+	switch {
+	case strings.HasPrefix(pre, "jina-v2-"):
+		for i := range added {
+			if added[i].content == "<mask>" {
+				added[i].lstrip = true
+			}
+		}
+	case strings.Contains(name, "phi-3") || strings.Contains(name, "phi3"):
+		for i := range added {
+			switch added[i].content {
+			case "<unk>", "<s>", "<|endoftext|>":
+			default:
+				added[i].rstrip = true
+			}
+		}
+	}
 }

@@ -407,3 +407,19 @@ func TestLoadHFFolder(t *testing.T) {
 		t.Error("truncated GGUF accepted")
 	}
 }
+
+// TestPhi3StripsAfterSpecial: llama.cpp drops the whitespace after Phi-3's
+// special tokens (keyed on general.name); ids from llama.cpp for this turn.
+func TestPhi3StripsAfterSpecial(t *testing.T) {
+	phi := loadShared(t, "phi-3")
+	got := phi.Encode("<|user|>\nSYS\nHI<|end|>\n<|assistant|>\n", true)
+	want := []int{1, 32010, 317, 21554, 13, 17628, 32007, 32001}
+	if !eqInts(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	// another SentencePiece vocabulary keeps the whitespace
+	spm := loadShared(t, "llama-spm")
+	if got := spm.Encode("</s>\nA", false); len(got) < 3 {
+		t.Errorf("llama-spm lost the newline after </s>: %v", got)
+	}
+}
