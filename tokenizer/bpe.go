@@ -102,6 +102,14 @@ type symbol struct {
 	prev, next int32 // indexes, -1 at the ends
 }
 
+// mergeScratch holds the reusable buffers of one merge loop.
+type mergeScratch struct {
+	syms []symbol
+	heap candHeap
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(mergeScratch) }}
+
 // cand is a candidate merge of symbols left and right (lazy-deleted heap entry).
 type cand struct {
 	key         float64 // smaller first (rank, or -score)
@@ -185,7 +193,10 @@ func (m *bpeModel) encodeUncached(w string, out []tok) []tok {
 			return append(out, tok{id, 0, int32(len(w))})
 		}
 	}
-	syms := make([]symbol, 0, len(w))
+	sc := scratchPool.Get().(*mergeScratch)
+	defer scratchPool.Put(sc)
+	syms := sc.syms[:0]
+	defer func() { sc.syms = syms[:0] }()
 	add := func(id int32, a, b int) {
 		if id < 0 && m.fuseUnk && len(syms) > 0 && syms[len(syms)-1].id == m.unk {
 			syms[len(syms)-1].b = int32(b)
@@ -220,7 +231,8 @@ func (m *bpeModel) encodeUncached(w string, out []tok) []tok {
 		syms[i].next = int32(i + 1)
 	}
 	syms[len(syms)-1].next = -1
-	var h candHeap
+	h := sc.heap[:0]
+	defer func() { sc.heap = h[:0] }()
 	try := func(l int32) {
 		r := syms[l].next
 		if r < 0 || syms[l].id < 0 || syms[r].id < 0 {
