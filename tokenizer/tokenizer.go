@@ -423,3 +423,23 @@ func fastMatcher(p preTokenizer) matcher {
 	}
 	return nil
 }
+
+// TokensCovering returns the token indexes [i, j) whose byte ranges (from
+// EncodeWithOffsets) overlap the byte range [start, end) of the text: the
+// tokens that carry any byte of, for example, an answer span. Tokens with
+// empty ranges (added BOS/EOS) are never included. i == j when none overlap.
+func TokensCovering(offs [][2]int, start, end int) (int, int) {
+	i, j := -1, -1
+	for k, o := range offs {
+		if o[0] < o[1] && o[0] < end && o[1] > start {
+			if i < 0 {
+				i = k
+			}
+			j = k + 1
+		}
+	}
+	if i < 0 {
+		return 0, 0
+	}
+	return i, j
+}

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -421,5 +422,60 @@ func TestPhi3StripsAfterSpecial(t *testing.T) {
 	spm := loadShared(t, "llama-spm")
 	if got := spm.Encode("</s>\nA", false); len(got) < 3 {
 		t.Errorf("llama-spm lost the newline after </s>: %v", got)
+	}
+}
+
+// TestConcurrentEncode: one Tokenizer used from several goroutines (shared
+// word cache and scratch pools) gives the same ids as serial use.
+func TestConcurrentEncode(t *testing.T) {
+	for _, name := range []string{"gpt-2", "llama-spm"} {
+		tk := loadShared(t, name)
+		cases := readVocabCases(t, sharedtest.Path(t, "vocab", "ggml-vocab-"+name+".gguf"))
+		done := make(chan error, 4)
+		for g := range 4 {
+			go func() {
+				for k := range 20 {
+					c := cases[(g*7+k)%len(cases)]
+					if got := tk.Encode(c.text, false); !eqInts(got, c.want) {
+						done <- fmt.Errorf("%s %q: got %v", name, c.text, got)
+						return
+					}
+				}
+				done <- nil
+			}()
+		}
+		for range 4 {
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
+
+func TestTokensCovering(t *testing.T) {
+	tk := loadShared(t, "gpt-2")
+	text := "Q: capital of France? A: Paris is the capital."
+	ids, offs := tk.EncodeWithOffsets(text, false)
+	start := strings.Index(text, "Paris")
+	i, j := TokensCovering(offs, start, start+len("Paris"))
+	if j-i != 1 || tk.Token(ids[i]) != "ĠParis" {
+		t.Errorf("Paris -> tokens [%d,%d) %q", i, j, tk.Token(ids[i]))
+	}
+	// a span inside a token still selects it; a span across tokens selects all
+	if i2, j2 := TokensCovering(offs, start+1, start+2); i2 != i || j2 != j {
+		t.Errorf("inner span -> [%d,%d)", i2, j2)
+	}
+	a, b := TokensCovering(offs, 0, len(text))
+	if a != 0 || b != len(ids) {
+		t.Errorf("whole text -> [%d,%d) of %d", a, b, len(ids))
+	}
+	if a, b := TokensCovering(offs, len(text), len(text)+3); a != b {
+		t.Errorf("empty overlap -> [%d,%d)", a, b)
+	}
+	// BOS has an empty range and is never selected
+	spm := loadShared(t, "llama-spm")
+	_, offs = spm.EncodeWithOffsets("Hello", true)
+	if a, _ := TokensCovering(offs, 0, 5); a != 1 {
+		t.Errorf("BOS selected: first %d", a)
 	}
 }
