@@ -349,11 +349,11 @@ func (w *Workspace[T]) attentionBack(lc *layerCache[T]) {
 			row := func(buf []T, t int) []T { o := (b*Tn+t)*C + h*D; return buf[o : o+D] }
 			for t := 0; t < Tn; t++ {
 				P := lc.att[(bh*Tn+t)*Tn : (bh*Tn+t+1)*Tn]
-				dot_ := row(w.dao, t)
+				dout := row(w.dao, t)
 				var sum T
 				for s := 0; s <= t; s++ {
-					dP[s] = dot(dot_, row(lc.v, s))
-					axpy(P[s], dot_, row(w.dv, s))
+					dP[s] = dot(dout, row(lc.v, s))
+					axpy(P[s], dout, row(w.dv, s))
 					sum += P[s] * dP[s]
 				}
 				dqt, qt := row(w.dq, t), row(lc.q, t)

@@ -188,3 +188,26 @@ func TestSafetensorsRejectsBadFiles(t *testing.T) {
 		t.Errorf("round trip: %v %v", got, err)
 	}
 }
+
+func TestReadHFConfigRejectsOtherModels(t *testing.T) {
+	dir := t.TempDir()
+	c := tinyConfig()
+	data, _ := c.HFConfigJSON()
+	p := filepath.Join(dir, "config.json")
+	os.WriteFile(p, data, 0o644)
+	got, err := ReadHFConfig(p)
+	if err != nil || got != c {
+		t.Fatalf("round trip: %+v, %v", got, err)
+	}
+	for _, bad := range []string{
+		`{"model_type":"llama","tie_word_embeddings":true,"num_attention_heads":2,"num_key_value_heads":1,"hidden_size":8}`,
+		`{"model_type":"gemma2","tie_word_embeddings":true}`,
+		`{"model_type":"llama","tie_word_embeddings":true,"hidden_size":9,"num_attention_heads":2,"vocab_size":3,"num_hidden_layers":1,"intermediate_size":4,"max_position_embeddings":4,"rope_theta":1,"rms_norm_eps":1}`,
+		`not json`,
+	} {
+		os.WriteFile(p, []byte(bad), 0o644)
+		if _, err := ReadHFConfig(p); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}

@@ -233,3 +233,23 @@ func TestDefaultWorldSize(t *testing.T) {
 		t.Errorf("vocabulary of %d words is larger than planned", len(tok.Vocab))
 	}
 }
+
+func TestReadQuestions(t *testing.T) {
+	w, _ := Generate(smallConfig())
+	dir := t.TempDir()
+	if err := w.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := ReadQuestions(filepath.Join(dir, "questions.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(qs, w.Questions) {
+		t.Error("questions.jsonl does not read back to the generated questions")
+	}
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte("{\"id\":\"a\",\"question\":\"q\"}\n{oops\n"), 0o644)
+	if _, err := ReadQuestions(bad); err == nil || !strings.Contains(err.Error(), ":2:") {
+		t.Errorf("bad line 2: got error %v", err)
+	}
+}
