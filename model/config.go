@@ -95,6 +95,28 @@ type Config struct {
 	TiedEmbeddings bool // the output projection is the token embedding
 }
 
+// Upper bounds on sizes, far above any real model, so that a corrupt file
+// gives an error rather than an enormous allocation.
+const (
+	maxLayers = 1 << 12
+	maxWidth  = 1 << 20 // d_model, d_ff, heads x head_dim
+	maxVocab  = 1 << 24
+)
+
+// checkLimits reports sizes beyond the upper bounds.
+func (c *Config) checkLimits() error {
+	switch {
+	case c.NLayers > maxLayers:
+		return fmt.Errorf("%d layers is more than %d", c.NLayers, maxLayers)
+	case c.DModel > maxWidth || c.DFF > maxWidth || c.NHeads > maxWidth || c.NKVHeads > maxWidth || c.HeadDim > maxWidth ||
+		c.NHeads*c.HeadDim > maxWidth:
+		return fmt.Errorf("widths (d_model %d, d_ff %d, %d heads x %d) exceed %d", c.DModel, c.DFF, c.NHeads, c.HeadDim, maxWidth)
+	case c.Vocab > maxVocab:
+		return fmt.Errorf("vocabulary of %d is more than %d", c.Vocab, maxVocab)
+	}
+	return nil
+}
+
 // ropeDim returns the rotated width of each head.
 func (c *Config) ropeDim() int {
 	if c.RopeDim > 0 {
@@ -123,6 +145,9 @@ func (c *Config) Validate() error {
 	pos("kv heads", c.NKVHeads)
 	pos("head_dim", c.HeadDim)
 	pos("vocab", c.Vocab)
+	if err := c.checkLimits(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.NHeads > 0 && c.NKVHeads > 0 && c.NHeads%c.NKVHeads != 0 {
 		errs = append(errs, fmt.Errorf("heads %d not a multiple of kv heads %d", c.NHeads, c.NKVHeads))
 	}

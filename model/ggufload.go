@@ -78,6 +78,10 @@ func configFromGGUF(f *gguf.File) (*Config, error) {
 			}
 			return 0
 		}
+		if v > 1<<31 {
+			errs = append(errs, fmt.Sprintf("%s.%s = %d (too large)", arch, key, v))
+			return 0
+		}
 		return int(v)
 	}
 	c := &Config{
@@ -92,10 +96,13 @@ func configFromGGUF(f *gguf.File) (*Config, error) {
 		Act:      ActSiLU,
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("missing metadata: %v", errs)
+		return nil, fmt.Errorf("missing or invalid metadata: %v", errs)
 	}
 	if c.NKVHeads == 0 {
 		c.NKVHeads = c.NHeads
+	}
+	if err := c.checkLimits(); err != nil {
+		return nil, err
 	}
 	c.HeadDim = getU("attention.key_length", false)
 	if c.HeadDim == 0 && c.NHeads > 0 {

@@ -221,8 +221,11 @@ func dtypeName(h *hfConfig) string {
 
 // hfSliding fills the sliding-window fields from the family's rules.
 func hfSliding(c *Config, h *hfConfig, fam string) error {
-	if h.SlidingWindow == nil || *h.SlidingWindow <= 0 {
+	if h.SlidingWindow == nil || *h.SlidingWindow <= 0 || c.NLayers <= 0 {
 		return nil
+	}
+	if err := c.checkLimits(); err != nil {
+		return err
 	}
 	flags := make([]bool, c.NLayers)
 	switch {

@@ -245,9 +245,11 @@ func hfName(name string, postNorms bool) string {
 	} else {
 		table = append(table, [2]string{".post_attention_layernorm.", ".ffn_norm."})
 	}
-	// Gemma3 multimodal checkpoints nest the text model.
+	// Gemma3 multimodal checkpoints nest the text model (two spellings,
+	// by transformers version); their vision tensors stay unused.
 	name = strings.Replace(name, "language_model.model.", "model.", 1)
 	name = strings.Replace(name, "language_model.lm_head.", "lm_head.", 1)
+	name = strings.Replace(name, "model.language_model.", "model.", 1)
 	for _, r := range table {
 		name = strings.Replace(name, r[0], r[1], 1)
 	}
