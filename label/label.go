@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Options controls LabelOne.
@@ -14,9 +15,12 @@ type Options struct {
 	// JudgeErrorsUncertain records a judge error as an uncertain judgement
 	// (with the error in Note) instead of failing.
 	JudgeErrorsUncertain bool
+	// Workers is the number of distinct responses of one question judged
+	// at the same time (default 1); the judge must be safe for concurrent use.
+	Workers int
 }
 
-// LabelOne judges every sample of c, applies the consistency filter, picks
+// LabelOne judges every sample of c (each distinct text once), applies the consistency filter, picks
 // the representative response and locates its answer span.
 func LabelOne(ctx context.Context, j Judge, c Collected, opt Options) (Labelled, error) {
 	out := Labelled{ID: c.ID, Question: c.Question, Answers: c.Answers, Source: c.Source, Model: c.Model,
@@ -27,20 +31,47 @@ func LabelOne(ctx context.Context, j Judge, c Collected, opt Options) (Labelled,
 	if len(c.Samples) == 0 {
 		return out, fmt.Errorf("label: question %s: no samples", c.ID)
 	}
+	// Judge each distinct text once (the samples often repeat), up to
+	// Workers at a time.
+	type result struct {
+		j   Judgement
+		err error
+	}
+	memo := map[string]*result{}
+	var distinct []string
+	for _, s := range c.Samples {
+		if _, ok := memo[s.Text]; !ok {
+			memo[s.Text] = &result{}
+			distinct = append(distinct, s.Text)
+		}
+	}
+	workers := max(1, opt.Workers)
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for _, text := range distinct {
+		r := memo[text]
+		if IsUncertain(text) {
+			r.j = Judgement{Verdict: Uncertain, Judge: "uncertainty-rule"}
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r.j, r.err = j.Judge(ctx, c.Question, c.Answers, text)
+		}()
+	}
+	wg.Wait()
 	counts := map[Verdict]int{}
 	for i, s := range c.Samples {
-		var jd Judgement
-		if IsUncertain(s.Text) {
-			jd = Judgement{Verdict: Uncertain, Judge: "uncertainty-rule"}
-		} else {
-			var err error
-			jd, err = j.Judge(ctx, c.Question, c.Answers, s.Text)
-			if err != nil {
-				if !opt.JudgeErrorsUncertain || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-					return out, fmt.Errorf("label: question %s sample %d: %w", c.ID, i, err)
-				}
-				jd = Judgement{Verdict: Uncertain, Judge: j.Name(), Note: "judge error: " + err.Error()}
+		r := memo[s.Text]
+		jd := r.j
+		if r.err != nil {
+			if !opt.JudgeErrorsUncertain || errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded) {
+				return out, fmt.Errorf("label: question %s sample %d: %w", c.ID, i, r.err)
 			}
+			jd = Judgement{Verdict: Uncertain, Judge: j.Name(), Note: "judge error: " + r.err.Error()}
 		}
 		out.Judgements = append(out.Judgements, jd)
 		counts[jd.Verdict]++

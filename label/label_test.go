@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -138,5 +139,23 @@ func TestRunResumes(t *testing.T) {
 	os.Remove(out)
 	if _, err := Run(t.Context(), RunOptions{In: in, Out: out, Judge: RuleJudge{}}); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("bad input line: %v", err)
+	}
+}
+
+// countJudge counts calls, to check that repeated texts are judged once.
+type countJudge struct{ n atomic.Int32 }
+
+func (c *countJudge) Name() string { return "count" }
+func (c *countJudge) Judge(ctx context.Context, q string, a []string, r string) (Judgement, error) {
+	c.n.Add(1)
+	return RuleJudge{}.Judge(ctx, q, a, r)
+}
+
+func TestLabelOneJudgesDistinctTextsOnce(t *testing.T) {
+	cj := &countJudge{}
+	q := Collected{ID: "q", Answers: []string{"Mars"}, Samples: samples("Mars", "Mars", "Venus", "Mars", "Venus", "Mars.")}
+	l, err := LabelOne(t.Context(), cj, q, Options{MinAgree: 4, Workers: 3})
+	if err != nil || cj.n.Load() != 3 || len(l.Judgements) != 6 || l.Agree != 4 || l.Label != Faithful {
+		t.Fatalf("%d judge calls, %+v, %v", cj.n.Load(), l, err)
 	}
 }

@@ -21,6 +21,7 @@ type labelOptions struct {
 	timeout     time.Duration
 	retries     int
 	minAgree    int
+	workers     int
 }
 
 func init() {
@@ -57,6 +58,7 @@ from the environment variable named by --judge-key-env) and caches verdicts.`,
 	f.StringVar(&o.judgeErrors, "judge-errors", "fail", "after retries, a judge error: fail, or uncertain (record it and go on)")
 	f.DurationVar(&o.timeout, "judge-timeout", 60*time.Second, "timeout of one llm judge request")
 	f.IntVar(&o.retries, "judge-attempts", 4, "attempts per llm judge request")
+	f.IntVar(&o.workers, "judge-workers", 4, "distinct responses of a question judged at once (llm judge)")
 	f.IntVar(&o.minAgree, "min-agree", 10, "judgements that must agree for a question to be kept")
 	cmd.MarkFlagRequired("in")
 	cmd.MarkFlagRequired("out")
@@ -96,7 +98,7 @@ func runLabel(cmd *cobra.Command, o *labelOptions) error {
 	last := time.Now()
 	cnt, err := label.Run(cmd.Context(), label.RunOptions{
 		In: o.in, Out: o.out, Judge: judge,
-		Options: label.Options{MinAgree: o.minAgree, JudgeErrorsUncertain: o.judgeErrors == "uncertain"},
+		Options: label.Options{MinAgree: o.minAgree, JudgeErrorsUncertain: o.judgeErrors == "uncertain", Workers: o.workers},
 		Progress: func(c label.Counts, el time.Duration) {
 			if time.Since(last) < 2*time.Second {
 				return
