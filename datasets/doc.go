@@ -21,10 +21,17 @@
 //     incorrect ones.
 //   - hneurons-examples: the H-Neurons authors' labelled responses, one JSON
 //     object per line mapping a question id to {question, response,
-//     tokenized_response, answer_tokens}. ReadExamples gives the full Example.
+//     tokenized_response, answer_tokens}. ReadExamples gives the full Example;
+//     Example.TokenOffsets decodes the token spellings (GPT-2 byte-level for
+//     the Llama and Mistral files, SentencePiece for Gemma: DetectSpelling)
+//     into byte offsets and Example.AnswerByteSpan locates the answer.
 //   - hneurons-qids: the authors' split files {"t": [ids], "f": [ids]}
 //     (Extra["label"] is "t" or "f"; Question is empty).
 //   - nonexist: generated, spec "nonexist:N[:seed]" (see GenerateNonExist).
+//
+// TriviaQA's rc.* files list each question once per evidence document, so
+// ids repeat (the shared test split: 17,210 rows, 9,521 distinct ids);
+// Options.DedupeIDs drops the repeats and counts them.
 //
 // Load picks the reader from a "format:path" spec or, without a format, from
 // the file's extension and first bytes.
