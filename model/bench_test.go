@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hneurons/hneurons/internal/sharedtest"
+	"github.com/hneurons/hneurons/kernels"
 )
 
 // cpuTime returns the process's user+system CPU time, a steadier measure
@@ -71,4 +72,62 @@ func BenchmarkStoriesDecode(b *testing.B) {
 	}
 	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "tok/s")
 	b.ReportMetric(float64(64*b.N)/(cpuTime()-c0).Seconds(), "tok/cpu-s")
+}
+
+// qwenShape builds the random Qwen2.5-0.5B-shape BF16 model once per process.
+var qwenModel *Model
+
+func qwenShape(b *testing.B) *Model {
+	if qwenModel == nil {
+		cfg, err := Shape("qwen2.5-0.5b")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if qwenModel, err = RandomInit(cfg, kernels.BF16, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return qwenModel
+}
+
+// BenchmarkQwen05BF16Prefill128: one 128-token prefill of a random BF16 model
+// of Qwen2.5-0.5B's shape (full 151,936 vocabulary; building it takes seconds).
+func BenchmarkQwen05BF16Prefill128(b *testing.B) {
+	m := qwenShape(b)
+	r := m.NewRunner()
+	c := m.NewCache(128)
+	toks := make([]int, 128)
+	for i := range toks {
+		toks[i] = (i*7919 + 13) % m.Config.Vocab
+	}
+	for b.Loop() {
+		c.Reset()
+		if _, err := r.Forward(context.Background(), []Segment{{Cache: c, Tokens: toks}}, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(128*b.N)/b.Elapsed().Seconds(), "tok/s")
+}
+
+// BenchmarkQwen05BF16Decode: single-token decode steps after a 32-token prompt.
+func BenchmarkQwen05BF16Decode(b *testing.B) {
+	m := qwenShape(b)
+	r := m.NewRunner()
+	c := m.NewCache(32 + 4096)
+	seg := []Segment{{Cache: c, Tokens: make([]int, 32)}}
+	if _, err := r.Forward(context.Background(), seg, false); err != nil {
+		b.Fatal(err)
+	}
+	one := []int{0}
+	seg[0].Tokens = one
+	for b.Loop() {
+		if c.Len() >= 32+4096 {
+			c.Truncate(32)
+		}
+		one[0] = (one[0] + 1) % m.Config.Vocab
+		if _, err := r.Forward(context.Background(), seg, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tok/s")
 }

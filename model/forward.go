@@ -70,6 +70,22 @@ func (r *Runner) grow(t int) {
 	r.pos = make([]int, t)
 }
 
+// Logit modes of forward.
+const (
+	logitsNone = iota // no output projection (Prefill)
+	logitsLast        // last token of each segment
+	logitsAll         // every token
+)
+
+// Prefill runs the new tokens of every segment through the model like
+// Forward, but computes no logits: use it to fill caches or to read
+// activations through taps (CETT extraction) without paying for the output
+// projection.
+func (r *Runner) Prefill(ctx context.Context, segs []Segment) error {
+	_, err := r.forward(ctx, segs, logitsNone)
+	return err
+}
+
 // Forward runs the new tokens of every segment through the model, appending
 // their keys and values to the segments' caches, and returns logits.
 // With all set it returns the logits of every token, [T, V] in segment
@@ -77,6 +93,13 @@ func (r *Runner) grow(t int) {
 // The returned slice belongs to the Runner and is overwritten by the next
 // call. Every segment needs at least one token and its own Cache.
 func (r *Runner) Forward(ctx context.Context, segs []Segment, all bool) ([]float32, error) {
+	if all {
+		return r.forward(ctx, segs, logitsAll)
+	}
+	return r.forward(ctx, segs, logitsLast)
+}
+
+func (r *Runner) forward(ctx context.Context, segs []Segment, mode int) ([]float32, error) {
 	c := &r.m.Config
 	w := r.m.w
 	T := 0
@@ -195,7 +218,11 @@ func (r *Runner) Forward(ctx context.Context, segs []Segment, all bool) ([]float
 		s.Cache.n += len(s.Tokens)
 	}
 
+	if mode == logitsNone {
+		return nil, nil
+	}
 	// Logits of the wanted rows: softcap(W_out · Norm(x[t])).
+	all := mode == logitsAll
 	R := T
 	if !all {
 		R = len(segs)

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -59,6 +60,9 @@ func Load(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
+	c := &m.Config
+	slog.Debug("model loaded", "path", path, "format", m.Format, "arch", c.Arch, "layers", c.NLayers,
+		"d_model", c.DModel, "d_ff", c.DFF, "heads", c.NHeads, "kv_heads", c.NKVHeads, "vocab", c.Vocab)
 	return m, nil
 }
 

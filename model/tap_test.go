@@ -298,3 +298,33 @@ func TestRandomInit(t *testing.T) {
 		t.Error("unknown shape accepted")
 	}
 }
+
+// Prefill fills the cache and feeds the taps exactly as Forward does.
+func TestPrefill(t *testing.T) {
+	m, ref := loadReference(t, "gemma2")
+	r := m.NewRunner()
+	var a, b []float32
+	rm := r.AddTap(&Tap{MLPPost: func(l int, z []float32, rows int) { a = append(a, z...) }})
+	c1 := m.NewCache(1)
+	if err := r.Prefill(context.Background(), []Segment{{Cache: c1, Tokens: ref.tokens[:7]}}); err != nil {
+		t.Fatal(err)
+	}
+	rm()
+	r.AddTap(&Tap{MLPPost: func(l int, z []float32, rows int) { b = append(b, z...) }})
+	c2 := m.NewCache(1)
+	if _, err := r.Forward(context.Background(), []Segment{{Cache: c2, Tokens: ref.tokens[:7]}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if !bitEqual(a, b) || c1.Len() != 7 {
+		t.Fatalf("prefill taps differ from forward taps (cache length %d)", c1.Len())
+	}
+	// Continuing from the prefilled cache gives the reference logits.
+	V := m.Config.Vocab
+	lg, err := r.Forward(context.Background(), []Segment{{Cache: c1, Tokens: ref.tokens[7:]}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := relErr(lg, ref.logits[7*V:]); e > 1e-4 {
+		t.Errorf("after prefill: relative error %.3g", e)
+	}
+}
