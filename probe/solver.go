@@ -430,6 +430,10 @@ func (s *solver) run(ctx context.Context, eps float64) (*Model, error) {
 			return a.k - b.k
 		})
 		grow := max(len(set), 100)
+		if pen == L2 {
+			// Every L2 weight is non-zero at the optimum: take all violators.
+			grow = len(out)
+		}
 		for i := 0; i < len(out) && i < grow; i++ {
 			add(out[i].k)
 		}
@@ -500,7 +504,13 @@ func (s *solver) newton(ctx context.Context, set []int, eps float64, maxIter int
 		}
 		clear(xTd)
 		innerTol := 0.1 * gnorm
-		for sweep := 0; sweep < 100; sweep++ {
+		// L2 working sets hold every column, where a sweep costs two passes
+		// over the matrix: a few sweeps and more Newton steps are cheaper.
+		maxSweeps := 100
+		if pen == L2 {
+			maxSweeps = 5
+		}
+		for sweep := 0; sweep < maxSweeps; sweep++ {
 			for i := len(active) - 1; i > 0; i-- {
 				r := s.rng.IntN(i + 1)
 				active[i], active[r] = active[r], active[i]

@@ -23,6 +23,7 @@ type probeBenchOptions struct {
 	threads                 int
 	seed                    uint64
 	npyDir                  string
+	penalty                 string
 }
 
 func init() {
@@ -50,6 +51,7 @@ probe/testdata/bench_sklearn.py can time scikit-learn's liblinear on it.`,
 	f.IntVar(&o.threads, "threads", 0, "worker goroutines (0 = all cores)")
 	f.Uint64Var(&o.seed, "seed", 1, "data seed")
 	f.StringVar(&o.npyDir, "npy", "", "also write X.npy and y.npy to this directory")
+	f.StringVar(&o.penalty, "penalty", "l1", "regulariser: l1 or l2")
 	register(cmd)
 }
 
@@ -66,6 +68,10 @@ func runProbeBench(cmd *cobra.Command, o *probeBenchOptions) error {
 		}
 		fmt.Fprintf(w, "wrote %s/X.npy and y.npy in %.1fs\n", o.npyDir, time.Since(t1).Seconds())
 	}
+	pen, err := probe.ParsePenalty(o.penalty)
+	if err != nil {
+		return err
+	}
 	cs, err := parseGrid(o.cs)
 	if err != nil {
 		return err
@@ -76,7 +82,7 @@ func runProbeBench(cmd *cobra.Command, o *probeBenchOptions) error {
 		if err != nil {
 			return err
 		}
-		m, err := probe.Fit(cmd.Context(), p, probe.Options{Penalty: probe.L1, C: c, Tol: o.tol, Threads: o.threads}, nil)
+		m, err := probe.Fit(cmd.Context(), p, probe.Options{Penalty: pen, C: c, Tol: o.tol, Threads: o.threads}, nil)
 		if err != nil {
 			return err
 		}
@@ -87,8 +93,8 @@ func runProbeBench(cmd *cobra.Command, o *probeBenchOptions) error {
 				found++
 			}
 		}
-		fmt.Fprintf(w, "go L1 fit: C=%g tol=%g time %.2fs objective %.10g nonzero %d (informative found %d/%d) newton %d rounds %d converged %v\n",
-			c, o.tol, el.Seconds(), m.Objective, m.NonZero(), found, len(inf), m.Iterations, m.Rounds, m.Converged)
+		fmt.Fprintf(w, "go %s fit: C=%g tol=%g time %.2fs objective %.10g nonzero %d (informative found %d/%d) newton %d rounds %d converged %v\n",
+			pen, c, o.tol, el.Seconds(), m.Objective, m.NonZero(), found, len(inf), m.Iterations, m.Rounds, m.Converged)
 	}
 	fmt.Fprintf(w, "peak RSS %s (matrix %.2f GB)\n", peakRSS(), float64(len(x.Data))*4/1e9)
 	return nil
