@@ -1,0 +1,89 @@
+package extract
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hneurons/hneurons/kernels"
+	"github.com/hneurons/hneurons/model"
+)
+
+// benchModel is Qwen2.5-0.5B's shape (D 896, F 4864, 14 query and 2 KV
+// heads, biases) cut to 4 layers and a 32,000-token vocabulary, in bf16.
+func benchModel(b *testing.B) *model.Model {
+	cfg, err := model.Shape("qwen2.5-0.5b")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.NLayers = 4
+	if cfg.SlidingLayers != nil {
+		cfg.SlidingLayers = cfg.SlidingLayers[:4]
+	}
+	cfg.Vocab = 32000
+	m, err := model.RandomInit(cfg, kernels.BF16, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkExtract compares a bare forward pass with the CETT extraction
+// over the same tokens (4 responses of 128 tokens in one call, answer span
+// of 8 tokens each). Each iteration runs both, one after the other, so that
+// a machine whose load changes during the run affects both alike; it reports
+// both throughputs and the extraction's overhead in percent.
+func BenchmarkExtract(b *testing.B) {
+	m := benchModel(b)
+	for _, agg := range []Agg{AggMean, AggMax} {
+		b.Run(string(agg), func(b *testing.B) {
+			const n, length, prompt = 4, 128, 40
+			items := make([]Item, n)
+			for i := range items {
+				toks := make([]int, length)
+				for p := range toks {
+					toks[p] = (p*131 + i*17) % m.Config.Vocab
+				}
+				items[i] = Item{Tokens: toks, Prompt: prompt, AnswerStart: prompt + 3, AnswerEnd: prompt + 11}
+			}
+			e, err := NewExtractor(m, agg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := m.NewRunner()
+			segs := make([]model.Segment, n)
+			for i := range segs {
+				segs[i] = model.Segment{Cache: m.NewCache(length), Tokens: items[i].Tokens}
+			}
+			bare := func() {
+				for i := range segs {
+					segs[i].Cache.Reset()
+				}
+				if _, err := r.Forward(context.Background(), segs, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cett := func() {
+				if _, err := e.Extract(context.Background(), items); err != nil {
+					b.Fatal(err)
+				}
+			}
+			bare() // warm up buffers
+			cett()
+			var tBare, tCETT time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				bare()
+				t1 := time.Now()
+				cett()
+				tBare += t1.Sub(t0)
+				tCETT += time.Since(t1)
+			}
+			tokens := float64(b.N * n * length)
+			b.ReportMetric(tokens/tBare.Seconds(), "bare_tok/s")
+			b.ReportMetric(tokens/tCETT.Seconds(), "cett_tok/s")
+			b.ReportMetric(100*(tCETT.Seconds()/tBare.Seconds()-1), "overhead_%")
+		})
+	}
+}

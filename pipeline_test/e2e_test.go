@@ -1,0 +1,153 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hneurons/hneurons/collect"
+	"github.com/hneurons/hneurons/datasets"
+	"github.com/hneurons/hneurons/extract"
+	"github.com/hneurons/hneurons/features"
+	"github.com/hneurons/hneurons/internal/sharedtest"
+	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/model"
+	"github.com/hneurons/hneurons/probe"
+	"github.com/hneurons/hneurons/split"
+	"github.com/hneurons/hneurons/tokenizer"
+)
+
+// The whole identification chain on stories260K: questions whose gold
+// aliases are letters every response contains come out faithful, questions with a
+// nonsense alias hallucinated; the split is disjoint and balanced; the stores
+// hold one row per (response, region) with the right labels, the answer rows
+// spell the located answers; a probe trains on them.
+func TestPipeline(t *testing.T) {
+	path := sharedtest.Path(t, "models", "stories260K", "stories260K.gguf")
+	m, err := model.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	tok, err := tokenizer.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+
+	var qs []datasets.Record
+	for i := 0; i < 24; i++ {
+		r := datasets.Record{ID: fmt.Sprintf("q%02d", i), Question: fmt.Sprintf("Story number %d is about", i), Source: "test"}
+		if i%2 == 0 {
+			r.Answers = []string{"e", "o", "i"} // in nearly every response
+		} else {
+			r.Answers = []string{"zyzzyva"}
+		}
+		qs = append(qs, r)
+	}
+	responses := filepath.Join(dir, "responses.jsonl")
+	cst, err := collect.Run(ctx, m, tok, qs, responses, collect.Options{Samples: 3, PromptFormat: collect.FormatBase, Seed: 1,
+		Decoding: label.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: 16}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cst.Written != 24 {
+		t.Fatalf("collect: %+v", cst)
+	}
+
+	labelled := filepath.Join(dir, "labelled.jsonl")
+	lc, err := label.Run(ctx, label.RunOptions{In: responses, Out: labelled, Judge: label.RuleJudge{}, Options: label.Options{MinAgree: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("label: %d faithful, %d hallucinated, %d uncertain, spans %v", lc.Faithful, lc.Hallucinated, lc.Uncertain, lc.Spans)
+	if lc.Faithful < 4 || lc.Hallucinated < 4 {
+		t.Fatalf("too few consistent questions: %+v", lc)
+	}
+	recs, err := label.ReadLabelled(labelled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if r.Label == label.Faithful && r.Answers[0] == "zyzzyva" {
+			t.Errorf("%s: nonsense-answer question labelled faithful: %q", r.ID, r.Response)
+		}
+		if len(r.ResponseTokens) == 0 && r.Response != "" {
+			t.Errorf("%s: response tokens lost between collect and label", r.ID)
+		}
+	}
+
+	train, test, rep, err := split.Split(recs, split.NewExclusion(), split.Options{TestSize: 8, Seed: 2, Balance: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("split: %+v", rep)
+	inTrain := map[string]bool{}
+	for _, r := range train {
+		inTrain[r.ID] = true
+	}
+	for _, r := range test {
+		if inTrain[r.ID] {
+			t.Errorf("%s in both sets", r.ID)
+		}
+	}
+
+	for name, set := range map[string][]label.Labelled{"train": train, "test": test} {
+		store := filepath.Join(dir, name)
+		st, err := extract.Run(ctx, m, tok, set, store, extract.Options{Batch: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Done != len(set) || st.Rows != 4*len(set) || st.Mismatch != 0 {
+			t.Errorf("%s: extract %+v for %d records", name, st, len(set))
+		}
+		ix, err := features.ReadIndex(store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range ix.Rows {
+			r := set[i/4]
+			want := 0
+			if r.Label == label.Hallucinated {
+				want = 1
+			}
+			if row.ID != r.ID || row.Label != want || row.Region != extract.DefaultRegions[i%4] {
+				t.Errorf("%s row %d: %+v for record %s (%s)", name, i, row, r.ID, r.Label)
+			}
+		}
+		// The answer tokens spell the located answer.
+		for _, r := range set {
+			sq, err := extract.BuildSequence(tok, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sq.AnswerFound {
+				continue
+			}
+			got := r.Response[sq.Offsets[sq.AnswerStart-sq.Prompt][0]:min(len(r.Response), sq.Offsets[sq.AnswerEnd-sq.Prompt-1][1])]
+			if !strings.Contains(got, r.AnswerText) {
+				t.Errorf("%s: answer tokens spell %q, answer %q", r.ID, got, r.AnswerText)
+			}
+		}
+	}
+
+	trainDS, err := probe.LoadDataset(filepath.Join(dir, "train"), probe.OneVsOne)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testDS, err := probe.LoadDataset(filepath.Join(dir, "test"), probe.OneVsOne)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := probe.Train(ctx, trainDS, testDS, probe.OneVsOne, probe.Options{Penalty: probe.L1, C: 10}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Columns != m.Config.NLayers*m.Config.DFF || p.Train == nil || p.Test == nil {
+		t.Fatalf("probe %+v", p)
+	}
+	t.Logf("probe: %d H-Neurons, train accuracy %.2f, test accuracy %.2f (n=%d)", len(p.HNeurons), p.Train.Accuracy.Value, p.Test.Accuracy.Value, p.Test.N)
+}
