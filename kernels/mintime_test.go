@@ -44,17 +44,20 @@ func TestMinTimeReport(t *testing.T) {
 	saved := Threads()
 	defer SetThreads(saved)
 	SetThreads(1)
-	for _, s := range [][3]int{{128, 896, 192}, {64, 4096, 192}, {512, 896, 96}} {
+	nc0, kc0 := ncBlock, kcBlock
+	defer func() { ncBlock, kcBlock = nc0, kc0 }()
+	for _, s := range [][3]int{{128, 896, 384}, {512, 896, 384}, {64, 4096, 384}} {
 		m, k, n := s[0], s[1], s[2]
 		a, wm := randF32(r, m*k), PackF32(randF32(r, n*k), n, k)
 		c := make([]float32, m*n)
-		for _, direct := range []bool{false, true} {
-			directF32 = direct
-			d := minTime(300, func() { MatMul(c, a, m, wm) })
-			t.Logf("MatMul %dx%dx%d (1 goroutine, direct %v): %.1f GFLOP/s", m, k, n, direct, 2*float64(m*n*k)/d.Seconds()/1e9)
+		for _, nc := range []int{48, 96} {
+			for _, kc := range []int{256} {
+				ncBlock, kcBlock = nc, kc
+				d := minTime(60, func() { MatMul(c, a, m, wm) })
+				t.Logf("MatMul %dx%dx%d (1 goroutine, nc %d kc %d): %.1f GFLOP/s", m, k, n, nc, kc, 2*float64(m*n*k)/d.Seconds()/1e9)
+			}
 		}
 	}
-	directF32 = true
 }
 
 // BenchmarkMatMulOne is a single-goroutine MatMul for profiling.
