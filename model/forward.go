@@ -181,13 +181,11 @@ func (r *Runner) forward(ctx context.Context, segs []Segment, mode int) ([]float
 		z, up := r.gate[:T*F], r.up[:T*F]
 		kernels.MatMul(z, xn, T, lw.wGate)
 		kernels.MatMul(up, xn, T, lw.wUp)
-		switch c.Act {
-		case ActGELUTanh:
-			kernels.GELUTanh(z)
-		default:
-			kernels.SiLU(z)
+		if c.Act == ActGELUTanh {
+			geGLU(z, up)
+		} else {
+			swiGLU(z, up)
 		}
-		kernels.Mul(z, z, up)
 		if s := r.scale[l]; s != nil {
 			for t := 0; t < T; t++ {
 				kernels.Mul(z[t*F:(t+1)*F], z[t*F:(t+1)*F], s)
