@@ -32,6 +32,10 @@
 // alias is a substring of the normalised response; the LLM judge (LLMJudge)
 // asks an OpenAI-compatible chat model, with retries and an on-disk cache.
 //
+// Questions about fabricated entities (source "nonexist", or
+// Options.RefusalCorrect) are judged by the refusal rule instead: declining
+// (IsUncertain) is true, any confident answer false.
+//
 // A question is consistent when no judgement is uncertain and at least
 // MinAgree judgements share the majority verdict (a tie is never consistent);
 // its label is then faithful (true) or hallucinated (false), else uncertain.

@@ -18,6 +18,10 @@ type Options struct {
 	// Workers is the number of distinct responses of one question judged
 	// at the same time (default 1); the judge must be safe for concurrent use.
 	Workers int
+	// RefusalCorrect judges every question as one about a fabricated entity
+	// (always so for Source "nonexist"): a response that declines
+	// (IsUncertain) is true, any other is false; the judge is not asked.
+	RefusalCorrect bool
 }
 
 // LabelOne judges every sample of c (each distinct text once), applies the consistency filter, picks
@@ -45,11 +49,22 @@ func LabelOne(ctx context.Context, j Judge, c Collected, opt Options) (Labelled,
 			distinct = append(distinct, s.Text)
 		}
 	}
+	refusal := opt.RefusalCorrect || c.Source == "nonexist"
 	workers := max(1, opt.Workers)
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	for _, text := range distinct {
 		r := memo[text]
+		if refusal {
+			// Questions about things that do not exist: declining is the
+			// right answer, any confident answer is a hallucination.
+			if IsUncertain(text) {
+				r.j = Judgement{Verdict: True, Judge: "refusal-rule"}
+			} else {
+				r.j = Judgement{Verdict: False, Judge: "refusal-rule"}
+			}
+			continue
+		}
 		if IsUncertain(text) {
 			r.j = Judgement{Verdict: Uncertain, Judge: "uncertainty-rule"}
 			continue

@@ -109,7 +109,7 @@ func TestRunResumes(t *testing.T) {
 	}
 	writeCollected(t, in, recs[:2])
 	cnt, err := Run(t.Context(), RunOptions{In: in, Out: out, Judge: RuleJudge{}})
-	if err != nil || cnt.Labelled != 2 || cnt.Faithful != 1 || cnt.Hallucinated != 1 || cnt.Spans[SpanGoldAlias] != 1 {
+	if err != nil || cnt.Labelled != 2 || cnt.TooFewSamples != 0 || cnt.Faithful != 1 || cnt.Hallucinated != 1 || cnt.Spans[SpanGoldAlias] != 1 {
 		t.Fatalf("first run: %+v %v", cnt, err)
 	}
 	// Simulate a crash mid-write: a torn last line.
@@ -157,5 +157,23 @@ func TestLabelOneJudgesDistinctTextsOnce(t *testing.T) {
 	l, err := LabelOne(t.Context(), cj, q, Options{MinAgree: 4, Workers: 3})
 	if err != nil || cj.n.Load() != 3 || len(l.Judgements) != 6 || l.Agree != 4 || l.Label != Faithful {
 		t.Fatalf("%d judge calls, %+v, %v", cj.n.Load(), l, err)
+	}
+}
+
+func TestLabelNonExist(t *testing.T) {
+	q := Collected{ID: "n", Question: "Where was Vorlanex Prumit born?", Answers: []string{}, Source: "nonexist",
+		Samples: samples("I don't know who that is.", "I cannot find any information.", "I don’t know.")}
+	l, err := LabelOne(t.Context(), failJudge{}, q, Options{})
+	if err != nil || l.Label != Faithful || l.Judgements[0].Judge != "refusal-rule" {
+		t.Fatalf("refusals: %+v %v", l, err)
+	}
+	q.Samples = samples("Vienna, Austria.", "Vienna", "Vienna")
+	l, _ = LabelOne(t.Context(), failJudge{}, q, Options{})
+	if l.Label != Hallucinated || l.Response != "Vienna" || l.SpanMethod != SpanContentRule {
+		t.Fatalf("confident answers: %+v", l)
+	}
+	q.Source, q.Samples = "jsonl", samples("Vienna")
+	if l, _ = LabelOne(t.Context(), failJudge{}, q, Options{RefusalCorrect: true, MinAgree: 1}); l.Label != Hallucinated {
+		t.Fatalf("RefusalCorrect: %+v", l)
 	}
 }

@@ -115,6 +115,9 @@ type Counts struct {
 	Faithful, Hallucinated, Uncertain int
 	// JudgeErrors counts judgements recorded as uncertain after a judge error.
 	JudgeErrors int
+	// TooFewSamples counts questions with fewer samples than MinAgree (they
+	// can never be consistent).
+	TooFewSamples int
 	// Spans counts the span methods of the written records.
 	Spans map[string]int
 }
@@ -156,6 +159,9 @@ func Run(ctx context.Context, opt RunOptions) (Counts, error) {
 		}
 		done[c.ID] = true
 		cnt.Labelled++
+		if opt.MinAgree > len(c.Samples) {
+			cnt.TooFewSamples++
+		}
 		switch l.Label {
 		case Faithful:
 			cnt.Faithful++

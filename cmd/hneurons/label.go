@@ -22,6 +22,7 @@ type labelOptions struct {
 	retries     int
 	minAgree    int
 	workers     int
+	refusal     bool
 }
 
 func init() {
@@ -59,6 +60,7 @@ from the environment variable named by --judge-key-env) and caches verdicts.`,
 	f.DurationVar(&o.timeout, "judge-timeout", 60*time.Second, "timeout of one llm judge request")
 	f.IntVar(&o.retries, "judge-attempts", 4, "attempts per llm judge request")
 	f.IntVar(&o.workers, "judge-workers", 4, "distinct responses of a question judged at once (llm judge)")
+	f.BoolVar(&o.refusal, "refusal-correct", false, "every question is about a fabricated entity: refusing is correct, answering is a hallucination (automatic for source nonexist)")
 	f.IntVar(&o.minAgree, "min-agree", 10, "judgements that must agree for a question to be kept")
 	cmd.MarkFlagRequired("in")
 	cmd.MarkFlagRequired("out")
@@ -98,7 +100,7 @@ func runLabel(cmd *cobra.Command, o *labelOptions) error {
 	last := time.Now()
 	cnt, err := label.Run(cmd.Context(), label.RunOptions{
 		In: o.in, Out: o.out, Judge: judge,
-		Options: label.Options{MinAgree: o.minAgree, JudgeErrorsUncertain: o.judgeErrors == "uncertain", Workers: o.workers},
+		Options: label.Options{MinAgree: o.minAgree, JudgeErrorsUncertain: o.judgeErrors == "uncertain", Workers: o.workers, RefusalCorrect: o.refusal},
 		Progress: func(c label.Counts, el time.Duration) {
 			if time.Since(last) < 2*time.Second {
 				return
@@ -111,6 +113,9 @@ func runLabel(cmd *cobra.Command, o *labelOptions) error {
 	fmt.Fprintf(w, "questions read:   %d (already labelled, skipped: %d)\n", cnt.Seen, cnt.Resumed)
 	fmt.Fprintf(w, "labelled now:     %d\n", cnt.Labelled)
 	fmt.Fprintf(w, "  faithful:       %d\n  hallucinated:   %d\n  uncertain:      %d (inconsistent or refusing)\n", cnt.Faithful, cnt.Hallucinated, cnt.Uncertain)
+	if cnt.TooFewSamples > 0 {
+		fmt.Fprintf(w, "  warning: %d questions have fewer samples than --min-agree %d and cannot be consistent\n", cnt.TooFewSamples, o.minAgree)
+	}
 	if cnt.JudgeErrors > 0 {
 		fmt.Fprintf(w, "  judge errors recorded as uncertain: %d\n", cnt.JudgeErrors)
 	}
