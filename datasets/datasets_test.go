@@ -494,3 +494,25 @@ func TestDedupeIDs(t *testing.T) {
 		t.Fatalf("%d records, %+v, %v", len(recs), st, err)
 	}
 }
+
+func TestCSVBadRows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fq.csv")
+	os.WriteFile(path, []byte("question,answer,label\nWhy is the sky green?,\"It is blue, not green.\",1\n\"Multi\nline?\",fine,x\nWhat is 2+2?,4,0\n"), 0o644)
+	_, _, err := Load(path, Options{})
+	if err == nil || !strings.Contains(err.Error(), "fq.csv line 3") || !strings.Contains(err.Error(), `label "x"`) {
+		t.Fatalf("bad label: %v", err)
+	}
+	recs, st, err := Load(path, Options{SkipBad: true})
+	if err != nil || len(recs) != 2 || st.Skipped != 1 || recs[1].ID != "fq:5" || recs[0].Answers[0] != "It is blue, not green." {
+		t.Fatalf("%+v %+v %v", recs, st, err)
+	}
+	tq := filepath.Join(t.TempDir(), "tq.csv")
+	os.WriteFile(tq, []byte("Type,Category,Question,Best Answer,Correct Answers,Incorrect Answers,Source\nA,B,Q1?,x,x; y,z,s\nA,B,Q2?,x,,z,s\n"), 0o644)
+	if _, _, err := Load(tq, Options{}); err == nil || !strings.Contains(err.Error(), "tq.csv line 3") {
+		t.Fatalf("truthfulqa without correct answers: %v", err)
+	}
+	os.WriteFile(tq, []byte("a,b\n1,2\n"), 0o644)
+	if _, _, err := Load(tq, Options{}); err == nil || !strings.Contains(err.Error(), "matches no known format") {
+		t.Fatalf("unknown CSV: %v", err)
+	}
+}
