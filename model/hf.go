@@ -60,6 +60,72 @@ type hfConfig struct {
 	BOSTokenID            any            `json:"bos_token_id"`
 	EOSTokenID            any            `json:"eos_token_id"`
 	TextConfig            *hfConfig      `json:"text_config"`
+
+	present map[string]bool // keys given in the file (even as null)
+}
+
+// UnmarshalJSON decodes the config and records which keys it gives, so
+// that family defaults apply only to absent keys (null is kept as given).
+func (h *hfConfig) UnmarshalJSON(b []byte) error {
+	type plain hfConfig
+	if err := json.Unmarshal(b, (*plain)(h)); err != nil {
+		return err
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return err
+	}
+	h.present = make(map[string]bool, len(keys))
+	for k := range keys {
+		h.present[k] = true
+	}
+	return nil
+}
+
+// applyDefaults fills keys a family's Hugging Face config class defaults
+// when the file leaves them out (Gemma 3 multimodal checkpoints give a
+// sparse text_config).
+func (h *hfConfig) applyDefaults(fam string) {
+	intp := func(key string, dst **int, v int) {
+		if !h.present[key] {
+			*dst = &v
+		}
+	}
+	fltp := func(key string, dst **float64, v float64) {
+		if !h.present[key] {
+			*dst = &v
+		}
+	}
+	num := func(key string, dst *int, v int) {
+		if !h.present[key] {
+			*dst = v
+		}
+	}
+	switch fam {
+	case "gemma2", "gemma3":
+		num("hidden_size", &h.HiddenSize, 2304)
+		num("intermediate_size", &h.IntermediateSize, 9216)
+		num("num_hidden_layers", &h.NumHiddenLayers, 26)
+		num("num_attention_heads", &h.NumAttentionHeads, 8)
+		intp("num_key_value_heads", &h.NumKeyValueHeads, 4)
+		intp("head_dim", &h.HeadDim, 256)
+		fltp("rms_norm_eps", &h.RMSNormEps, 1e-6)
+		fltp("query_pre_attn_scalar", &h.QueryPreAttnScalar, 256)
+		intp("sliding_window", &h.SlidingWindow, 4096)
+		if fam == "gemma2" {
+			num("vocab_size", &h.VocabSize, 256000)
+			num("max_position_embeddings", &h.MaxPositionEmbeddings, 8192)
+			fltp("rope_theta", &h.RopeTheta, 10000)
+			fltp("attn_logit_softcapping", &h.AttnLogitSoftcapping, 50)
+			fltp("final_logit_softcapping", &h.FinalLogitSoftcapping, 30)
+		} else {
+			num("vocab_size", &h.VocabSize, 262208)
+			num("max_position_embeddings", &h.MaxPositionEmbeddings, 131072)
+			fltp("rope_theta", &h.RopeTheta, 1e6)
+			fltp("rope_local_base_freq", &h.RopeLocalBaseFreq, 10000)
+			intp("sliding_window_pattern", &h.SlidingWindowPattern, 6)
+		}
+	}
 }
 
 // family returns the internal family name of an HF config.
@@ -93,10 +159,13 @@ func (h *hfConfig) family() (string, error) {
 
 // configFromHF maps a Hugging Face config onto a Config.
 func configFromHF(h *hfConfig) (*Config, error) {
-	if h.TextConfig != nil && h.HiddenSize == 0 { // Gemma3ForConditionalGeneration
+	if h.TextConfig != nil && h.HiddenSize == 0 { // Gemma3 and Mistral3 ...ForConditionalGeneration
 		tc := *h.TextConfig
 		if tc.ModelType == "" {
 			tc.ModelType = "gemma3_text"
+		}
+		if tc.TieWordEmbeddings == nil && h.TieWordEmbeddings != nil {
+			tc.TieWordEmbeddings = h.TieWordEmbeddings
 		}
 		if tc.TorchDtype == "" {
 			tc.TorchDtype = h.TorchDtype
@@ -106,6 +175,9 @@ func configFromHF(h *hfConfig) (*Config, error) {
 	fam, err := h.family()
 	if err != nil {
 		return nil, err
+	}
+	if h.present != nil {
+		h.applyDefaults(fam)
 	}
 	gemma := fam == "gemma2" || fam == "gemma3"
 	c := &Config{

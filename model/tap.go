@@ -78,7 +78,7 @@ func (m *Model) DownColumnNorms(layer int) []float32 {
 	return m.downNorms[layer]
 }
 
-// MLPWeight names an MLP weight matrix for WeightRows.
+// MLPWeight names an MLP weight matrix for NeuronWeights and LayerWeights.
 type MLPWeight int
 
 // The MLP weights.

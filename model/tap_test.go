@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -326,5 +327,40 @@ func TestPrefill(t *testing.T) {
 	}
 	if e := relErr(lg, ref.logits[7*V:]); e > 1e-4 {
 		t.Errorf("after prefill: relative error %.3g", e)
+	}
+}
+
+// A sparse Gemma 3 multimodal config takes Gemma3TextConfig's defaults;
+// nulls stay as given; Mistral3 nests a mistral text config.
+func TestHFConfigDefaults(t *testing.T) {
+	parse := func(js string) *Config {
+		t.Helper()
+		var h hfConfig
+		if err := json.Unmarshal([]byte(js), &h); err != nil {
+			t.Fatal(err)
+		}
+		c, err := configFromHF(&h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := parse(`{"architectures":["Gemma3ForConditionalGeneration"],"model_type":"gemma3","torch_dtype":"bfloat16",
+		"text_config":{"hidden_size":2560,"intermediate_size":10240,"model_type":"gemma3_text","num_hidden_layers":34,
+		"rope_scaling":{"factor":8.0,"rope_type":"linear"},"sliding_window":1024}}`)
+	if c.Arch != "gemma3" || c.HeadDim != 256 || c.NHeads != 8 || c.NKVHeads != 4 || c.SlidingWindow != 1024 ||
+		c.QueryScale != float32(1/math.Sqrt(256)) || c.RopeTheta != 1e6 || c.RopeLocalTheta != 10000 || c.Vocab != 262208 ||
+		!c.IsSliding(0) || c.IsSliding(5) || !c.IsSliding(6) || !c.TiedEmbeddings || c.RopeScaling.Factor != 8 || c.EmbedScale != 50.5 {
+		t.Errorf("gemma3 defaults: %+v", c)
+	}
+	g2 := parse(`{"model_type":"gemma2","hidden_size":64,"num_attention_heads":2,"attn_logit_softcapping":null}`)
+	if g2.AttnSoftcap != 0 || g2.FinalSoftcap != 30 || g2.SlidingWindow != 4096 || !g2.IsSliding(0) || g2.IsSliding(1) {
+		t.Errorf("gemma2 defaults: %+v", g2)
+	}
+	m3 := parse(`{"architectures":["Mistral3ForConditionalGeneration"],"model_type":"mistral3",
+		"text_config":{"model_type":"mistral","hidden_size":5120,"head_dim":128,"num_attention_heads":32,"num_key_value_heads":8,
+		"num_hidden_layers":40,"intermediate_size":32768,"vocab_size":131072,"rope_theta":1000000000.0,"sliding_window":null}}`)
+	if m3.Arch != "mistral" || m3.HeadDim != 128 || m3.SlidingWindow != 0 || m3.RopeTheta != 1e9 {
+		t.Errorf("mistral3: %+v", m3)
 	}
 }
