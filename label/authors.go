@@ -86,11 +86,14 @@ func ImportAuthors(examplesPath, qidsPath string) ([]Labelled, AuthorsReport, er
 
 // FromExample makes a Labelled record from one of the authors' examples:
 // label faithful or hallucinated, the example's response as the
-// representative, and the byte span of the authors' answer tokens
+// representative, prompt format "chat" with no rendered prompt, and the byte span of the authors' answer tokens
 // (span_method authors-tokens; fallback-all when they cannot be located).
 func FromExample(e datasets.Example, lab string, spell datasets.Spelling) Labelled {
+	// No rendered prompt: the authors asked "{question}{PromptSuffix}" in one
+	// chat turn, which is what the "chat" prompt format renders with the
+	// model's own template when the record is used (see collect.PromptText).
 	l := Labelled{ID: e.ID, Question: e.Question, Answers: []string{}, Source: "hneurons-examples",
-		Prompt: e.Prompt, PromptFormat: "authors", Label: lab, Consistent: true, Response: e.Response}
+		PromptFormat: "chat", Label: lab, Consistent: true, Response: e.Response}
 	if s, en, err := e.AnswerByteSpan(spell); err == nil {
 		l.AnswerStart, l.AnswerEnd, l.SpanMethod = s, en, SpanAuthors
 	} else {
