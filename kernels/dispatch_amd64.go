@@ -30,6 +30,9 @@ func kern1x4BF16AVX(c *float32, a *float32, w *uint16, ldw int, kc int)
 func kern1x4F16AVX(c *float32, a *float32, w *uint16, ldw int, kc int)
 
 //go:noescape
+func axpyAVX(alpha float32, x, y *float32, n int)
+
+//go:noescape
 func dotAVX(a, b *float32, n int) float32
 
 //go:noescape
@@ -116,6 +119,19 @@ func kern1x4F16(c []float32, a []float32, w []uint16, ldw int, kc int) {
 	if k8 < kc {
 		kern1x4F16Go(c, a[k8:], w[k8:], ldw, kc-k8)
 	}
+}
+
+// axpy adds y[i] += alpha·x[i] for i < len(x); len(y) >= len(x).
+func axpy(alpha float32, x, y []float32) {
+	n8 := len(x) &^ 7
+	if !asmEnabled {
+		n8 = 0
+	}
+	if n8 > 0 {
+		_ = y[len(x)-1]
+		axpyAVX(alpha, &x[0], &y[0], n8)
+	}
+	axpyGo(alpha, x[n8:], y[n8:])
 }
 
 // dot returns Σ a[i]·b[i]; len(b) >= len(a).

@@ -27,6 +27,8 @@ func kern1x4F16(c []float32, a []float32, w []uint16, ldw int, kc int) {
 
 func dot(a, b []float32) float32 { return dotGo(a, b) }
 
+func axpy(alpha float32, x, y []float32) { axpyGo(alpha, x, y) }
+
 func bf16ToF32(dst []float32, src []uint16) { bf16ToF32Go(dst, src) }
 
 func f16ToF32(dst []float32, src []uint16) { f16ToF32Go(dst, src) }

@@ -43,6 +43,15 @@ func Threads() int { return int(threads.Load()) }
 type scratch struct {
 	tile []float32 // [ncBlock, kcBlock] converted weight tile, or [4, K] matvec rows
 	apk  []float32 // [M*K] packed activations (packA)
+	bt   []float32 // [sgemmNC, sgemmKC] transposed B block (Sgemm)
+}
+
+// growB returns s.bt with at least n elements.
+func (s *scratch) growB(n int) []float32 {
+	if cap(s.bt) < n {
+		s.bt = make([]float32, n)
+	}
+	return s.bt[:n]
 }
 
 // growA returns s.apk with at least n elements.
@@ -290,26 +299,99 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	} else {
 		checkLen("Sgemm a", len(a), (m-1)*lda+k)
 	}
-	// B as W[n, k] row-major with stride ldw.
-	var w *Matrix
 	if transB {
 		checkLen("Sgemm b", len(b), (n-1)*ldb+k)
-		w = &Matrix{dt: F32, n: n, k: k, ld: ldb, f32: b}
 	} else {
 		checkLen("Sgemm b", len(b), (k-1)*ldb+n)
-		bt := make([]float32, n*k)
-		for p := 0; p < k; p++ {
-			for j := 0; j < n; j++ {
-				bt[j*k+p] = b[p*ldb+j]
+	}
+	switch {
+	case n == 1:
+		sgemv(transA, m, k, alpha, a, lda, strided(b, k, ldb, !transB), c, ldc)
+		return
+	case m == 1:
+		// cᵀ = op(B)ᵀ·aᵀ: the same matrix-vector product on B.
+		sgemv(!transB, n, k, alpha, b, ldb, strided(a, k, lda, transA), c, 1)
+		return
+	}
+	flops := 2 * m * n * k
+	ps := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(ps)
+	for j0 := 0; j0 < n; j0 += sgemmNC {
+		nb := min(sgemmNC, n-j0)
+		for k0 := 0; k0 < k; k0 += sgemmKC {
+			kb := min(sgemmKC, k-k0)
+			// op(B)[k0:k0+kb, j0:j0+nb] as W[nb, kb].
+			var w *Matrix
+			if transB {
+				w = &Matrix{dt: F32, n: nb, k: kb, ld: ldb, f32: b[j0*ldb+k0:]}
+			} else {
+				bt := ps.growB(nb * kb)
+				for p := 0; p < kb; p++ {
+					row := b[(k0+p)*ldb+j0 : (k0+p)*ldb+j0+nb]
+					for j, v := range row {
+						bt[j*kb+p] = v
+					}
+				}
+				w = &Matrix{dt: F32, n: nb, k: kb, ld: kb, f32: bt}
+			}
+			for i0 := 0; i0 < m; i0 += sgemmMC {
+				mb := min(sgemmMC, m-i0)
+				ap := ps.growA((mb + 15) &^ 15 * kb)
+				var asub []float32
+				if transA {
+					asub = a[k0*lda+i0:]
+				} else {
+					asub = a[i0*lda+k0:]
+				}
+				packA(ap, asub, lda, mb, kb, transA, alpha)
+				parallelRows(nb, ncBlock, flops, func(j1, j2 int, s *scratch) {
+					w.gemm(c[i0*ldc+j0:], ldc, ap, mb, j1, j2, s, false)
+				})
 			}
 		}
-		w = &Matrix{dt: F32, n: n, k: k, ld: k, f32: bt}
 	}
-	ps := scratchPool.Get().(*scratch)
-	ap := ps.growA((m + 15) &^ 15 * k)
-	packA(ap, a, lda, m, k, transA, alpha)
-	parallelRows(n, ncBlock, 2*m*n*k, func(j0, j1 int, s *scratch) {
-		w.gemm(c, ldc, ap, m, j0, j1, s, false)
+}
+
+// Sgemm blocking: the packed blocks of op(A) ([sgemmMC, sgemmKC]) and of
+// a transposed B ([sgemmNC, sgemmKC]) stay bounded whatever the shape.
+const (
+	sgemmMC = 512
+	sgemmKC = 2048 // a multiple of kcBlock's values
+	sgemmNC = 4096
+)
+
+// strided returns the k values x[p*inc] (inc = ld when byRow, else 1) as
+// a contiguous slice, copying only when they are not contiguous.
+func strided(x []float32, k, ld int, byRow bool) []float32 {
+	if !byRow || ld == 1 {
+		return x[:k]
+	}
+	out := make([]float32, k)
+	for p := range out {
+		out[p] = x[p*ld]
+	}
+	return out
+}
+
+// sgemv adds y[i*incy] += alpha·Σ_p op(A)[i,p]·x[p] for i < m, with
+// op(A)[i,p] = a[i*lda+p], or a[p*lda+i] when trans; work is split over
+// Threads() goroutines by ranges of i.
+func sgemv(trans bool, m, k int, alpha float32, a []float32, lda int, x []float32, y []float32, incy int) {
+	parallelRows(m, 64, 2*m*k, func(i0, i1 int, _ *scratch) {
+		if !trans {
+			for i := i0; i < i1; i++ {
+				y[i*incy] += alpha * dot(a[i*lda:i*lda+k], x)
+			}
+			return
+		}
+		acc := make([]float32, i1-i0) // y[i0:i1] partial sums
+		for p := 0; p < k; p++ {
+			if x[p] != 0 {
+				Axpy(x[p], a[p*lda+i0:p*lda+i1], acc)
+			}
+		}
+		for i, v := range acc {
+			y[(i0+i)*incy] += alpha * v
+		}
 	})
-	scratchPool.Put(ps)
 }

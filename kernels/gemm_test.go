@@ -179,9 +179,15 @@ func TestPackErrors(t *testing.T) {
 	}
 }
 
+// sgemmSizes adds matrix-vector shapes and shapes beyond Sgemm's blocking
+// (m > 512, k > 2048, n > 4096) to gemmSizes.
+var sgemmSizes = append([]struct{ m, n, k int }{
+	{5, 1, 40}, {300, 1, 17}, {1, 300, 17}, {2, 2, 3}, {520, 13, 2100}, {3, 4100, 20},
+}, gemmSizes...)
+
 func TestSgemm(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, sz := range gemmSizes {
+	for _, sz := range sgemmSizes {
 		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
 			m, n, k := sz.m, sz.n, sz.k
 			ta, tb := tr[0], tr[1]

@@ -1440,3 +1440,44 @@ q6k_loop:
 	JNZ q6k_loop
 	VZEROUPPER
 	RET
+
+// func axpyAVX(alpha float32, x, y *float32, n int)
+// y[i] += alpha·x[i] for i < n, a positive multiple of 8.
+TEXT ·axpyAVX(SB), NOSPLIT, $0-32
+	VBROADCASTSS alpha+0(FP), Y0
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	CMPQ CX, $32
+	JB axpy_tail
+axpy_loop32:
+	VMOVUPS 0(SI), Y1
+	VFMADD213PS 0(DI), Y0, Y1
+	VMOVUPS Y1, 0(DI)
+	VMOVUPS 32(SI), Y2
+	VFMADD213PS 32(DI), Y0, Y2
+	VMOVUPS Y2, 32(DI)
+	VMOVUPS 64(SI), Y3
+	VFMADD213PS 64(DI), Y0, Y3
+	VMOVUPS Y3, 64(DI)
+	VMOVUPS 96(SI), Y4
+	VFMADD213PS 96(DI), Y0, Y4
+	VMOVUPS Y4, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JAE axpy_loop32
+axpy_tail:
+	TESTQ CX, CX
+	JZ axpy_done
+	VMOVUPS (SI), Y1
+	VFMADD213PS (DI), Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP axpy_tail
+axpy_done:
+	VZEROUPPER
+	RET

@@ -191,6 +191,14 @@ func Dot(a, b []float32) float32 {
 // Axpy writes y[i] += alpha * x[i] for i < len(x).
 func Axpy(alpha float32, x, y []float32) {
 	checkLen("Axpy y", len(y), len(x))
+	if len(x) == 0 {
+		return
+	}
+	axpy(alpha, x, y[:len(x)])
+}
+
+// axpyGo is the pure-Go y[i] += alpha·x[i].
+func axpyGo(alpha float32, x, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] += alpha * v
