@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hneurons/hneurons/kernels"
 )
 
 // The tiny models under testdata/tiny were written, with their reference
@@ -309,5 +311,40 @@ func TestGGUFFamilies(t *testing.T) {
 				t.Errorf("gguf logits: relative error %.3g > 1e-4", e)
 			}
 		})
+	}
+}
+
+// Wide heads (Dh >= 32) take the vectorised dot/axpy row path; it agrees
+// with the blocked matrix-product path, with and without a sliding window.
+func TestWideHeadAttention(t *testing.T) {
+	cfg := Config{Arch: "llama", DModel: 128, NLayers: 2, DFF: 96, NHeads: 4, NKVHeads: 2, HeadDim: 64,
+		Vocab: 50, NormEps: 1e-5, RopeTheta: 10000}
+	for _, window := range []int{0, 9} {
+		c := cfg
+		if window > 0 {
+			c.SlidingWindow, c.SlidingLayers = window, []bool{true, false}
+		}
+		m, err := RandomInit(c, kernels.F32, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks := make([]int, 40)
+		for i := range toks {
+			toks[i] = (i*13 + 1) % c.Vocab
+		}
+		r := m.NewRunner()
+		all := forwardAll(t, r, toks)
+		cache := m.NewCache(1)
+		var rows []float32
+		for _, id := range toks {
+			lg, err := r.Forward(context.Background(), []Segment{{Cache: cache, Tokens: []int{id}}}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, lg[:c.Vocab]...)
+		}
+		if e := relErr(all, rows); e > 1e-5 {
+			t.Errorf("window %d: blocked vs row attention: relative error %.3g", window, e)
+		}
 	}
 }
