@@ -79,8 +79,9 @@ func Load(spec string, opt Options) ([]Record, Stats, error) {
 }
 
 // Detect guesses a file's format from its extension and first bytes:
-// .parquet is triviaqa-parquet; .json holding "Data" is triviaqa-json and one
-// holding "t"/"f" lists is hneurons-qids; .jsonl/.json lines with "answer" and
+// .parquet is triviaqa-parquet; a .json document whose first key is "Data"
+// (or another top-level key of the TriviaQA release) is triviaqa-json, one
+// whose first key is "t" or "f" is hneurons-qids; .jsonl/.json lines with "answer" and
 // no "id" are nq, lines that map one id to an object with "response" are
 // hneurons-examples, other lines jsonl; .csv with a "Correct Answers" column
 // is truthfulqa and with question,answer,label falseqa.
@@ -109,21 +110,19 @@ func Detect(path string) (string, error) {
 	head, _ := br.Peek(1 << 16)
 	trim := bytes.TrimSpace(head)
 	if ext == ".json" && bytes.HasPrefix(trim, []byte("{")) {
-		// A whole-file JSON document: look at its top-level keys.
-		var keys map[string]json.RawMessage
-		dec := json.NewDecoder(br)
-		if err := dec.Decode(&keys); err == nil && !dec.More() {
-			if _, ok := keys["Data"]; ok {
-				return "triviaqa-json", nil
+		// A whole-file JSON document is told by its first top-level key;
+		// other .json files are read as JSON lines below.
+		dec := json.NewDecoder(bytes.NewReader(trim))
+		if _, err := dec.Token(); err == nil { // the opening brace
+			if key, err := dec.Token(); err == nil {
+				switch key {
+				case "Data", "Version", "Domain", "VerifiedEval", "Split":
+					return "triviaqa-json", nil
+				case "t", "f":
+					return "hneurons-qids", nil
+				}
 			}
-			_, t := keys["t"]
-			_, fl := keys["f"]
-			if t || fl {
-				return "hneurons-qids", nil
-			}
-			return "", fmt.Errorf("datasets: %s: JSON document matches no known format (use format:path; formats: %s)", path, strings.Join(Formats(), ", "))
 		}
-		// Not a single document: fall through to line formats (JSONL named .json).
 	}
 	line := trim
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
