@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"time"
 )
 
 // CVPoint is the cross-validation result of one C.
@@ -89,7 +90,13 @@ func heldOut(ctx context.Context, x *Matrix, labels []int, cols []int, fold []in
 	for c := range scores {
 		scores[c] = make([]float64, x.Rows)
 	}
+	start := time.Now()
 	for f := 0; f < k; f++ {
+		if f > 0 {
+			el := time.Since(start)
+			slog.Info("probe: cross-validation", "fold", f+1, "of", k, "elapsed", el.Round(time.Second),
+				"eta", (el / time.Duration(f) * time.Duration(k-f)).Round(time.Second))
+		}
 		rw := make([]float64, x.Rows) // (rows,) 1 for training rows of this fold
 		for i := range rw {
 			if fold[i] != f {

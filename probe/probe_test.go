@@ -2,7 +2,10 @@ package probe
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -153,5 +156,51 @@ func TestTrainSaveLoad(t *testing.T) {
 		b.RandomAccuracyMean, b.RandomAccuracyStd, b.RandomAUROCMean)
 	if len(b.Random) != 3 || b.HNeuronAccuracy <= b.RandomAccuracyMean+0.1 {
 		t.Fatalf("baseline %+v", b)
+	}
+}
+
+// TestHeldOutMatchesLiblinear compares cross-validation's held-out margins
+// (fits by zero row weights, warm-started along the C path) with
+// scikit-learn fits on the fold's training rows (folds i % 5).
+func TestHeldOutMatchesLiblinear(t *testing.T) {
+	var fx struct {
+		CV []struct {
+			C        float64   `json:"C"`
+			Folds    int       `json:"folds"`
+			Decision []float64 `json:"heldout_decision"`
+		} `json:"cv"`
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "fixtures.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &fx); err != nil {
+		t.Fatal(err)
+	}
+	x, y := loadXY(t, "wide")
+	fold := make([]int, x.Rows)
+	for i := range fold {
+		fold[i] = i % 5
+	}
+	var grid []float64
+	for _, c := range fx.CV {
+		grid = append(grid, c.C)
+	}
+	scores, err := heldOut(context.Background(), x, y, nil, fold, 5, grid, Options{Penalty: L1, Tol: 1e-8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, c := range fx.CV {
+		agree, maxDiff := 0, 0.0
+		for i, d := range c.Decision {
+			if (scores[k][i] > 0) == (d > 0) {
+				agree++
+			}
+			maxDiff = math.Max(maxDiff, math.Abs(scores[k][i]-d))
+		}
+		t.Logf("C=%v: held-out predictions agree on %d/%d rows, max |margin diff| %.2e", c.C, agree, len(c.Decision), maxDiff)
+		if float64(agree) < 0.99*float64(len(c.Decision)) || maxDiff > 1e-3 {
+			t.Errorf("C=%v: agree %d/%d, max diff %v", c.C, agree, len(c.Decision), maxDiff)
+		}
 	}
 }

@@ -65,6 +65,20 @@ for name, pen, C in [("small", "l1", 0.05), ("small", "l1", 0.5), ("small", "l2"
         "nonzero": int(np.count_nonzero(w)),
     })
 
+# Held-out decision values for folds i % 5 (checks cross-validation by row weights).
+cv = []
+X, y = data["wide"]
+fold = np.arange(len(y)) % 5
+for C in [0.2, 1.0]:
+    dec = np.zeros(len(y))
+    for f in range(5):
+        tr = fold != f
+        clf = LogisticRegression(solver="liblinear", penalty="l1", C=C, tol=1e-10,
+                                 max_iter=100000, intercept_scaling=1.0)
+        clf.fit(X[tr].astype(np.float64), y[tr])
+        dec[~tr] = clf.decision_function(X[~tr].astype(np.float64))
+    cv.append({"data": "wide", "penalty": "l1", "C": C, "folds": 5, "heldout_decision": dec.tolist()})
+
 rng = np.random.default_rng(7)
 auc = []
 for n, levels in [(50, 5), (200, 1000), (31, 2)]:
@@ -73,4 +87,4 @@ for n, levels in [(50, 5), (200, 1000), (31, 2)]:
     auc.append({"y": yy.tolist(), "score": s.tolist(), "auroc": float(roc_auc_score(yy, s))})
 
 with open("fixtures.json", "w") as f:
-    json.dump({"sklearn": sklearn.__version__, "cases": cases, "auroc": auc}, f)
+    json.dump({"sklearn": sklearn.__version__, "cases": cases, "auroc": auc, "cv": cv}, f)
