@@ -27,8 +27,8 @@ var ErrMalformedReply = errors.New("malformed judge reply")
 // 5xx, or a malformed reply are retried with exponential backoff.
 type LLMJudge struct {
 	// URL is the server's base URL (e.g. http://localhost:8080); the judge
-	// POSTs to URL/v1/chat/completions, or to URL itself when it already ends
-	// in /chat/completions.
+	// POSTs to URL/v1/chat/completions (URL/chat/completions when URL ends in
+	// /v1, URL itself when it ends in /chat/completions).
 	URL string
 	// Model is the model name sent in each request.
 	Model string
@@ -106,8 +106,11 @@ func (j *LLMJudge) Judge(ctx context.Context, question string, answers []string,
 
 func (j *LLMJudge) endpoint() string {
 	u := strings.TrimRight(j.URL, "/")
-	if strings.HasSuffix(u, "/chat/completions") {
+	switch {
+	case strings.HasSuffix(u, "/chat/completions"):
 		return u
+	case strings.HasSuffix(u, "/v1"):
+		return u + "/chat/completions"
 	}
 	return u + "/v1/chat/completions"
 }

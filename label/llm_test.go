@@ -157,6 +157,20 @@ func TestLLMJudgeCache(t *testing.T) {
 	}
 }
 
+func TestLLMJudgeEndpoint(t *testing.T) {
+	for url, want := range map[string]string{
+		"http://h:1":                       "http://h:1/v1/chat/completions",
+		"http://h:1/":                      "http://h:1/v1/chat/completions",
+		"https://api.x.com/v1":             "https://api.x.com/v1/chat/completions",
+		"http://h/v1/chat/completions":     "http://h/v1/chat/completions",
+		"http://h/api/v2/chat/completions": "http://h/api/v2/chat/completions",
+	} {
+		if got := (&LLMJudge{URL: url}).endpoint(); got != want {
+			t.Errorf("%s -> %s, want %s", url, got, want)
+		}
+	}
+}
+
 func TestParseTF(t *testing.T) {
 	for s, want := range map[string]Verdict{"t": True, "T.": True, " true\n": True, "**f**": False, "False, because": False, "no": False, "Yes": True} {
 		if v, ok := ParseTF(s); !ok || v != want {
