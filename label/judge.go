@@ -114,7 +114,7 @@ func AliasSpan(response string, answers []string) (start, end int, alias string,
 // leadIns are phrases stripped from the front of a response by ContentSpan
 // (compared in folded lower case, followed by a space, ':' or ',').
 var leadIns = []string{
-	"the answer is", "the correct answer is", "answer", "final answer", "i believe", "i think",
+	"the answer is", "the correct answer is", "answer is", "answer", "final answer", "i believe", "i think",
 	"it is", "it's", "it was", "that would be", "that is", "that's", "this is", "probably", "perhaps",
 }
 

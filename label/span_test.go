@@ -39,6 +39,7 @@ func TestContentSpan(t *testing.T) {
 		"**Mount Everest**":               "Mount Everest",
 		"\"Hamlet\"":                      "Hamlet",
 		"Answer: 1969":                    "1969",
+		"Answer is Zeus":                  "Zeus",
 		"\n\nElections and voting.\n\n\n": "Elections and voting",
 		"Paris (France)":                  "Paris (France)",
 		"Martin Chuzzlewit\nExplanation:": "Martin Chuzzlewit",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"time"
@@ -97,6 +98,7 @@ func runLabel(cmd *cobra.Command, o *labelOptions) error {
 		return fmt.Errorf("label: --min-agree must be at least 1")
 	}
 	stderr := cmd.ErrOrStderr()
+	total := countLines(o.in)
 	last := time.Now()
 	cnt, err := label.Run(cmd.Context(), label.RunOptions{
 		In: o.in, Out: o.out, Judge: judge,
@@ -106,7 +108,12 @@ func runLabel(cmd *cobra.Command, o *labelOptions) error {
 				return
 			}
 			last = time.Now()
-			fmt.Fprintf(stderr, "label: %d labelled (%.1f/s), %d resumed\n", c.Labelled, float64(c.Labelled)/el.Seconds(), c.Resumed)
+			rate := float64(c.Labelled) / el.Seconds()
+			eta := ""
+			if left := total - c.Seen; total > 0 && left >= 0 && rate > 0 {
+				eta = fmt.Sprintf(", about %s left", (time.Duration(float64(left)/rate) * time.Second).Round(time.Second))
+			}
+			fmt.Fprintf(stderr, "label: %d/%d done (%d resumed), %.1f questions/s%s\n", c.Seen, total, c.Resumed, rate, eta)
 		},
 	})
 	w := cmd.OutOrStdout()
@@ -123,4 +130,23 @@ func runLabel(cmd *cobra.Command, o *labelOptions) error {
 		fmt.Fprintf(w, "answer spans by %-13s %d\n", m+":", cnt.Spans[m])
 	}
 	return err
+}
+
+// countLines counts the newline-terminated lines of a file (0 on error), for
+// progress reports.
+func countLines(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	buf := make([]byte, 1<<16)
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err != nil {
+			return n
+		}
+	}
 }
