@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 )
@@ -51,6 +52,14 @@ func Load(path string) (*Model, error) {
 	}
 	var m *Model
 	if st.IsDir() {
+		if _, err := os.Stat(filepath.Join(path, "config.json")); err != nil {
+			// A folder with no config.json but one GGUF file (an Ollama or
+			// llama.cpp download) means that file.
+			if ggufs, _ := filepath.Glob(filepath.Join(path, "*.gguf")); len(ggufs) == 1 {
+				return Load(ggufs[0])
+			}
+			return nil, fmt.Errorf("model: %s: no config.json (a Hugging Face folder) and not exactly one .gguf file", path)
+		}
 		m, err = loadHF(path)
 	} else if strings.HasSuffix(strings.ToLower(path), ".json") {
 		return nil, fmt.Errorf("model: %s: give the model folder, not its config file", path)

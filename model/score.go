@@ -7,8 +7,9 @@ import (
 )
 
 // scoreChunk is how many tokens one Forward call of a scoring pass takes, to
-// bound the [T, V] logits buffer.
-var scoreChunk = 256
+// bound the [T, V] logits buffer (64 x 262,144 float32 = 64 MiB at most for
+// today's vocabularies).
+var scoreChunk = 64
 
 // Logits runs tokens through the model from an empty cache (teacher
 // forcing) and calls fn with the logits [V] of every position in order;

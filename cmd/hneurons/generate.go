@@ -60,7 +60,7 @@ func openModel(path string) (*model.Model, *tokenizer.Tokenizer, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	tok, err := tokenizer.Load(path)
+	tok, err := tokenizer.Load(m.Path) // the resolved file when path is a folder holding one GGUF
 	if err != nil {
 		m.Close()
 		return nil, nil, err

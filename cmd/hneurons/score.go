@@ -57,7 +57,7 @@ func runScore(cmd *cobra.Command, o *scoreOptions) error {
 			ids = append(ids, id)
 		}
 	} else {
-		tok, err := tokenizer.Load(o.model)
+		tok, err := tokenizer.Load(m.Path)
 		if err != nil {
 			return err
 		}
