@@ -49,8 +49,14 @@ data = {
     "small": dataset("small", 200, 50, 6, 1),
     "wide": dataset("wide", 150, 400, 10, 2, scale=0.5),
 }
+# Columns on scales from 1e-3 to 1e2 (CETT values are small and uneven).
+_X, _y = dataset("scaled", 120, 60, 8, 3)
+_X = (_X * (10.0 ** np.random.default_rng(4).uniform(-3, 2, 60))).astype(np.float32)
+np.save("X_scaled.npy", _X)
+data["scaled"] = (_X, _y)
 for name, pen, C in [("small", "l1", 0.05), ("small", "l1", 0.5), ("small", "l2", 1.0),
-                     ("wide", "l1", 0.2), ("wide", "l1", 1.0), ("wide", "l2", 0.1)]:
+                     ("wide", "l1", 0.2), ("wide", "l1", 1.0), ("wide", "l2", 0.1),
+                     ("scaled", "l1", 1.0), ("scaled", "l1", 30.0), ("scaled", "l2", 3.0)]:
     X, y = data[name]
     clf = LogisticRegression(solver="liblinear", penalty=pen, C=C, tol=1e-10,
                              max_iter=100000, intercept_scaling=1.0)
