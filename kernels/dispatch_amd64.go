@@ -14,11 +14,27 @@ var asmAvailable = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
 // pure-Go kernels on the same inputs.
 var asmEnabled = asmAvailable
 
+// avx512Available reports whether this CPU also runs the AVX-512 GEMM
+// kernel; avx512Enabled selects it (only together with asmEnabled).
+var (
+	avx512Available = asmAvailable && cpu.X86.HasAVX512F
+	avx512Enabled   = avx512Available
+)
+
+// use512 reports whether the GEMM takes the AVX-512 path.
+func use512() bool { return asmEnabled && avx512Enabled }
+
 //go:noescape
 func kern16x6AVX(ap *float32, w *float32, ldw int, kc int, c *float32, ldc int, mr int, nr int)
 
 //go:noescape
-func packPanel16AVX(dst *float32, src *float32, lda int, kl8 int)
+func packPanel16x16AVX(dst *float32, src *float32, lda int, kl8 int)
+
+//go:noescape
+func packPanel16x48AVX(dst *float32, src *float32, lda int, kl8 int)
+
+//go:noescape
+func kern8x48AVX512(ap *float32, wp *float32, kc int, c *float32, ldc int, mr int, masks int)
 
 //go:noescape
 func kern1x4AVX(c *float32, a *float32, w *float32, ldw int, kc int)
@@ -57,20 +73,42 @@ func kern16x6(ap []float32, w []float32, ldw, kc int, c []float32, ldc, mr, nr i
 	kern16x6AVX(&ap[0], &w[0], ldw, kc, &c[0], ldc, mr, nr)
 }
 
-// packPanel16 writes dst[16p+r] = src[r*lda+p] for r < 16, p < kl.
-func packPanel16(dst, src []float32, lda, kl int) {
+// packPanel16 writes dst[ldd*p+r] = src[r*lda+p] for r < 16, p < kl.
+func packPanel16(dst []float32, ldd int, src []float32, lda, kl int) {
 	k8 := kl &^ 7
-	if asmEnabled && k8 > 0 {
-		_ = dst[16*kl-1]
+	if !asmEnabled || (ldd != 16 && ldd != 48) {
+		k8 = 0
+	}
+	if k8 > 0 {
+		_ = dst[ldd*(kl-1)+15]
 		_ = src[15*lda+kl-1]
-		packPanel16AVX(&dst[0], &src[0], lda, k8)
-	}
-	if k8 < kl || !asmEnabled {
-		if !asmEnabled {
-			k8 = 0
+		if ldd == 16 {
+			packPanel16x16AVX(&dst[0], &src[0], lda, k8)
+		} else {
+			packPanel16x48AVX(&dst[0], &src[0], lda, k8)
 		}
-		packPanel16Go(dst[16*k8:], src[k8:], lda, kl-k8)
 	}
+	if k8 < kl {
+		packPanel16Go(dst[ldd*k8:], ldd, src[k8:], lda, kl-k8)
+	}
+}
+
+// kern8x48 adds c[i*ldc+j] += Σ_{p<kc} ap[16p+i]·wp[48p+j] for i < mr <= 8,
+// j < nr <= 48 (AVX-512 when enabled).
+func kern8x48(ap, wp []float32, kc int, c []float32, ldc, mr, nr int) {
+	if !use512() || kc == 0 {
+		kern8x48Go(ap, wp, kc, c, ldc, mr, nr)
+		return
+	}
+	_ = ap[16*(kc-1)+7]
+	_ = wp[48*kc-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	masks := 0
+	for v := 0; v < 3; v++ {
+		cols := min(max(nr-16*v, 0), 16)
+		masks |= (1<<cols - 1) << (16 * v)
+	}
+	kern8x48AVX512(&ap[0], &wp[0], kc, &c[0], ldc, mr, masks)
 }
 
 // kern1x4 adds c[j] += Σ_{p<kc} a[p]·w[j*ldw+p] for j < 4.

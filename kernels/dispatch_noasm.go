@@ -7,11 +7,23 @@ package kernels
 // asmAvailable and asmEnabled are false: there are no assembly kernels.
 var asmAvailable, asmEnabled = false, false
 
+// avx512Available and avx512Enabled are false: no assembly on this build.
+var avx512Available, avx512Enabled = false, false
+
+// use512 reports false: the GEMM never takes the AVX-512 path here.
+func use512() bool { return false }
+
+func kern8x48(ap, wp []float32, kc int, c []float32, ldc, mr, nr int) {
+	kern8x48Go(ap, wp, kc, c, ldc, mr, nr)
+}
+
 func kern16x6(ap []float32, w []float32, ldw, kc int, c []float32, ldc, mr, nr int) {
 	kern16x6Go(ap, w, ldw, kc, c, ldc, mr, nr)
 }
 
-func packPanel16(dst, src []float32, lda, kl int) { packPanel16Go(dst, src, lda, kl) }
+func packPanel16(dst []float32, ldd int, src []float32, lda, kl int) {
+	packPanel16Go(dst, ldd, src, lda, kl)
+}
 
 func kern1x4(c []float32, a []float32, w []float32, ldw int, kc int) {
 	kern1x4Go(c, a, w, ldw, kc)

@@ -44,6 +44,15 @@ type scratch struct {
 	tile []float32 // [ncBlock, kcBlock] converted weight tile, or [4, K] matvec rows
 	apk  []float32 // [M*K] packed activations (packA)
 	bt   []float32 // [sgemmNC, sgemmKC] transposed B block (Sgemm)
+	wp   []float32 // [ncBlock/48][kcBlock][48] k-major weight panels (AVX-512)
+}
+
+// growW returns s.wp with at least n elements.
+func (s *scratch) growW(n int) []float32 {
+	if cap(s.wp) < n {
+		s.wp = make([]float32, n)
+	}
+	return s.wp[:n]
 }
 
 // growB returns s.bt with at least n elements.
@@ -136,7 +145,7 @@ func packPanels(ap, a []float32, lda, m, k int, trans bool, alpha float32, p0, p
 					}
 				}
 			case rows == 16 && alpha == 1:
-				packPanel16(panel, a[i0*lda+kb:], lda, kl)
+				packPanel16(panel, 16, a[i0*lda+kb:], lda, kl)
 			default:
 				for r := 0; r < rows; r++ {
 					src := a[(i0+r)*lda+kb : (i0+r)*lda+kb+kl]
@@ -188,6 +197,10 @@ func (w *Matrix) gemm(c []float32, ldc int, ap []float32, m, j0, j1 int, s *scra
 			clear(c[i*ldc+j0 : i*ldc+j1])
 		}
 	}
+	if use512() {
+		w.gemm512(c, ldc, ap, m, j0, j1, s)
+		return
+	}
 	nc := (ncBlock + 5) / 6 * 6
 	buf := s.grow(nc * kcBlock) // [nc, kl] weight tile
 	for jb := j0; jb < j1; jb += nc {
@@ -210,6 +223,50 @@ func (w *Matrix) gemm(c []float32, ldc int, ap []float32, m, j0, j1 int, s *scra
 				mr := min(16, m-i)
 				for j := 0; j < nb; j += 6 {
 					kern16x6(panel, t[j*ldt:], ldt, kl, c[i*ldc+jb+j:], ldc, mr, min(6, nb-j))
+				}
+			}
+		}
+	}
+}
+
+// gemm512 is gemm's AVX-512 path: each weight tile is also transposed into
+// k-major panels of 48 columns ([kl][48]), and an 8x48 kernel broadcasts
+// activations against them, so C rows are written with vector stores.
+func (w *Matrix) gemm512(c []float32, ldc int, ap []float32, m, j0, j1 int, s *scratch) {
+	k := w.k
+	mp := (m + 15) &^ 15
+	ncb := max(48, ncBlock/48*48)
+	buf := s.grow(ncb * kcBlock) // [ncb, kl] row-major tile
+	wp := s.growW(ncb * kcBlock) // [ncb/48][kl][48] k-major panels
+	for jb := j0; jb < j1; jb += ncb {
+		nb := min(ncb, j1-jb)
+		npan := (nb + 47) / 48
+		for kb := 0; kb < k; kb += kcBlock {
+			kl := min(kcBlock, k-kb)
+			t, ldt := buf, kl
+			if w.dt == F32 && nb == 48*npan && directF32 {
+				t, ldt = w.f32[jb*w.ld+kb:], w.ld
+			} else {
+				w.tile(jb, nb, kb, kl, buf)
+				clear(buf[nb*kl : 48*npan*kl])
+			}
+			for q := 0; q < npan; q++ {
+				for r := 0; r < 48; r += 16 {
+					packPanel16(wp[q*48*kl+r:], 48, t[(48*q+r)*ldt:], ldt, kl)
+				}
+			}
+			chunk := ap[mp*kb : mp*kb+mp*kl]
+			for i := 0; i < m; i += 16 {
+				panel := chunk[i*kl : (i+16)*kl]
+				mr := min(16, m-i)
+				for q := 0; q < npan; q++ {
+					nr := min(48, nb-48*q)
+					wq := wp[q*48*kl : (q+1)*48*kl]
+					cq := c[i*ldc+jb+48*q:]
+					kern8x48(panel, wq, kl, cq, ldc, min(8, mr), nr)
+					if mr > 8 {
+						kern8x48(panel[8:], wq, kl, cq[8*ldc:], ldc, mr-8, nr)
+					}
 				}
 			}
 		}

@@ -26,16 +26,39 @@ func kern16x6Go(ap []float32, w []float32, ldw, kc int, c []float32, ldc, mr, nr
 	}
 }
 
-// packPanel16Go writes dst[16p+r] = src[r*lda+p] for r < 16, p < kl.
-func packPanel16Go(dst, src []float32, lda, kl int) {
+// packPanel16Go writes dst[ldd*p+r] = src[r*lda+p] for r < 16, p < kl.
+func packPanel16Go(dst []float32, ldd int, src []float32, lda, kl int) {
 	var rows [16][]float32
 	for r := range rows {
 		rows[r] = src[r*lda : r*lda+kl]
 	}
 	for p := 0; p < kl; p++ {
-		d := dst[16*p : 16*p+16]
+		d := dst[ldd*p : ldd*p+16]
 		for r := range d {
 			d[r] = rows[r][p]
+		}
+	}
+}
+
+// kern8x48Go adds c[i*ldc+j] += Σ_{p<kc} ap[16p+i]·wp[48p+j] for i < mr
+// <= 8, j < nr <= 48. ap: rows of a packed panel [kc][16]; wp: a weight
+// panel [kc][48].
+func kern8x48Go(ap, wp []float32, kc int, c []float32, ldc, mr, nr int) {
+	var acc [8][48]float32
+	for p := 0; p < kc; p++ {
+		wr := wp[48*p : 48*p+48]
+		ar := ap[16*p : 16*p+mr]
+		for i, av := range ar {
+			ai := &acc[i]
+			for j, wv := range wr {
+				ai[j] += av * wv
+			}
+		}
+	}
+	for i := 0; i < mr; i++ {
+		ci := c[i*ldc : i*ldc+nr]
+		for j := range ci {
+			ci[j] += acc[i][j]
 		}
 	}
 }

@@ -11,19 +11,26 @@ import (
 // once with the assembly kernels.
 func impls(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	saved := asmEnabled
-	defer func() { asmEnabled = saved }()
-	for _, asm := range []bool{false, true} {
-		if asm && !asmAvailable {
-			t.Log("assembly kernels unavailable on this CPU/build; pure Go only")
-			continue
+	saved, saved512 := asmEnabled, avx512Enabled
+	defer func() { asmEnabled, avx512Enabled = saved, saved512 }()
+	for _, impl := range []string{"go", "avx2", "avx512"} {
+		switch impl {
+		case "go":
+			asmEnabled, avx512Enabled = false, false
+		case "avx2":
+			if !asmAvailable {
+				t.Log("assembly kernels unavailable on this CPU/build; pure Go only")
+				continue
+			}
+			asmEnabled, avx512Enabled = true, false
+		case "avx512":
+			if !avx512Available {
+				t.Log("no AVX-512 on this CPU/build")
+				continue
+			}
+			asmEnabled, avx512Enabled = true, true
 		}
-		asmEnabled = asm
-		name := "go"
-		if asm {
-			name = "asm"
-		}
-		t.Run(name, f)
+		t.Run(impl, f)
 	}
 }
 
@@ -150,12 +157,65 @@ func TestPackPanel16(t *testing.T) {
 			lda := kl + 3
 			src := randF32(r, 1+16*lda)[1:]
 			dst, check := guarded(t, 16*kl)
-			packPanel16(dst, src, lda, kl)
+			packPanel16(dst, 16, src, lda, kl)
 			check()
 			for p := 0; p < kl; p++ {
 				for i := 0; i < 16; i++ {
 					if dst[16*p+i] != src[i*lda+p] {
 						t.Fatalf("kl=%d: panel[%d][%d] = %g, want %g", kl, p, i, dst[16*p+i], src[i*lda+p])
+					}
+				}
+			}
+			// stride 48: three row groups side by side
+			d48, check48 := guarded(t, 48*kl)
+			for r := 0; r < 48; r += 16 {
+				packPanel16(d48[r:], 48, src, lda, kl)
+			}
+			check48()
+			for p := 0; p < kl; p++ {
+				for i := 0; i < 48; i++ {
+					if d48[48*p+i] != src[(i%16)*lda+p] {
+						t.Fatalf("kl=%d: 48-panel[%d][%d] = %g, want %g", kl, p, i, d48[48*p+i], src[(i%16)*lda+p])
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestKern8x48 checks the 8x48 kernel (AVX-512 where available) on full
+// and partial tiles, with guards, against float64 sums.
+func TestKern8x48(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(33, 34))
+		for _, kc := range []int{1, 2, 3, 8, 33, 256} {
+			ap := randF32(r, 16*kc) // packed panel [kc][16]; rows 0..7 used
+			wp := randF32(r, 48*kc) // weight panel [kc][48]
+			for _, tile := range [][2]int{{8, 48}, {1, 1}, {5, 17}, {8, 33}, {3, 47}, {7, 16}, {2, 32}} {
+				mr, nr := tile[0], tile[1]
+				ldc := nr + 3
+				c0 := randF32(r, 8*ldc)
+				cb, check := guarded(t, 8*ldc)
+				copy(cb, c0)
+				kern8x48(ap, wp, kc, cb, ldc, mr, nr)
+				check()
+				for i := 0; i < 8; i++ {
+					for j := 0; j < ldc; j++ {
+						if i >= mr || j >= nr {
+							if cb[i*ldc+j] != c0[i*ldc+j] {
+								t.Fatalf("kern8x48 %dx%d kc=%d wrote outside its tile at [%d,%d]", mr, nr, kc, i, j)
+							}
+							continue
+						}
+						s, g := float64(c0[i*ldc+j]), math.Abs(float64(c0[i*ldc+j]))
+						for p := 0; p < kc; p++ {
+							v := float64(ap[16*p+i]) * float64(wp[48*p+j])
+							s += v
+							g += math.Abs(v)
+						}
+						if d := math.Abs(float64(cb[i*ldc+j]) - s); d > 1e-6*g {
+							t.Fatalf("kern8x48 %dx%d kc=%d [%d,%d] = %g, want %g", mr, nr, kc, i, j, cb[i*ldc+j], s)
+						}
 					}
 				}
 			}
