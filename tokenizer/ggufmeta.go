@@ -75,9 +75,16 @@ func (g *ggufReader) str() (string, error) {
 	if n > maxGGUFCount {
 		return "", fmt.Errorf("offset %d: string length %d too large", g.off, n)
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(g.r, b); err != nil {
-		return "", fmt.Errorf("offset %d: %w", g.off, err)
+	// read in chunks so that a corrupt length cannot allocate beyond the file
+	var b []byte
+	for rest := n; rest > 0; {
+		k := min(rest, 1<<20)
+		chunk := make([]byte, k)
+		if _, err := io.ReadFull(g.r, chunk); err != nil {
+			return "", fmt.Errorf("offset %d: %w", g.off, err)
+		}
+		b = append(b, chunk...)
+		rest -= k
 	}
 	g.off += int64(n)
 	return string(b), nil
@@ -172,33 +179,38 @@ func (g *ggufReader) value(t uint32, depth int) (any, error) {
 	if n > maxGGUFCount {
 		return nil, fmt.Errorf("offset %d: array length %d too large", g.off, n)
 	}
+	// preallocate at most 64Ki elements: a corrupt count must not allocate
+	// more than the file can actually fill
+	pre := int(min(n, 1<<16))
 	switch et {
 	case gtString:
-		out := make([]string, n)
-		for i := range out {
-			if out[i], err = g.str(); err != nil {
+		out := make([]string, 0, pre)
+		for range n {
+			s, err := g.str()
+			if err != nil {
 				return nil, err
 			}
+			out = append(out, s)
 		}
 		return out, nil
 	case gtFloat32:
-		out := make([]float32, n)
-		for i := range out {
+		out := make([]float32, 0, pre)
+		for range n {
 			v, err := g.u32()
 			if err != nil {
 				return nil, err
 			}
-			out[i] = math.Float32frombits(v)
+			out = append(out, math.Float32frombits(v))
 		}
 		return out, nil
 	case gtInt32, gtUint32:
-		out := make([]int32, n)
-		for i := range out {
+		out := make([]int32, 0, pre)
+		for range n {
 			v, err := g.u32()
 			if err != nil {
 				return nil, err
 			}
-			out[i] = int32(v)
+			out = append(out, int32(v))
 		}
 		return out, nil
 	}
@@ -254,7 +266,7 @@ func parseGGUFMeta(r io.Reader) (*ggufMeta, error) {
 	if nkv > maxGGUFCount {
 		return nil, fmt.Errorf("metadata count %d too large", nkv)
 	}
-	m := &ggufMeta{kv: make(map[string]any, min(nkv, 1024))}
+	m := &ggufMeta{kv: make(map[string]any, int(min(nkv, 1024)))}
 	for range nkv {
 		key, err := g.str()
 		if err != nil {

@@ -43,6 +43,10 @@ func loadHFFiles(tokenizerPath, configPath string) (*Tokenizer, error) {
 	return t, nil
 }
 
+// maxVocab bounds the ids a tokenizer.json may use (real vocabularies have
+// up to a few hundred thousand), so that a corrupt id cannot allocate gigabytes.
+const maxVocab = 1 << 21
+
 // JSON shapes of tokenizer.json (only the fields we use).
 type hfFile struct {
 	AddedTokens   []hfAdded       `json:"added_tokens"`
@@ -171,7 +175,7 @@ func FromJSON(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 		}
 		n = max(n, int(a.ID)+1)
 	}
-	if n > 1<<26 {
+	if n > maxVocab {
 		return nil, fmt.Errorf("tokenizer: tokenizer.json: vocabulary of %d ids is too large", n)
 	}
 	t.vocab = make([]string, n)
