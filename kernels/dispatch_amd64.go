@@ -4,7 +4,11 @@ package kernels
 
 //go:generate /usr/bin/python3 gen_amd64.py
 
-import "golang.org/x/sys/cpu"
+import (
+	"os"
+
+	"golang.org/x/sys/cpu"
+)
 
 // asmAvailable reports whether this CPU runs the AVX2/FMA kernels (F16C
 // is required too: every AVX2 CPU has it).
@@ -20,6 +24,27 @@ var (
 	avx512Available = asmAvailable && cpu.X86.HasAVX512F
 	avx512Enabled   = avx512Available
 )
+
+func init() {
+	// HNEURONS_KERNELS=go or avx2 caps the kernels used (for comparisons).
+	switch os.Getenv("HNEURONS_KERNELS") {
+	case "go", "purego":
+		asmEnabled, avx512Enabled = false, false
+	case "avx2":
+		avx512Enabled = false
+	}
+}
+
+// Features names the kernel set in use: "avx512", "avx2" or "go".
+func Features() string {
+	switch {
+	case use512():
+		return "avx512"
+	case asmEnabled:
+		return "avx2"
+	}
+	return "go"
+}
 
 // use512 reports whether the GEMM takes the AVX-512 path.
 func use512() bool { return asmEnabled && avx512Enabled }
@@ -227,6 +252,21 @@ func f32ToF16(dst []uint16, src []float32) {
 //
 //go:noescape
 func fmaPeakAVX(n int)
+
+// fmaPeakAVX512 runs n iterations of 24 independent 16-wide FMAs.
+//
+//go:noescape
+func fmaPeakAVX512(n int)
+
+// fmaPeak512 runs n iterations of 24 16-wide FMAs (768n flops) and reports
+// whether it could.
+func fmaPeak512(n int) bool {
+	if !avx512Available {
+		return false
+	}
+	fmaPeakAVX512(n)
+	return true
+}
 
 // fmaPeak runs n iterations of 12 8-wide FMAs (192n flops) and reports
 // whether it could.

@@ -10,6 +10,9 @@ var asmAvailable, asmEnabled = false, false
 // avx512Available and avx512Enabled are false: no assembly on this build.
 var avx512Available, avx512Enabled = false, false
 
+// Features names the kernel set in use: always "go" on this build.
+func Features() string { return "go" }
+
 // use512 reports false: the GEMM never takes the AVX-512 path here.
 func use512() bool { return false }
 
@@ -55,3 +58,6 @@ func dequantQ8_0(dst []float32, src []byte, nb int) { dequantQ8_0Go(dst, src, nb
 func dequantQ4_K(dst []float32, src []byte, nb int) { dequantQ4_KGo(dst, src, nb) }
 
 func dequantQ6_K(dst []float32, src []byte, nb int) { dequantQ6_KGo(dst, src, nb) }
+
+// fmaPeak512 reports false: there is no assembly peak probe on this build.
+func fmaPeak512(n int) bool { return false }

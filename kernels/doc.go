@@ -22,8 +22,11 @@
 //
 // On amd64 with AVX2 and FMA (detected at run time with golang.org/x/sys/cpu)
 // the inner kernels are Go assembly; elsewhere, or with the purego build tag,
-// pure-Go kernels of identical signature run instead. Tests compare both
-// against float64 references.
+// pure-Go kernels of identical signature run instead. Where the CPU has
+// AVX-512 the GEMM also uses an 8x48 AVX-512 kernel (twice the FMA width).
+// The environment variable HNEURONS_KERNELS=avx2 (or go) caps the kernels
+// used, for comparisons; Features reports the set in use. Tests compare
+// every set against float64 references.
 //
 // # Dimension names
 //

@@ -549,3 +549,19 @@ a.append("axpy_done:")
 a.append("\tVZEROUPPER")
 a.append("\tRET")
 open("kern_amd64.s", "a").write("\n".join(a) + "\n")
+# ---------------- AVX-512 peak probe
+z = [""]
+z.append("// func fmaPeakAVX512(n int)")
+z.append("// Runs n iterations of 24 independent register-only 16-wide FMAs.")
+z.append("TEXT ·fmaPeakAVX512(SB), NOSPLIT, $0-8")
+z.append("\tMOVQ n+0(FP), CX")
+for r in range(24):
+    z.append(f"\tVPXORD Z{r}, Z{r}, Z{r}")
+z.append("peak512_loop:")
+for r in range(24):
+    z.append(f"\tVFMADD231PS Z30, Z31, Z{r}")
+z.append("\tDECQ CX")
+z.append("\tJNZ peak512_loop")
+z.append("\tVZEROUPPER")
+z.append("\tRET")
+open("kern_amd64.s", "a").write("\n".join(z) + "\n")

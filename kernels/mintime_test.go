@@ -32,6 +32,10 @@ func TestMinTimeReport(t *testing.T) {
 		d := minTime(3000, func() { fmaPeak(1000) })
 		t.Logf("FMA peak (1 goroutine): %.1f GFLOP/s", 192*1000/d.Seconds()/1e9)
 	}
+	if fmaPeak512(1) {
+		d := minTime(3000, func() { fmaPeak512(250) })
+		t.Logf("AVX-512 FMA peak (1 goroutine): %.1f GFLOP/s", 768*250/d.Seconds()/1e9)
+	}
 	const kc = 256
 	r := rand.New(rand.NewPCG(3, 3))
 	a, w, c := randF32(r, 16*kc), randF32(r, 6*kc), make([]float32, 16*6)
@@ -41,6 +45,16 @@ func TestMinTimeReport(t *testing.T) {
 		}
 	})
 	t.Logf("kern16x6 kc=%d: %.1f GFLOP/s", kc, 2*16*6*kc*20/d.Seconds()/1e9)
+	if avx512Available {
+		wp := randF32(r, 48*kc)
+		c := make([]float32, 8*48)
+		d := minTime(3000, func() {
+			for range 10 {
+				kern8x48(a, wp, kc, c, 48, 8, 48)
+			}
+		})
+		t.Logf("kern8x48 (AVX-512) kc=%d: %.1f GFLOP/s", kc, 2*8*48*kc*10/d.Seconds()/1e9)
+	}
 	saved := Threads()
 	defer SetThreads(saved)
 	SetThreads(1)
@@ -50,13 +64,19 @@ func TestMinTimeReport(t *testing.T) {
 		m, k, n := s[0], s[1], s[2]
 		a, wm := randF32(r, m*k), PackF32(randF32(r, n*k), n, k)
 		c := make([]float32, m*n)
-		for _, nc := range []int{48, 96} {
-			for _, kc := range []int{256} {
-				ncBlock, kcBlock = nc, kc
+		saved512 := avx512Enabled
+		for _, on512 := range []bool{false, true} {
+			if on512 && !avx512Available {
+				continue
+			}
+			avx512Enabled = on512
+			for _, nc := range []int{48, 96} {
+				ncBlock = nc
 				d := minTime(60, func() { MatMul(c, a, m, wm) })
-				t.Logf("MatMul %dx%dx%d (1 goroutine, nc %d kc %d): %.1f GFLOP/s", m, k, n, nc, kc, 2*float64(m*n*k)/d.Seconds()/1e9)
+				t.Logf("MatMul %dx%dx%d (1 goroutine, %s, nc %d): %.1f GFLOP/s", m, k, n, Features(), nc, 2*float64(m*n*k)/d.Seconds()/1e9)
 			}
 		}
+		avx512Enabled = saved512
 	}
 }
 
