@@ -80,6 +80,10 @@ type Config struct {
 	// RopeFreqFactors, when set, divides each base frequency (GGUF
 	// rope_freqs.weight, llama.cpp's form of llama3 scaling); [RopeDim/2].
 	RopeFreqFactors []float32
+	// RopeAttnFactor, when non-zero, multiplies the rotated part of every
+	// query and key after RoPE (longrope's attention_factor, which Hugging
+	// Face applies to cos and sin).
+	RopeAttnFactor float32
 
 	QKNorm     bool    // RMSNorm over each query and key head before RoPE (qwen3, gemma3)
 	PostNorms  bool    // RMSNorm on the attention and MLP outputs before the residual add (gemma2, gemma3)

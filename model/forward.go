@@ -168,6 +168,10 @@ func (r *Runner) forward(ctx context.Context, segs []Segment, mode int) ([]float
 			r.rope(q[t*qd:(t+1)*qd], r.pos[t], Dh, inv)
 			r.rope(k[t*kvd:(t+1)*kvd], r.pos[t], Dh, inv)
 		}
+		if af := c.RopeAttnFactor; af != 0 && af != 1 {
+			scaleRotated(q, Dh, 2*len(inv), af)
+			scaleRotated(k, Dh, 2*len(inv), af)
+		}
 		r.attention(segs, l, T)
 		o := r.o[:T*D]
 		kernels.MatMul(o, r.att[:T*qd], T, lw.wo)
@@ -262,6 +266,14 @@ func (r *Runner) rope(x []float32, pos, dh int, inv []float32) {
 		kernels.RoPEInterleaved(x, pos, dh, inv)
 	} else {
 		kernels.RoPEHalf(x, pos, dh, inv)
+	}
+}
+
+// scaleRotated multiplies the first rd values of every head (x holds heads
+// of dh values) by s.
+func scaleRotated(x []float32, dh, rd int, s float32) {
+	for h := 0; h+dh <= len(x); h += dh {
+		kernels.Scale(x[h:h+rd], s)
 	}
 }
 

@@ -140,9 +140,14 @@ func configFromGGUF(f *gguf.File) (*Config, error) {
 			if factor > 0 && factor != 1 {
 				c.RopeScaling = RopeScaling{Type: "linear", Factor: factor}
 			}
+		case "longrope":
+			// factors come from rope_factors_short.weight (see loadGGUF)
 		default:
 			return nil, fmt.Errorf("unsupported rope scaling type %q", typ)
 		}
+	}
+	if af, ok := f.Float(arch + ".rope.scaling.attn_factor"); ok && af > 0 && af != 1 {
+		c.RopeAttnFactor = float32(af)
 	}
 	c.QueryScale = float32(1 / math.Sqrt(float64(c.HeadDim)))
 	switch fam {

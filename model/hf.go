@@ -21,8 +21,8 @@ type hfRopeScaling struct {
 	LowFreqFactor  float64  `json:"low_freq_factor"`
 	HighFreqFactor float64  `json:"high_freq_factor"`
 	OrigMaxPos     float64  `json:"original_max_position_embeddings"`
-	ShortFactor    []any    `json:"short_factor"`
-	LongFactor     []any    `json:"long_factor"`
+	ShortFactor    []float64 `json:"short_factor"`
+	LongFactor     []float64 `json:"long_factor"`
 	AttnFactor     *float64 `json:"attention_factor"`
 }
 
@@ -43,6 +43,7 @@ type hfConfig struct {
 	RopeLocalBaseFreq     *float64       `json:"rope_local_base_freq"`
 	PartialRotaryFactor   *float64       `json:"partial_rotary_factor"`
 	MaxPositionEmbeddings int            `json:"max_position_embeddings"`
+	OrigMaxPos            *int           `json:"original_max_position_embeddings"`
 	VocabSize             int            `json:"vocab_size"`
 	HiddenAct             string         `json:"hidden_act"`
 	HiddenActivation      string         `json:"hidden_activation"`
@@ -247,6 +248,31 @@ func configFromHF(h *hfConfig) (*Config, error) {
 		case "llama3":
 			c.RopeScaling = RopeScaling{Type: "llama3", Factor: rs.Factor, LowFreqFactor: rs.LowFreqFactor,
 				HighFreqFactor: rs.HighFreqFactor, OriginalMaxPos: rs.OrigMaxPos}
+		case "longrope", "su":
+			// Phi-3 long-context models: per-frequency divisors (the short
+			// factors; Hugging Face switches to the long ones only past
+			// original_max_position_embeddings, which this engine does not do)
+			// and a cos/sin scale.
+			if len(rs.ShortFactor) != c.ropeDim()/2 {
+				return nil, fmt.Errorf("longrope: %d short factors, want %d", len(rs.ShortFactor), c.ropeDim()/2)
+			}
+			c.RopeFreqFactors = make([]float32, len(rs.ShortFactor))
+			for i, f := range rs.ShortFactor {
+				c.RopeFreqFactors[i] = float32(f)
+			}
+			orig := rs.OrigMaxPos
+			if h.OrigMaxPos != nil {
+				orig = float64(*h.OrigMaxPos)
+			}
+			af := 1.0
+			if rs.AttnFactor != nil {
+				af = *rs.AttnFactor
+			} else if orig > 0 {
+				if factor := float64(c.MaxSeq) / orig; factor > 1 {
+					af = math.Sqrt(1 + math.Log(factor)/math.Log(orig))
+				}
+			}
+			c.RopeAttnFactor = float32(af)
 		default:
 			return nil, fmt.Errorf("unsupported rope_scaling type %q", kind)
 		}

@@ -15,7 +15,7 @@ import (
 // The tiny models under testdata/tiny were written, with their reference
 // logits, by testdata/make_reference.py (a float64 PyTorch forward written
 // from the Hugging Face modeling code of each family).
-var tinyFamilies = []string{"llama", "mistral", "qwen2", "qwen3", "gemma2", "gemma3", "phi3"}
+var tinyFamilies = []string{"llama", "mistral", "qwen2", "qwen3", "gemma2", "gemma3", "phi3", "phi3_longrope"}
 
 type reference struct {
 	tokens []int

@@ -172,6 +172,9 @@ func bindWeights(c *Config, src tensorSource, fusedQKV, fusedGateUp bool) (*weig
 		w.output = b.matrix("output.weight", c.Vocab, D, true)
 	}
 	w.ropeFreqs = b.vector("rope_freqs.weight", c.ropeDim()/2, false)
+	if w.ropeFreqs == nil { // phi3 longrope in GGUF: the short factors (see RopeAttnFactor)
+		w.ropeFreqs = b.vector("rope_factors_short.weight", c.ropeDim()/2, false)
+	}
 	for l := range w.layers {
 		p := fmt.Sprintf("blk.%d.", l)
 		lw := &w.layers[l]

@@ -108,6 +108,10 @@ def inv_freq(base, dim, scaling):
     kind = scaling.get("rope_type", scaling.get("type"))
     if kind == "linear":
         return inv / scaling["factor"]
+    if kind == "longrope":
+        # Phi3: inv_freq = 1 / (ext_factors * base^(2i/dim)); the test sequences are
+        # shorter than original_max_position_embeddings, so ext = short_factor
+        return inv / torch.tensor(scaling["short_factor"], dtype=torch.float64)
     if kind == "llama3":
         factor = scaling["factor"]
         lo = scaling["low_freq_factor"]
@@ -124,11 +128,26 @@ def inv_freq(base, dim, scaling):
     raise ValueError(kind)
 
 
-def rope(x, pos, inv):
-    # x: [heads, T, hd]; HF rotate-half layout
+def rope(x, pos, inv, attn_factor=1.0):
+    # x: [heads, T, hd]; HF rotate-half layout on the first 2*len(inv) values
+    # (partial rotary), cos and sin scaled by attn_factor (longrope)
     freqs = pos[:, None].to(torch.float64) * inv[None, :]
     emb = torch.cat((freqs, freqs), dim=-1)
-    return x * emb.cos() + rotate_half(x) * emb.sin()
+    rd = emb.shape[-1]
+    xr, xp = x[..., :rd], x[..., rd:]
+    out = xr * (emb.cos() * attn_factor) + rotate_half(xr) * (emb.sin() * attn_factor)
+    return torch.cat((out, xp), dim=-1)
+
+
+def longrope_attn_factor(c):
+    sc = c.get("rope_scaling") or {}
+    if sc.get("rope_type", sc.get("type")) != "longrope":
+        return 1.0
+    if sc.get("attention_factor") is not None:
+        return sc["attention_factor"]
+    orig = c["original_max_position_embeddings"]
+    factor = c["max_position_embeddings"] / orig
+    return 1.0 if factor <= 1 else math.sqrt(1 + math.log(factor) / math.log(orig))
 
 
 def gelu_tanh(x):
@@ -178,7 +197,9 @@ def forward(spec, W, tokens, gguf=False):
                 window = c["sliding_window"]
         elif c.get("sliding_window"):
             window = c["sliding_window"]
-        inv = inv_freq(base, hd, scaling)
+        rdim = int(hd * c.get("partial_rotary_factor", 1.0))
+        inv = inv_freq(base, rdim, scaling)
+        af = longrope_attn_factor(c)
 
         resid = x
         h = rms_norm(x, W[p + "input_layernorm.weight"], eps, gemma)
@@ -201,8 +222,8 @@ def forward(spec, W, tokens, gguf=False):
         if fam in ("qwen3", "gemma3"):
             q = rms_norm(q, W[p + "self_attn.q_norm.weight"], eps, gemma)
             k = rms_norm(k, W[p + "self_attn.k_norm.weight"], eps, gemma)
-        q = rope(q, pos, inv)
-        k = rope(k, pos, inv)
+        q = rope(q, pos, inv, af)
+        k = rope(k, pos, inv, af)
         rep = nh // nkv
         k = k.repeat_interleave(rep, dim=0)
         v = v.repeat_interleave(rep, dim=0)
@@ -370,6 +391,11 @@ SPECS = [
         hidden_activation="gelu_pytorch_tanh", hidden_act="gelu_pytorch_tanh",
         tie_word_embeddings=True, rms_norm_eps=1e-6, num_hidden_layers=7,
         intermediate_size=32, torch_dtype="bfloat16")),
+    dict(name="phi3_longrope", family="phi3", dtype="F16", cfg=base_cfg(
+        "Phi3ForCausalLM", "phi3", sliding_window=None, torch_dtype="float16", num_hidden_layers=1,
+        hidden_size=32, num_attention_heads=2, num_key_value_heads=1, head_dim=16, partial_rotary_factor=0.5,
+        max_position_embeddings=256, original_max_position_embeddings=64,
+        rope_scaling={"type": "longrope", "short_factor": [1.0, 1.3, 2.9, 7.5], "long_factor": [1.0, 2.0, 9.0, 30.0]})),
     dict(name="phi3", family="phi3", dtype="F16", shards=2, cfg=base_cfg(
         "Phi3ForCausalLM", "phi3", sliding_window=None, torch_dtype="float16")),
 ]
@@ -560,6 +586,12 @@ def write_family_gguf(path, spec, W):
     if c.get("final_logit_softcapping"):
         kv.append(f32("final_logit_softcapping", c["final_logit_softcapping"]))
     rs = c.get("rope_scaling")
+    if rs and rs.get("type") == "longrope":
+        for nm in ("short", "long"):
+            tensors.append(("rope_factors_%s.weight" % nm, torch.tensor(rs[nm + "_factor"], dtype=torch.float64), None, ident))
+        kv.append(f32("rope.scaling.attn_factor", longrope_attn_factor(c)))
+        kv.append(u32("rope.scaling.original_context_length", c["original_max_position_embeddings"]))
+        kv[kv.index(u32("rope.dimension_count", hd))] = u32("rope.dimension_count", int(hd * c["partial_rotary_factor"]))
     if rs and rs.get("rope_type") == "linear":
         kv.append((arch + ".rope.scaling.type", 8, gguf_str("linear")))
         kv.append(f32("rope.scaling.factor", rs["factor"]))
