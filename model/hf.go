@@ -15,15 +15,15 @@ import (
 
 // hfRopeScaling is config.json's rope_scaling object.
 type hfRopeScaling struct {
-	RopeType       string   `json:"rope_type"`
-	Type           string   `json:"type"` // older spelling of rope_type
-	Factor         float64  `json:"factor"`
-	LowFreqFactor  float64  `json:"low_freq_factor"`
-	HighFreqFactor float64  `json:"high_freq_factor"`
-	OrigMaxPos     float64  `json:"original_max_position_embeddings"`
+	RopeType       string    `json:"rope_type"`
+	Type           string    `json:"type"` // older spelling of rope_type
+	Factor         float64   `json:"factor"`
+	LowFreqFactor  float64   `json:"low_freq_factor"`
+	HighFreqFactor float64   `json:"high_freq_factor"`
+	OrigMaxPos     float64   `json:"original_max_position_embeddings"`
 	ShortFactor    []float64 `json:"short_factor"`
 	LongFactor     []float64 `json:"long_factor"`
-	AttnFactor     *float64 `json:"attention_factor"`
+	AttnFactor     *float64  `json:"attention_factor"`
 }
 
 // hfConfig is the subset of a Hugging Face config.json the families use.
