@@ -18,6 +18,12 @@
 // StreamDecoder turns ids into text one at a time during generation, holding
 // back incomplete UTF-8 sequences.
 //
+// FromGGUF takes any Metadata (a *gguf.File, or the metadata-only reader
+// Load uses, which never maps the weights). GGUF vocabularies follow
+// llama.cpp: CONTROL and USER_DEFINED tokens are matched in the text,
+// tokenizer.ggml.pre selects the split patterns, and the whitespace-stripping
+// that llama.cpp gives Phi-3's special tokens by model name is reproduced.
+//
 // The common pre-tokenizer patterns (GPT-2, Llama 3, Qwen2, single digits)
 // are hand-written splitters checked against github.com/dlclark/regexp2/v2,
 // which runs every other pattern.

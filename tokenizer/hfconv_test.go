@@ -181,3 +181,83 @@ func TestTokenizerJSONFromGGUF(t *testing.T) {
 		})
 	}
 }
+
+// overrideMeta replaces some metadata values of a GGUF file.
+type overrideMeta struct {
+	Metadata
+	over map[string]any
+}
+
+func (o overrideMeta) Value(key string) (any, bool) {
+	if v, ok := o.over[key]; ok {
+		return v, true
+	}
+	return o.Metadata.Value(key)
+}
+
+// TestLlama3AndQwen2PreOnGPT2Vocab runs the GGUF pre-tokenizer names
+// llama-bpe and qwen2 (llama.cpp's regex spelling, hand-written splitters)
+// and the equivalent tokenizer.json (Hugging Face's spelling, Split +
+// ByteLevel, ignore_merges for Llama 3) over the GPT-2 vocabulary; both
+// paths must agree, and differ from plain GPT-2 splitting where the patterns
+// differ (digit groups).
+func TestLlama3AndQwen2PreOnGPT2Vocab(t *testing.T) {
+	path := sharedtest.Path(t, "vocab", "ggml-vocab-gpt-2.gguf")
+	md, err := readGGUFMeta(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gpt2, err := FromGGUF(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, c := range readVocabCases(t, path) {
+		texts = append(texts, c.text)
+	}
+	for _, c := range []struct {
+		pre, hfPattern string
+		ignoreMerges   bool
+		digits         []string // how "12345" must split
+	}{
+		{"llama-bpe", patLlama3, true, []string{"123", "45"}},
+		{"qwen2", patQwen2, false, []string{"1", "2", "3", "4", "5"}},
+	} {
+		tg, err := FromGGUF(overrideMeta{md, map[string]any{"tokenizer.ggml.pre": c.pre}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(jsonFromGGUF(t, path, map[string]any{"type": "Sequence", "pretokenizers": []any{
+			splitJSON(c.hfPattern), byteLevelJSON(false)}}), &doc); err != nil {
+			t.Fatal(err)
+		}
+		doc["model"].(map[string]any)["ignore_merges"] = c.ignoreMerges
+		js, _ := json.Marshal(doc)
+		tj, err := FromJSON(js, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		differ := 0
+		for _, s := range texts {
+			a, b := tg.Encode(s, false), tj.Encode(s, false)
+			if !eqInts(a, b) {
+				t.Errorf("%s %q: gguf %v, json %v", c.pre, s, a, b)
+			}
+			if !eqInts(a, gpt2.Encode(s, false)) {
+				differ++
+			}
+			if got := tg.Decode(a, false); got != s {
+				t.Errorf("%s: decode %q, want %q", c.pre, got, s)
+			}
+		}
+		var want []int
+		for _, d := range c.digits {
+			want = append(want, gpt2.Encode(d, false)...)
+		}
+		if got := tg.Encode("12345", false); !eqInts(got, want) {
+			t.Errorf("%s: 12345 -> %v, want %v (%v)", c.pre, got, want, c.digits)
+		}
+		t.Logf("%s: %d of %d test strings tokenise differently from gpt-2", c.pre, differ, len(texts))
+	}
+}

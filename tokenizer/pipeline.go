@@ -3,7 +3,6 @@ package tokenizer
 import (
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -222,11 +221,9 @@ func splitBy(g seg, ms [][2]int, beh splitBehavior, invert bool, out []seg) []se
 
 // preSplit is the Split pre-tokenizer (and every regex-based one).
 type preSplit struct {
-	m        matcher
-	beh      splitBehavior
-	invert   bool
-	scratch  [][2]int
-	scratchP []seg
+	m      matcher
+	beh    splitBehavior
+	invert bool
 }
 
 func (p *preSplit) split(pieces []seg, _ bool) []seg {
@@ -378,8 +375,5 @@ func (whitespaceMatcher) matches(s string, dst [][2]int) [][2]int {
 	}
 	return dst
 }
-
-// utf8Valid reports whether s is valid UTF-8 (used by decoders).
-func utf8Valid(s string) bool { return utf8.ValidString(s) }
 
 func isUnicodeSpace(r rune) bool { return unicode.IsSpace(r) }

@@ -1,6 +1,9 @@
 package tokenizer
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // span is a byte range [a, b) of the original input text.
 type span struct{ a, b int32 }
@@ -129,7 +132,7 @@ func prependStr(g seg, p string) seg {
 // replaceAll replaces every occurrence of the literal old by new; the
 // replacement inherits the range of the replaced bytes.
 func replaceAll(g seg, old, new string) seg {
-	if old == "" || !contains(g.s, old) {
+	if old == "" || !strings.Contains(g.s, old) {
 		return g
 	}
 	al := g.aligned()
@@ -145,13 +148,4 @@ func replaceAll(g seg, old, new string) seg {
 		i++
 	}
 	return sb.seg()
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
