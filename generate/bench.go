@@ -12,6 +12,7 @@ import (
 type BenchResult struct {
 	PromptTokens    int     `json:"prompt_tokens"`
 	GenTokens       int     `json:"gen_tokens"`
+	Sequences       int     `json:"sequences"`
 	PrefillTokensPS float64 `json:"prefill_tokens_per_s"`
 	DecodeTokensPS  float64 `json:"decode_tokens_per_s"`
 	PrefillSeconds  float64 `json:"prefill_s"`
@@ -20,11 +21,14 @@ type BenchResult struct {
 
 // Bench measures prefill (one forward call over promptTokens tokens) and
 // greedy decoding (genTokens single-token calls) on r, repeating each part
-// until at least minTime has passed and keeping the best run. Token ids are
-// drawn deterministically from the vocabulary.
-func Bench(ctx context.Context, r *model.Runner, promptTokens, genTokens int, minTime time.Duration) (BenchResult, error) {
-	if promptTokens <= 0 || genTokens <= 0 {
-		return BenchResult{}, fmt.Errorf("generate: bench needs positive token counts, got %d and %d", promptTokens, genTokens)
+// until at least minTime has passed and keeping the best run. With
+// sequences > 1 the prompt's cache is forked and that many sequences decode
+// together (as GenerateN does); decode tokens per second then counts the
+// tokens of all sequences. Token ids are drawn deterministically from the
+// vocabulary.
+func Bench(ctx context.Context, r *model.Runner, promptTokens, genTokens, sequences int, minTime time.Duration) (BenchResult, error) {
+	if promptTokens <= 0 || genTokens <= 0 || sequences <= 0 {
+		return BenchResult{}, fmt.Errorf("generate: bench needs positive counts, got %d prompt, %d generated tokens, %d sequences", promptTokens, genTokens, sequences)
 	}
 	m := r.Model()
 	V := m.Config.Vocab
@@ -32,10 +36,15 @@ func Bench(ctx context.Context, r *model.Runner, promptTokens, genTokens int, mi
 	for i := range prompt {
 		prompt[i] = (i*7919 + 13) % V
 	}
-	res := BenchResult{PromptTokens: promptTokens, GenTokens: genTokens}
+	res := BenchResult{PromptTokens: promptTokens, GenTokens: genTokens, Sequences: sequences}
 	cache := m.NewCache(promptTokens + genTokens)
 	seg := []model.Segment{{Cache: cache}}
-	tok := []int{0}
+	forks := make([]*model.Cache, sequences)
+	for i := range forks {
+		forks[i] = m.NewCache(promptTokens + genTokens)
+	}
+	segs := make([]model.Segment, sequences)
+	toks := make([]int, sequences)
 	best := func(f func() error) (float64, error) {
 		bestS := 0.0
 		start := time.Now()
@@ -66,13 +75,19 @@ func Bench(ctx context.Context, r *model.Runner, promptTokens, genTokens int, mi
 		if err := prefill(); err != nil {
 			return err
 		}
+		for i := range segs {
+			forks[i].CopyFrom(cache)
+			toks[i] = Argmax(logits[:V])
+			segs[i] = model.Segment{Cache: forks[i], Tokens: toks[i : i+1]}
+		}
 		t0 := time.Now()
-		seg[0].Tokens = tok
-		for i := 0; i < genTokens; i++ {
-			tok[0] = Argmax(logits[:V])
-			var err error
-			if logits, err = r.Forward(ctx, seg, false); err != nil {
+		for step := 0; step < genTokens; step++ {
+			lg, err := r.Forward(ctx, segs, false)
+			if err != nil {
 				return err
+			}
+			for i := range segs {
+				toks[i] = (Argmax(lg[i*V:(i+1)*V]) + i) % V // keep the sequences apart
 			}
 		}
 		res.DecodeSeconds = time.Since(t0).Seconds()
@@ -90,6 +105,6 @@ func Bench(ctx context.Context, r *model.Runner, promptTokens, genTokens int, mi
 	}
 	res.DecodeSeconds = bestDecode
 	res.PrefillTokensPS = float64(promptTokens) / res.PrefillSeconds
-	res.DecodeTokensPS = float64(genTokens) / res.DecodeSeconds
+	res.DecodeTokensPS = float64(genTokens*sequences) / res.DecodeSeconds
 	return res, nil
 }

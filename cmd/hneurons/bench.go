@@ -24,6 +24,7 @@ type benchOptions struct {
 	vocab        int
 	promptTokens int
 	genTokens    int
+	sequences    int
 	threads      int
 	minTime      time.Duration
 	cpuProfile   string
@@ -51,6 +52,7 @@ until --min-time has passed; the best run counts.
 	f.IntVar(&o.vocab, "vocab", 0, "override the random model's vocabulary size (0: the real one)")
 	f.IntVar(&o.promptTokens, "prompt-tokens", 128, "prefill length")
 	f.IntVar(&o.genTokens, "gen-tokens", 64, "tokens to decode")
+	f.IntVar(&o.sequences, "sequences", 1, "sequences decoded together from one forked prompt (decode tok/s counts all)")
 	f.IntVar(&o.threads, "threads", 0, "worker goroutines for matrix products (0: all cores)")
 	f.DurationVar(&o.minTime, "min-time", time.Second, "repeat each part for at least this long")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs to this file")
@@ -103,7 +105,7 @@ func runBench(cmd *cobra.Command, o *benchOptions) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	res, err := generate.Bench(cmd.Context(), m.NewRunner(), o.promptTokens, o.genTokens, o.minTime)
+	res, err := generate.Bench(cmd.Context(), m.NewRunner(), o.promptTokens, o.genTokens, o.sequences, o.minTime)
 	if err != nil {
 		return err
 	}
