@@ -31,16 +31,64 @@ func loadHFFiles(tokenizerPath, configPath string) (*Tokenizer, error) {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
+	dir := filepath.Dir(tokenizerPath)
+	// older repositories name BOS/EOS only in special_tokens_map.json
+	if sm, err := os.ReadFile(filepath.Join(dir, "special_tokens_map.json")); err == nil {
+		if cj, err = mergeSpecialMap(cj, sm); err != nil {
+			return nil, err
+		}
+	}
 	t, err := FromJSON(tj, cj)
 	if err != nil {
 		return nil, fmt.Errorf("%w (file %s)", err, tokenizerPath)
 	}
 	if t.chatTemplate == "" {
-		if b, err := os.ReadFile(filepath.Join(filepath.Dir(tokenizerPath), "chat_template.jinja")); err == nil {
+		if b, err := os.ReadFile(filepath.Join(dir, "chat_template.jinja")); err == nil {
 			t.chatTemplate = string(b)
 		}
 	}
+	// generation_config.json may list more end-of-generation ids (Llama 3
+	// instruct: <|end_of_text|>, <|eom_id|>, <|eot_id|>)
+	if b, err := os.ReadFile(filepath.Join(dir, "generation_config.json")); err == nil {
+		var gc struct {
+			EOS json.RawMessage `json:"eos_token_id"`
+		}
+		if err := json.Unmarshal(b, &gc); err != nil {
+			return nil, fmt.Errorf("tokenizer: %s: %w", filepath.Join(dir, "generation_config.json"), err)
+		}
+		var one int
+		var many []int
+		if json.Unmarshal(gc.EOS, &one) == nil {
+			many = []int{one}
+		} else if !isNull(gc.EOS) && json.Unmarshal(gc.EOS, &many) != nil {
+			return nil, fmt.Errorf("tokenizer: generation_config.json: eos_token_id: want a number or a list")
+		}
+		for _, id := range many {
+			t.addEOG(id)
+		}
+	}
 	return t, nil
+}
+
+// mergeSpecialMap fills bos_token / eos_token missing from the config JSON
+// with those of special_tokens_map.json.
+func mergeSpecialMap(config, specialMap []byte) ([]byte, error) {
+	c := map[string]json.RawMessage{}
+	if len(config) > 0 {
+		if err := json.Unmarshal(config, &c); err != nil {
+			return nil, fmt.Errorf("tokenizer: tokenizer_config.json: %w", err)
+		}
+	}
+	var sm map[string]json.RawMessage
+	if err := json.Unmarshal(specialMap, &sm); err != nil {
+		return nil, fmt.Errorf("tokenizer: special_tokens_map.json: %w", err)
+	}
+	for _, k := range []string{"bos_token", "eos_token"} {
+		if v, ok := c[k]; (!ok || isNull(v)) && sm[k] != nil {
+			c[k] = sm[k]
+		}
+	}
+	return json.Marshal(c)
 }
 
 // maxVocab bounds the ids a tokenizer.json may use (real vocabularies have

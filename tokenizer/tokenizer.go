@@ -369,13 +369,7 @@ var eogNames = []string{
 
 // buildEOG collects EOS plus the known end-of-turn tokens present as special tokens.
 func (t *Tokenizer) buildEOG(extra ...int32) {
-	seen := map[int]bool{}
-	add := func(id int32) {
-		if id >= 0 && int(id) < len(t.vocab) && !seen[int(id)] {
-			seen[int(id)] = true
-			t.eog = append(t.eog, int(id))
-		}
-	}
+	add := func(id int32) { t.addEOG(int(id)) }
 	add(t.eos)
 	for _, id := range extra {
 		add(id)
@@ -385,6 +379,19 @@ func (t *Tokenizer) buildEOG(extra ...int32) {
 			add(id)
 		}
 	}
+}
+
+// addEOG adds id to the end-of-generation ids if it is valid and new.
+func (t *Tokenizer) addEOG(id int) {
+	if id < 0 || id >= len(t.vocab) {
+		return
+	}
+	for _, e := range t.eog {
+		if e == id {
+			return
+		}
+	}
+	t.eog = append(t.eog, id)
 }
 
 // setPost sets the ids added around the text from the BOS/EOS flags.

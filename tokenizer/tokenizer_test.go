@@ -386,6 +386,7 @@ func TestLoadHFFolder(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), []byte(`{"bos_token": "<s>", "eos_token": "</s>", "add_bos_token": true}`), 0o644)
 	os.WriteFile(filepath.Join(dir, "chat_template.jinja"), []byte("{{ bos_token }}"), 0o644)
+	os.WriteFile(filepath.Join(dir, "generation_config.json"), []byte(`{"bos_token_id": 1, "eos_token_id": [2, 264]}`), 0o644)
 	tk, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -393,12 +394,17 @@ func TestLoadHFFolder(t *testing.T) {
 	if got := tk.Encode("hi", true); !eqInts(got, []int{1, 263}) || tk.ChatTemplate() != "{{ bos_token }}" {
 		t.Errorf("ids %v template %q", got, tk.ChatTemplate())
 	}
+	if eog := tk.EOG(); !eqInts(eog, []int{2, 264}) {
+		t.Errorf("EOG %v, want [2 264] (EOS, then generation_config.json)", eog)
+	}
+	// BOS/EOS named only in special_tokens_map.json
+	os.WriteFile(filepath.Join(dir, "sub", "special_tokens_map.json"), []byte(`{"eos_token": {"content": "[EOS]"}}`), 0o644)
 	wl, err := Load(filepath.Join(dir, "sub", "other.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wl.VocabSize() != 6 {
-		t.Errorf("vocab %d", wl.VocabSize())
+	if wl.VocabSize() != 6 || wl.EOSToken() != "[EOS]" {
+		t.Errorf("vocab %d, EOS %q", wl.VocabSize(), wl.EOSToken())
 	}
 	if _, err := Load(filepath.Join(dir, "missing")); err == nil {
 		t.Error("missing path accepted")
