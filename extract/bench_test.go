@@ -9,19 +9,27 @@ import (
 	"github.com/hneurons/hneurons/model"
 )
 
-// benchModel is Qwen2.5-0.5B's shape (D 896, F 4864, 14 query and 2 KV
-// heads, biases) cut to 4 layers and a 32,000-token vocabulary, in bf16.
-func benchModel(b *testing.B) *model.Model {
-	cfg, err := model.Shape("qwen2.5-0.5b")
+// benchModel returns a random model of a named shape: "qwen" is
+// Qwen2.5-0.5B's shape (D 896, F 4864, 14 query and 2 KV heads, biases) cut
+// to 4 layers and a 32,000-token vocabulary, in bf16; "stories" is
+// stories260K's (D 64, F 172, 5 layers, vocabulary 512) in f32.
+func benchModel(b *testing.B, name string) *model.Model {
+	shape, dt := "stories260k", kernels.F32
+	if name == "qwen" {
+		shape, dt = "qwen2.5-0.5b", kernels.BF16
+	}
+	cfg, err := model.Shape(shape)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg.NLayers = 4
-	if cfg.SlidingLayers != nil {
-		cfg.SlidingLayers = cfg.SlidingLayers[:4]
+	if name == "qwen" {
+		cfg.NLayers = 4
+		if cfg.SlidingLayers != nil {
+			cfg.SlidingLayers = cfg.SlidingLayers[:4]
+		}
+		cfg.Vocab = 32000
 	}
-	cfg.Vocab = 32000
-	m, err := model.RandomInit(cfg, kernels.BF16, 1)
+	m, err := model.RandomInit(cfg, dt, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -34,56 +42,65 @@ func benchModel(b *testing.B) *model.Model {
 // a machine whose load changes during the run affects both alike; it reports
 // both throughputs and the extraction's overhead in percent.
 func BenchmarkExtract(b *testing.B) {
-	m := benchModel(b)
-	for _, agg := range []Agg{AggMean, AggMax} {
-		b.Run(string(agg), func(b *testing.B) {
-			const n, length, prompt = 4, 128, 40
-			items := make([]Item, n)
-			for i := range items {
-				toks := make([]int, length)
-				for p := range toks {
-					toks[p] = (p*131 + i*17) % m.Config.Vocab
+	for _, shape := range []string{"qwen", "stories"} {
+		var m *model.Model
+		for _, agg := range []Agg{AggMean, AggMax} {
+			b.Run(shape+"/"+string(agg), func(b *testing.B) {
+				if m == nil {
+					m = benchModel(b, shape)
 				}
-				items[i] = Item{Tokens: toks, Prompt: prompt, AnswerStart: prompt + 3, AnswerEnd: prompt + 11}
-			}
-			e, err := NewExtractor(m, agg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			r := m.NewRunner()
-			segs := make([]model.Segment, n)
-			for i := range segs {
-				segs[i] = model.Segment{Cache: m.NewCache(length), Tokens: items[i].Tokens}
-			}
-			bare := func() {
-				for i := range segs {
-					segs[i].Cache.Reset()
-				}
-				if _, err := r.Forward(context.Background(), segs, false); err != nil {
-					b.Fatal(err)
-				}
-			}
-			cett := func() {
-				if _, err := e.Extract(context.Background(), items); err != nil {
-					b.Fatal(err)
-				}
-			}
-			bare() // warm up buffers
-			cett()
-			var tBare, tCETT time.Duration
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				bare()
-				t1 := time.Now()
-				cett()
-				tBare += t1.Sub(t0)
-				tCETT += time.Since(t1)
-			}
-			tokens := float64(b.N * n * length)
-			b.ReportMetric(tokens/tBare.Seconds(), "bare_tok/s")
-			b.ReportMetric(tokens/tCETT.Seconds(), "cett_tok/s")
-			b.ReportMetric(100*(tCETT.Seconds()/tBare.Seconds()-1), "overhead_%")
-		})
+				benchExtract(b, m, agg)
+			})
+		}
 	}
+}
+
+func benchExtract(b *testing.B, m *model.Model, agg Agg) {
+	const n, length, prompt = 4, 128, 40
+	items := make([]Item, n)
+	for i := range items {
+		toks := make([]int, length)
+		for p := range toks {
+			toks[p] = (p*131 + i*17) % m.Config.Vocab
+		}
+		items[i] = Item{Tokens: toks, Prompt: prompt, AnswerStart: prompt + 3, AnswerEnd: prompt + 11}
+	}
+	e, err := NewExtractor(m, agg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := m.NewRunner()
+	segs := make([]model.Segment, n)
+	for i := range segs {
+		segs[i] = model.Segment{Cache: m.NewCache(length), Tokens: items[i].Tokens}
+	}
+	bare := func() {
+		for i := range segs {
+			segs[i].Cache.Reset()
+		}
+		if _, err := r.Forward(context.Background(), segs, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cett := func() {
+		if _, err := e.Extract(context.Background(), items); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bare() // warm up buffers
+	cett()
+	var tBare, tCETT time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		bare()
+		t1 := time.Now()
+		cett()
+		tBare += t1.Sub(t0)
+		tCETT += time.Since(t1)
+	}
+	tokens := float64(b.N * n * length)
+	b.ReportMetric(tokens/tBare.Seconds(), "bare_tok/s")
+	b.ReportMetric(tokens/tCETT.Seconds(), "cett_tok/s")
+	b.ReportMetric(100*(tCETT.Seconds()/tBare.Seconds()-1), "overhead_%")
 }

@@ -144,7 +144,7 @@ func (e *Extractor) mlpPost(l int, z []float32, rows int) {
 	}
 	a := e.absz[:n]
 	for i, v := range z[:n] {
-		a[i] = float32(math.Abs(float64(v)))
+		a[i] = math.Float32frombits(math.Float32bits(v) &^ (1 << 31))
 	}
 	e.zRows = rows
 }

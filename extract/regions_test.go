@@ -1,9 +1,11 @@
 package extract
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hneurons/hneurons/chat"
 	"github.com/hneurons/hneurons/collect"
@@ -137,4 +139,49 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// A response cut inside a character (the token limit, stray byte tokens)
+// reaches extract through JSON, with each invalid byte replaced by U+FFFD;
+// the offsets follow the replaced text.
+func TestInvalidUTF8Response(t *testing.T) {
+	tok, err := tokenizer.Load(sharedtest.Path(t, "vocab", "ggml-vocab-gpt-2.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt := "Q?\nAnswer:"
+	full := tok.Encode(" 東京 and 京都", false)
+	ids := full[:len(full)-1] // cut inside the last character
+	raw := generate.Decoder(tok, collect.PromptTokens(tok, prompt, collect.FormatBase))(ids)
+	if utf8.ValidString(raw) {
+		t.Fatalf("%q is valid UTF-8; pick a text whose last token is part of a character", raw)
+	}
+	b, _ := json.Marshal(label.Labelled{Response: raw})
+	var rec label.Labelled
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	// The answer: the cut character, as JSON wrote it.
+	start := strings.Index(rec.Response, "京都")
+	if start >= 0 {
+		t.Fatalf("%q still holds the whole last word", rec.Response)
+	}
+	start = strings.LastIndex(rec.Response, "京") + len("京")
+	rec.ID, rec.Label, rec.Prompt, rec.PromptFormat, rec.ResponseTokens = "x", label.Faithful, prompt, collect.FormatBase, ids
+	rec.AnswerStart, rec.AnswerEnd = start, len(rec.Response)
+	sq, err := BuildSequence(tok, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sq.TextMismatch || !sq.AnswerFound {
+		t.Fatalf("response %q: mismatch %v, answer found %v", rec.Response, sq.TextMismatch, sq.AnswerFound)
+	}
+	last := sq.Offsets[len(sq.Offsets)-1]
+	if last[1] != len(rec.Response) || sq.AnswerEnd != len(sq.Tokens) {
+		t.Errorf("offsets %v for %q; answer tokens [%d, %d) of %d", sq.Offsets, rec.Response, sq.AnswerStart, sq.AnswerEnd, len(sq.Tokens))
+	}
+	// And the clean prefix keeps its offsets: " 東京" is the first tokens.
+	if got := rec.Response[sq.Offsets[0][0]:sq.Offsets[0][1]]; !strings.HasPrefix(" 東京", got) {
+		t.Errorf("first token covers %q", got)
+	}
 }

@@ -2,6 +2,8 @@ package extract
 
 import (
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/hneurons/hneurons/collect"
 	"github.com/hneurons/hneurons/generate"
@@ -48,6 +50,36 @@ func ResponseOffsets(tok *tokenizer.Tokenizer, prompt, response []int) ([][2]int
 	return offs, prev
 }
 
+// jsonText returns s as encoding/json writes it (every byte of invalid UTF-8
+// replaced by U+FFFD) and pos [len(s)+1], the offset in the result of each
+// byte offset of s.
+func jsonText(s string) (string, []int) {
+	pos := make([]int, len(s)+1)
+	if utf8.ValidString(s) {
+		for i := range pos {
+			pos[i] = i
+		}
+		return s, pos
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			pos[i] = b.Len()
+			b.WriteString("\uFFFD")
+			i++
+			continue
+		}
+		for k := 0; k < size; k++ {
+			pos[i+k] = b.Len() + k
+		}
+		b.WriteString(s[i : i+size])
+		i += size
+	}
+	pos[len(s)] = b.Len()
+	return b.String(), pos
+}
+
 func commonPrefix(a, b string) int {
 	n := min(len(a), len(b))
 	for i := 0; i < n; i++ {
@@ -86,6 +118,13 @@ func BuildSequence(tok *tokenizer.Tokenizer, rec label.Labelled) (Sequence, erro
 		sq.Retokenised = true
 	}
 	offs, decoded := ResponseOffsets(tok, prompt, resp)
+	// The record's text went through JSON, which replaced every byte of
+	// invalid UTF-8 (a character cut by the token limit, stray byte tokens)
+	// with U+FFFD: its span offsets count those 3-byte replacements.
+	decoded, pos := jsonText(decoded)
+	for i := range offs {
+		offs[i] = [2]int{pos[offs[i][0]], pos[offs[i][1]]}
+	}
 	sq.Offsets = offs
 	// The text is the decoding, or a prefix of it cut before a stop string.
 	if len(decoded) < len(rec.Response) || decoded[:len(rec.Response)] != rec.Response {

@@ -12,6 +12,7 @@ import (
 	"github.com/hneurons/hneurons/extract"
 	"github.com/hneurons/hneurons/features"
 	"github.com/hneurons/hneurons/internal/sharedtest"
+	"github.com/hneurons/hneurons/kernels"
 	"github.com/hneurons/hneurons/label"
 	"github.com/hneurons/hneurons/model"
 	"github.com/hneurons/hneurons/probe"
@@ -150,4 +151,66 @@ func TestPipeline(t *testing.T) {
 		t.Fatalf("probe %+v", p)
 	}
 	t.Logf("probe: %d H-Neurons, train accuracy %.2f, test accuracy %.2f (n=%d)", len(p.HNeurons), p.Train.Accuracy.Value, p.Test.Accuracy.Value, p.Test.N)
+}
+
+// The chat prompt format through collect, label and extract: a random tiny
+// model with the real phi-3 vocabulary and its chat template. The stored
+// response tokens replay exactly (no token/text mismatch), every answer span
+// maps to tokens, and each record yields its four rows.
+func TestPipelineChat(t *testing.T) {
+	tok, err := tokenizer.Load(sharedtest.Path(t, "vocab", "ggml-vocab-phi-3.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := model.Shape("stories260k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Vocab = tok.VocabSize()
+	m, err := model.RandomInit(cfg, kernels.F32, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	qs := []datasets.Record{
+		{ID: "a", Question: "Who wrote 'Hamlet'?", Answers: []string{"e"}},
+		{ID: "b", Question: "Où est la tour Eiffel ?", Answers: []string{"zyzzyva"}},
+		{ID: "c", Question: "東京はどこ？", Answers: []string{"zyzzyva"}},
+		{ID: "d", Question: "What is 2+2?", Answers: []string{"e", "a", "o", "i"}},
+	}
+	responses := filepath.Join(dir, "responses.jsonl")
+	if _, err := collect.Run(ctx, m, tok, qs, responses, collect.Options{Samples: 2, Seed: 3,
+		Decoding: label.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: 12}}); err != nil {
+		t.Fatal(err)
+	}
+	labelled := filepath.Join(dir, "labelled.jsonl")
+	lc, err := label.Run(ctx, label.RunOptions{In: responses, Out: labelled, Judge: label.RuleJudge{}, Options: label.Options{MinAgree: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := label.ReadLabelled(labelled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usable := lc.Faithful + lc.Hallucinated
+	st, err := extract.Run(ctx, m, tok, recs, filepath.Join(dir, "features"), extract.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if usable == 0 || st.Done != usable || st.Rows != 4*usable || st.Mismatch != 0 || st.Retokenised != 0 {
+		t.Errorf("extract %+v for %d usable records (%+v)", st, usable, lc)
+	}
+	for _, r := range recs {
+		if !strings.HasPrefix(r.Prompt, "<s><|user|>\n"+r.Question+datasets.PromptSuffix+"<|end|>") {
+			t.Errorf("%s: prompt %q", r.ID, r.Prompt)
+		}
+		sq, err := extract.BuildSequence(tok, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.AnswerEnd > r.AnswerStart && !sq.AnswerFound {
+			t.Errorf("%s: answer %q [%d, %d) of %q maps to no token", r.ID, r.AnswerText, r.AnswerStart, r.AnswerEnd, r.Response)
+		}
+	}
 }
