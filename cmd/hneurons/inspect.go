@@ -65,8 +65,17 @@ func runInspect(cmd *cobra.Command, o *inspectOptions) error {
 	if c.RopeLocalTheta > 0 {
 		fmt.Fprintf(out, " (local layers %g)", c.RopeLocalTheta)
 	}
+	if c.RopeDim > 0 && c.RopeDim < c.HeadDim {
+		fmt.Fprintf(out, ", %d of %d values per head rotated", c.RopeDim, c.HeadDim)
+	}
 	if c.RopeScaling.Type != "" {
 		fmt.Fprintf(out, ", %s scaling x%g", c.RopeScaling.Type, c.RopeScaling.Factor)
+	}
+	if c.RopeFreqFactors != nil {
+		fmt.Fprintf(out, ", per-frequency factors")
+	}
+	if c.RopeAttnFactor != 0 && c.RopeAttnFactor != 1 {
+		fmt.Fprintf(out, ", attention factor %g", c.RopeAttnFactor)
 	}
 	fmt.Fprintln(out)
 	if sliding > 0 {
