@@ -104,18 +104,33 @@ func QuestionSeed(seed uint64, id string) uint64 {
 // chat template's rendering of one user turn "{question}{datasets.PromptSuffix}"
 // with the generation prompt, or "{question}\nAnswer:".
 func PromptText(tok *tokenizer.Tokenizer, question, format string) (string, error) {
+	var tmpl *chat.Template
+	if format == FormatChat || format == "" {
+		var err error
+		if tmpl, err = parseTemplate(tok); err != nil {
+			return "", err
+		}
+	}
+	return promptText(tok, tmpl, question, format)
+}
+
+func parseTemplate(tok *tokenizer.Tokenizer) (*chat.Template, error) {
+	src := tok.ChatTemplate()
+	if src == "" {
+		return nil, errors.New("collect: the model has no chat template; use the base prompt format")
+	}
+	tmpl, err := chat.Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("collect: chat template: %w", err)
+	}
+	return tmpl, nil
+}
+
+func promptText(tok *tokenizer.Tokenizer, tmpl *chat.Template, question, format string) (string, error) {
 	switch format {
 	case FormatBase:
 		return question + BaseSuffix, nil
 	case FormatChat, "":
-		src := tok.ChatTemplate()
-		if src == "" {
-			return "", errors.New("collect: the model has no chat template; use the base prompt format")
-		}
-		tmpl, err := chat.Parse(src)
-		if err != nil {
-			return "", fmt.Errorf("collect: chat template: %w", err)
-		}
 		text, err := tmpl.RenderText([]chat.Message{{Role: "user", Content: question + datasets.PromptSuffix}},
 			chat.Options{AddGenerationPrompt: true, BOS: tok.BOSToken(), EOS: tok.EOSToken()})
 		if err != nil {
@@ -145,6 +160,7 @@ type Collector struct {
 	opt    Options
 	stops  []int
 	format string
+	tmpl   *chat.Template // nil for the base format
 }
 
 // NewCollector returns a Collector for m and tok with opt's settings
@@ -157,7 +173,14 @@ func NewCollector(m *model.Model, tok *tokenizer.Tokenizer, opt Options) (*Colle
 	if opt.Samples <= 0 || opt.Decoding.MaxNewTokens <= 0 {
 		return nil, fmt.Errorf("collect: need positive samples (%d) and max new tokens (%d)", opt.Samples, opt.Decoding.MaxNewTokens)
 	}
-	return &Collector{m: m, tok: tok, r: m.NewRunner(), opt: opt, stops: generate.StopTokens(tok, m), format: opt.PromptFormat}, nil
+	c := &Collector{m: m, tok: tok, r: m.NewRunner(), opt: opt, stops: generate.StopTokens(tok, m), format: opt.PromptFormat}
+	if c.format == FormatChat {
+		var err error
+		if c.tmpl, err = parseTemplate(tok); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 func withDefaults(opt Options, m *model.Model) Options {
@@ -181,7 +204,7 @@ func withDefaults(opt Options, m *model.Model) Options {
 
 // One samples the responses to one question.
 func (c *Collector) One(ctx context.Context, q datasets.Record) (label.Collected, error) {
-	text, err := PromptText(c.tok, q.Question, c.format)
+	text, err := promptText(c.tok, c.tmpl, q.Question, c.format)
 	if err != nil {
 		return label.Collected{}, err
 	}

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -40,7 +41,8 @@ func benchModel(b *testing.B, name string) *model.Model {
 // over the same tokens (4 responses of 128 tokens in one call, answer span
 // of 8 tokens each). Each iteration runs both, one after the other, so that
 // a machine whose load changes during the run affects both alike; it reports
-// both throughputs and the extraction's overhead in percent.
+// both throughputs and the extraction's overhead in percent, from the total
+// times and from the fastest pass of each.
 func BenchmarkExtract(b *testing.B) {
 	for _, shape := range []string{"qwen", "stories"} {
 		var m *model.Model
@@ -90,17 +92,22 @@ func benchExtract(b *testing.B, m *model.Model, agg Agg) {
 	bare() // warm up buffers
 	cett()
 	var tBare, tCETT time.Duration
+	minBare, minCETT := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
 		bare()
 		t1 := time.Now()
 		cett()
+		t2 := time.Now()
 		tBare += t1.Sub(t0)
-		tCETT += time.Since(t1)
+		tCETT += t2.Sub(t1)
+		minBare, minCETT = min(minBare, t1.Sub(t0)), min(minCETT, t2.Sub(t1))
 	}
 	tokens := float64(b.N * n * length)
 	b.ReportMetric(tokens/tBare.Seconds(), "bare_tok/s")
 	b.ReportMetric(tokens/tCETT.Seconds(), "cett_tok/s")
 	b.ReportMetric(100*(tCETT.Seconds()/tBare.Seconds()-1), "overhead_%")
+	// The fastest pass of each is the least disturbed by other processes.
+	b.ReportMetric(100*(minCETT.Seconds()/minBare.Seconds()-1), "min_overhead_%")
 }

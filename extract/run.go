@@ -92,6 +92,7 @@ type Stats struct {
 	EmptyAnswer int // responses whose answer span covers no token
 	Retokenised int // responses without stored tokens, re-encoded from text
 	Mismatch    int // responses whose tokens do not decode to their text
+	TooLong     int // responses longer than the model's context (skipped)
 	Tokens      int // tokens run through the model
 }
 
@@ -209,6 +210,11 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 		sq, err := BuildSequence(tok, *rec)
 		if err != nil {
 			return st, err
+		}
+		if max := m.Config.MaxSeq; max > 0 && len(sq.Tokens) > max {
+			st.TooLong++
+			slog.Warn("extract: sequence longer than the model's context; skipped", "id", rec.ID, "tokens", len(sq.Tokens), "context", max)
+			continue
 		}
 		if sq.Retokenised {
 			st.Retokenised++

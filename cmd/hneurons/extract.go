@@ -99,7 +99,7 @@ func runExtract(cmd *cobra.Command, o *extractOptions) error {
 	fmt.Fprintf(w, "records read:     %d (not faithful/hallucinated: %d, repeated ids: %d)\n", st.Input, st.Unlabelled, st.Duplicates)
 	fmt.Fprintf(w, "already stored:   %d responses\n", st.Skipped)
 	fmt.Fprintf(w, "extracted now:    %d responses, %d rows, %d tokens\n", st.Done, st.Rows, st.Tokens)
-	fmt.Fprintf(w, "empty answer spans: %d; re-tokenised responses: %d; token/text mismatches: %d\n", st.EmptyAnswer, st.Retokenised, st.Mismatch)
+	fmt.Fprintf(w, "empty answer spans: %d; re-tokenised responses: %d; token/text mismatches: %d; too long (skipped): %d\n", st.EmptyAnswer, st.Retokenised, st.Mismatch, st.TooLong)
 	if err != nil {
 		return err
 	}
