@@ -111,3 +111,22 @@ func BenchmarkSplit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEncodeSPMJSON is the Llama 2 vocabulary as a tokenizer.json
+// (BPE with merges, byte fallback, Prepend/Replace normalizer) like Hugging
+// Face's own Llama files.
+func BenchmarkEncodeSPMJSON(b *testing.B) {
+	text := benchText(b)
+	tk, err := FromJSON(jsonFromGGUF(b, sharedtest.Path(b, "vocab", "ggml-vocab-llama-spm.gguf"), nil), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tk.Encode(text, false)
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	cpu := startCPU()
+	for range b.N {
+		tk.Encode(text, false)
+	}
+	cpu.report(b, len(text))
+}

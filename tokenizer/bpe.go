@@ -59,6 +59,7 @@ type bpeModel struct {
 	unk          int32 // -1 if none
 	fuseUnk      bool
 	ignoreMerges bool // a word that is itself in the vocabulary is one token
+	splitSafe    bool // SentencePiece-style vocabulary where words can be cut before "▁" (see spaceSplitSafe)
 	cache        wordCache
 }
 
@@ -169,6 +170,13 @@ func (h *candHeap) pop() cand {
 }
 
 func (m *bpeModel) encodeWord(w string, dst []tok) []tok {
+	if m.splitSafe && !m.ignoreMerges {
+		return encodeBySpace(w, dst, m.encodeCached)
+	}
+	return m.encodeCached(w, dst)
+}
+
+func (m *bpeModel) encodeCached(w string, dst []tok) []tok {
 	if len(w) == 0 {
 		return dst
 	}

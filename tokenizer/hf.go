@@ -325,6 +325,7 @@ func (t *Tokenizer) parseModel(m *hfModel, byteLevel bool) (map[string]int32, er
 			}
 		}
 		bm.initBytes()
+		bm.splitSafe = !byteLevel && spaceSplitSafe(vocab)
 		t.model = bm
 	case "WordLevel":
 		t.model = &wordLevelModel{vocab: vocab, unk: unk}

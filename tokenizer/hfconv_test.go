@@ -15,7 +15,7 @@ import (
 // merges; SentencePiece vocabularies get merges derived from the piece
 // scores (every split of a piece into two pieces, highest score first) and
 // the legacy Llama normalizer / decoder.
-func jsonFromGGUF(t *testing.T, path string, pre any) []byte {
+func jsonFromGGUF(t testing.TB, path string, pre any) []byte {
 	t.Helper()
 	md, err := readGGUFMeta(path)
 	if err != nil {

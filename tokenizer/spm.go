@@ -26,36 +26,43 @@ type spmModel struct {
 const spmSpace = "▁"
 
 // checkSplitSafe sets splitSafe from the vocabulary.
-func (m *spmModel) checkSplitSafe() {
-	for s := range m.vocab {
+func (m *spmModel) checkSplitSafe() { m.splitSafe = spaceSplitSafe(m.vocab) }
+
+// spaceSplitSafe reports whether no piece of vocab holds a "▁" right after
+// another character (and "▁" itself is a piece). Then, since every merged
+// symbol is a piece, no merge can join the character before such a "▁" with
+// the "▁", and a text can be encoded piece by piece between those points.
+func spaceSplitSafe(vocab map[string]int32) bool {
+	if _, ok := vocab[spmSpace]; !ok {
+		return false
+	}
+	for s := range vocab {
 		for i := 1; i+len(spmSpace) <= len(s); i++ {
 			if s[i:i+len(spmSpace)] == spmSpace && !strings.HasSuffix(s[:i], spmSpace) {
-				m.splitSafe = false
-				return
+				return false
 			}
 		}
 	}
-	m.splitSafe = true
+	return true
 }
 
-func (m *spmModel) encodeWord(w string, dst []tok) []tok {
-	if !m.splitSafe {
-		return m.encodeCached(w, dst)
-	}
+// encodeBySpace encodes w in pieces cut before every "▁" that follows
+// another character, with enc encoding (and caching) each piece.
+func encodeBySpace(w string, dst []tok, enc func(string, []tok) []tok) []tok {
 	start := 0
 	for i := 1; i+len(spmSpace) <= len(w); i++ {
 		if w[i] == spmSpace[0] && w[i:i+len(spmSpace)] == spmSpace && !strings.HasSuffix(w[:i], spmSpace) {
-			dst = m.encodeShifted(w[start:i], start, dst)
+			dst = encodeShifted(w[start:i], start, dst, enc)
 			start = i
 		}
 	}
-	return m.encodeShifted(w[start:], start, dst)
+	return encodeShifted(w[start:], start, dst, enc)
 }
 
 // encodeShifted encodes w, which starts at byte off of the caller's word.
-func (m *spmModel) encodeShifted(w string, off int, dst []tok) []tok {
+func encodeShifted(w string, off int, dst []tok, enc func(string, []tok) []tok) []tok {
 	n := len(dst)
-	dst = m.encodeCached(w, dst)
+	dst = enc(w, dst)
 	if off != 0 {
 		for i := n; i < len(dst); i++ {
 			dst[i].a += int32(off)
@@ -63,6 +70,13 @@ func (m *spmModel) encodeShifted(w string, off int, dst []tok) []tok {
 		}
 	}
 	return dst
+}
+
+func (m *spmModel) encodeWord(w string, dst []tok) []tok {
+	if !m.splitSafe {
+		return m.encodeCached(w, dst)
+	}
+	return encodeBySpace(w, dst, m.encodeCached)
 }
 
 func (m *spmModel) encodeCached(w string, dst []tok) []tok {

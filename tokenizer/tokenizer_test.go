@@ -362,6 +362,27 @@ func TestSPMWordByWord(t *testing.T) {
 			}
 		}
 	}
+	// the same for SentencePiece-style BPE from tokenizer.json (merges)
+	tj, err := FromJSON(jsonFromGGUF(t, sharedtest.Path(t, "vocab", "ggml-vocab-llama-spm.gguf"), nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bm := tj.model.(*bpeModel)
+	if !bm.splitSafe {
+		t.Fatal("BPE from the llama-spm vocabulary: expected the word-by-word shortcut")
+	}
+	if data, err := os.ReadFile(sharedtest.Path(t, "datasets", "truthfulqa", "TruthfulQA.csv")); err == nil {
+		w := "▁" + strings.ReplaceAll(string(data[:min(len(data), 20000)]), " ", "▁")
+		got, want := bm.encodeWord(w, nil), bm.encodeUncached(w, nil)
+		if len(got) != len(want) {
+			t.Fatalf("BPE: %d tokens word by word, %d whole", len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("BPE: token %d %v vs %v", i, got[i], want[i])
+			}
+		}
+	}
 	// a vocabulary with a piece that joins across a word start disables it
 	m := &spmModel{vocab: map[string]int32{"a": 0, "▁": 1, "a▁": 2}}
 	m.checkSplitSafe()
