@@ -13,6 +13,9 @@ var (
 	ncBlock = 48  // W rows per tile (a multiple of the micro-kernel's 3 and 4)
 )
 
+// ksub512 is the k sub-block of the AVX-512 path.
+var ksub512 = 256
+
 // directF32 lets the GEMM read f32 weight rows in place instead of
 // copying each tile.
 var directF32 = true
@@ -256,16 +259,20 @@ func (w *Matrix) gemm512(c []float32, ldc int, ap []float32, m, j0, j1 int, s *s
 				}
 			}
 			chunk := ap[mp*kb : mp*kb+mp*kl]
-			for i := 0; i < m; i += 16 {
-				panel := chunk[i*kl : (i+16)*kl]
-				mr := min(16, m-i)
-				for q := 0; q < npan; q++ {
-					nr := min(48, nb-48*q)
-					wq := wp[q*48*kl : (q+1)*48*kl]
-					cq := c[i*ldc+jb+48*q:]
-					kern8x48(panel, wq, kl, cq, ldc, min(8, mr), nr)
-					if mr > 8 {
-						kern8x48(panel[8:], wq, kl, cq[8*ldc:], ldc, mr-8, nr)
+			// k sub-blocks of ksub keep a weight panel ([ksub][48]) in L1.
+			for ks := 0; ks < kl; ks += ksub512 {
+				kn := min(ksub512, kl-ks)
+				for i := 0; i < m; i += 16 {
+					panel := chunk[i*kl+16*ks : (i+16)*kl]
+					mr := min(16, m-i)
+					for q := 0; q < npan; q++ {
+						nr := min(48, nb-48*q)
+						wq := wp[q*48*kl+48*ks : (q+1)*48*kl]
+						cq := c[i*ldc+jb+48*q:]
+						kern8x48(panel, wq, kn, cq, ldc, min(8, mr), nr)
+						if mr > 8 {
+							kern8x48(panel[8:], wq, kn, cq[8*ldc:], ldc, mr-8, nr)
+						}
 					}
 				}
 			}

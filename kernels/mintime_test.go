@@ -70,13 +70,24 @@ func TestMinTimeReport(t *testing.T) {
 				continue
 			}
 			avx512Enabled = on512
-			for _, nc := range []int{48, 96} {
-				ncBlock = nc
+			for _, ks := range []int{256} {
+				if ks != 256 && !on512 {
+					continue
+				}
+				ksub512 = ks
 				d := minTime(60, func() { MatMul(c, a, m, wm) })
-				t.Logf("MatMul %dx%dx%d (1 goroutine, %s, nc %d): %.1f GFLOP/s", m, k, n, Features(), nc, 2*float64(m*n*k)/d.Seconds()/1e9)
+				t.Logf("MatMul %dx%dx%d (1 goroutine, %s, ksub %d): %.1f GFLOP/s", m, k, n, Features(), ks, 2*float64(m*n*k)/d.Seconds()/1e9)
 			}
+			ksub512 = 256
 		}
 		avx512Enabled = saved512
+		src, _ := encode16(randF32(r, n*k), ToBF16, refBF16)
+		wb, err := Pack(src, BF16, n, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := minTime(60, func() { MatMul(c, a, m, wb) })
+		t.Logf("MatMul %dx%dx%d bf16 weights (1 goroutine, %s): %.1f GFLOP/s", m, k, n, Features(), 2*float64(m*n*k)/d.Seconds()/1e9)
 	}
 }
 
