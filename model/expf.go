@@ -16,10 +16,13 @@ func expf(x float32) float32 {
 		ln2hi = 0.693359375
 		ln2lo = -2.12194440e-4
 	)
-	n := float32(int32(x*log2e - 0.5)) // round to nearest (x <= 0; truncation is towards zero)
+	ni := int32(x*log2e - 0.5) // round to nearest (x <= 0; truncation is towards zero)
+	n := float32(ni)
 	r := x - n*ln2hi - n*ln2lo
-	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
-	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
+	// e^r = 1 + r + r²/2 + ... + r⁶/720 in Estrin's scheme (shorter dependency chains)
+	r2 := r * r
+	p := (1 + r) + r2*((0.5+r*(1.0/6))+r2*((1.0/24+r*(1.0/120))+r2*(1.0/720)))
+	return p * math.Float32frombits(uint32(ni+127)<<23)
 }
 
 // swiGLU writes gate[i] = silu(gate[i]) * up[i], silu(x) = x / (1 + e^-x),
