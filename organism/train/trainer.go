@@ -107,6 +107,9 @@ func Train(ctx context.Context, m *Model[float32], data Batcher, o Options) (*Re
 	}
 	var logf *os.File
 	if o.LogPath != "" {
+		if err := trimLog(o.LogPath, o.Stage, res.StartStep); err != nil {
+			return nil, err
+		}
 		if logf, err = os.OpenFile(o.LogPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
 			return nil, fmt.Errorf("train: loss log: %w", err)
 		}
@@ -295,4 +298,34 @@ func StageDone(root, stage string) (string, bool) {
 	dir := filepath.Join(root, CheckpointName(stage, steps[len(steps)-1]))
 	st, err := readState(dir)
 	return dir, err == nil && st.Completed
+}
+
+// trimLog drops from the JSONL loss log the records of stage after step
+// (steps run after the checkpoint a run resumes from), so that a resumed
+// run's log has each step once.
+func trimLog(path, stage string, step int) error {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("train: loss log: %w", err)
+	}
+	var kept []byte
+	dropped := false
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var r LogRecord
+		if json.Unmarshal([]byte(line), &r) == nil && r.Stage == stage && r.Step > step {
+			dropped = true
+			continue
+		}
+		kept = append(kept, line...)
+	}
+	if !dropped {
+		return nil
+	}
+	return writeFileAtomic(path, kept)
 }

@@ -2,10 +2,12 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -57,6 +59,7 @@ func TestTrainLossFallsAndResumeIsExact(t *testing.T) {
 	resumed, _ := NewModel[float32](c, 1, 0.02)
 	o = tinyOptions(dirB, 60)
 	o.CheckpointEvery = 10
+	o.LogPath = filepath.Join(dirB, "loss.jsonl")
 	ctx, cancel := context.WithCancel(context.Background())
 	stopAt := &stopBatcher{inner: data, stop: 26, cancel: cancel}
 	if _, err := Train(ctx, resumed, stopAt, o); err != context.Canceled {
@@ -66,6 +69,19 @@ func TestTrainLossFallsAndResumeIsExact(t *testing.T) {
 	res, err = Train(context.Background(), fresh, data, o)
 	if err != nil {
 		t.Fatal(err)
+	}
+	logged := map[int]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(must(os.ReadFile(o.LogPath)))), "\n") {
+		var r LogRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		logged[r.Step]++
+	}
+	for s := 1; s <= 60; s++ {
+		if logged[s] != 1 {
+			t.Errorf("step %d logged %d times after the resume", s, logged[s])
+		}
 	}
 	if res.StartStep != 20 {
 		t.Errorf("resumed after step %d, want 20", res.StartStep)
@@ -210,4 +226,11 @@ func TestReadHFConfigRejectsOtherModels(t *testing.T) {
 			t.Errorf("accepted %s", bad)
 		}
 	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
