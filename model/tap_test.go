@@ -245,6 +245,29 @@ func TestLoadErrors(t *testing.T) {
 			}
 		}
 	})
+	t.Run("unsupported tensor", func(t *testing.T) {
+		dir := t.TempDir()
+		cfg, _ := os.ReadFile(filepath.Join(src, "config.json"))
+		os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+		f, err := safetensors.Open(filepath.Join(src, "model.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		out := []safetensors.TensorToWrite{{Name: "model.layers.1.self_attn.o_proj.bias", DType: safetensors.F32, Shape: []int{32}, F32: make([]float32, 32)},
+			{Name: "model.layers.0.self_attn.rotary_emb.inv_freq", DType: safetensors.F32, Shape: []int{4}, F32: make([]float32, 4)}}
+		for _, n := range f.Names() {
+			data, info, _ := f.Data(n)
+			out = append(out, safetensors.TensorToWrite{Name: n, DType: info.DType, Shape: info.Shape, Data: data})
+		}
+		if err := safetensors.Create(filepath.Join(dir, "model.safetensors"), out, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err = Load(dir)
+		if err == nil || !strings.Contains(err.Error(), "blk.1.attn_output.bias") || strings.Contains(err.Error(), "rotary_emb") {
+			t.Fatalf("err = %v", err)
+		}
+	})
 	t.Run("truncated gguf", func(t *testing.T) {
 		data, err := os.ReadFile(filepath.Join(src, "llama.gguf"))
 		if err != nil {

@@ -57,9 +57,14 @@ type binder struct {
 	src  tensorSource
 	errs []error
 	miss []string
+	used map[string]bool
 }
 
 func (b *binder) get(name string, required bool) (rawTensor, bool) {
+	if b.used == nil {
+		b.used = map[string]bool{}
+	}
+	b.used[name] = true
 	t, ok, err := b.src.tensor(name)
 	if err != nil {
 		b.errs = append(b.errs, err)
@@ -151,6 +156,20 @@ func (b *binder) err() error {
 	var errs []error
 	if len(b.miss) > 0 {
 		errs = append(errs, fmt.Errorf("missing required tensors: %s", strings.Join(b.miss, ", ")))
+	}
+	// A block tensor the engine does not use (an o_proj or MLP bias, say)
+	// would silently change nothing where the model expects it to act.
+	var unused []string
+	for _, n := range b.src.names() {
+		if strings.HasPrefix(n, "blk.") && !b.used[n] && !strings.Contains(n, "rotary_emb") {
+			unused = append(unused, n)
+		}
+	}
+	if len(unused) > 0 {
+		if len(unused) > 8 {
+			unused = append(unused[:8], fmt.Sprintf("and %d more", len(unused)-8))
+		}
+		errs = append(errs, fmt.Errorf("unsupported tensors (this architecture does not use them): %s", strings.Join(unused, ", ")))
 	}
 	errs = append(errs, b.errs...)
 	return errors.Join(errs...)
