@@ -55,52 +55,84 @@ func Generate(ctx context.Context, r *model.Runner, prompt []int, opt Options) (
 // forked to the n sequences, which decode together, one batched forward call
 // per step.
 func GenerateN(ctx context.Context, r *model.Runner, prompt []int, n int, opt Options) ([]Result, error) {
-	if len(prompt) == 0 {
-		return nil, errors.New("generate: empty prompt")
+	res, err := GenerateMany(ctx, r, [][]int{prompt}, n, []Options{opt})
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// GenerateMany continues several prompts at once, n sequences each, with
+// opts[p] for prompt p: every prompt runs once (all in one forward call),
+// its cache is forked to its n sequences, and all sequences of all prompts
+// decode together, one batched forward call per step, so that the weights
+// are read once per step for all of them. Result [p][i] is what GenerateN
+// gives for prompt p alone, up to the rounding differences of batched
+// arithmetic.
+func GenerateMany(ctx context.Context, r *model.Runner, prompts [][]int, n int, opts []Options) ([][]Result, error) {
+	if len(prompts) == 0 || len(opts) != len(prompts) {
+		return nil, fmt.Errorf("generate: %d prompts with %d option sets", len(prompts), len(opts))
 	}
 	if n <= 0 {
 		return nil, fmt.Errorf("generate: %d sequences", n)
 	}
-	if opt.MaxNewTokens <= 0 {
-		return nil, fmt.Errorf("generate: MaxNewTokens must be positive, got %d", opt.MaxNewTokens)
-	}
-	if len(opt.StopStrings) > 0 && opt.Decode == nil {
-		return nil, errors.New("generate: stop strings need a Decode function")
+	for p, opt := range opts {
+		if len(prompts[p]) == 0 {
+			return nil, fmt.Errorf("generate: prompt %d is empty", p)
+		}
+		if opt.MaxNewTokens <= 0 {
+			return nil, fmt.Errorf("generate: MaxNewTokens must be positive, got %d", opt.MaxNewTokens)
+		}
+		if len(opt.StopStrings) > 0 && opt.Decode == nil {
+			return nil, errors.New("generate: stop strings need a Decode function")
+		}
 	}
 	m := r.Model()
 	V := m.Config.Vocab
-	base := m.NewCache(len(prompt) + opt.MaxNewTokens)
-	logits, err := r.Forward(ctx, []model.Segment{{Cache: base, Tokens: prompt}}, false)
+	bases := make([]*model.Cache, len(prompts))
+	segs := make([]model.Segment, len(prompts), len(prompts)*n)
+	for p, prompt := range prompts {
+		bases[p] = m.NewCache(len(prompt) + opts[p].MaxNewTokens)
+		segs[p] = model.Segment{Cache: bases[p], Tokens: prompt}
+	}
+	logits, err := r.Forward(ctx, segs, false)
 	if err != nil {
 		return nil, err
 	}
-	first := slices.Clone(logits[:V])
+	first := slices.Clone(logits[:len(prompts)*V]) // [prompts, V]
 
 	type seq struct {
+		p, i    int // prompt, sequence within the prompt
+		opt     *Options
 		cache   *model.Cache
 		sampler *Sampler
 		res     Result
 		next    [1]int
 		done    bool
 	}
-	seqs := make([]*seq, n)
-	for i := range seqs {
-		c := base
-		if i < n-1 {
-			c = base.Fork()
+	seqs := make([]*seq, 0, len(prompts)*n)
+	for p := range prompts {
+		opt := &opts[p]
+		for i := 0; i < n; i++ {
+			c := bases[p]
+			if i < n-1 {
+				c = bases[p].Fork()
+			}
+			s := &seq{p: p, i: i, opt: opt, cache: c, sampler: NewSampler(opt.SamplerOptions, opt.Seed, uint64(i))}
+			s.res.Tokens = make([]int, 0, opt.MaxNewTokens)
+			seqs = append(seqs, s)
 		}
-		seqs[i] = &seq{cache: c, sampler: NewSampler(opt.SamplerOptions, opt.Seed, uint64(i))}
-		seqs[i].res.Tokens = make([]int, 0, opt.MaxNewTokens)
 	}
 	// accept records a sampled token and reports whether the sequence ended.
-	accept := func(i int, s *seq, tok int) (bool, error) {
+	accept := func(s *seq, tok int) (bool, error) {
+		opt := s.opt
 		if slices.Contains(opt.StopTokens, tok) {
 			s.res.Reason = StopEOS
 			return true, nil
 		}
 		s.res.Tokens = append(s.res.Tokens, tok)
 		if opt.OnToken != nil {
-			if err := opt.OnToken(i, tok); err != nil {
+			if err := opt.OnToken(s.i, tok); err != nil {
 				return true, err
 			}
 		}
@@ -120,22 +152,21 @@ func GenerateN(ctx context.Context, r *model.Runner, prompt []int, n int, opt Op
 		}
 		return false, nil
 	}
-	segs := make([]model.Segment, 0, n)
-	live := make([]int, 0, n) // indices of sequences in segs
-	for i, s := range seqs {
-		tok := s.sampler.Sample(first)
-		done, err := accept(i, s, tok)
+	for _, s := range seqs {
+		tok := s.sampler.Sample(first[s.p*V : (s.p+1)*V])
+		done, err := accept(s, tok)
 		if err != nil {
 			return nil, err
 		}
 		s.done, s.next[0] = done, tok
 	}
+	live := make([]*seq, 0, len(seqs))
 	for {
 		segs, live = segs[:0], live[:0]
-		for i, s := range seqs {
+		for _, s := range seqs {
 			if !s.done {
 				segs = append(segs, model.Segment{Cache: s.cache, Tokens: s.next[:]})
-				live = append(live, i)
+				live = append(live, s)
 			}
 		}
 		if len(segs) == 0 {
@@ -145,22 +176,25 @@ func GenerateN(ctx context.Context, r *model.Runner, prompt []int, n int, opt Op
 		if err != nil {
 			return nil, err
 		}
-		for j, i := range live {
-			s := seqs[i]
+		for j, s := range live {
 			tok := s.sampler.Sample(logits[j*V : (j+1)*V])
-			done, err := accept(i, s, tok)
+			done, err := accept(s, tok)
 			if err != nil {
 				return nil, err
 			}
 			s.done, s.next[0] = done, tok
 		}
 	}
-	out := make([]Result, n)
-	for i, s := range seqs {
-		out[i] = s.res
-		if opt.Decode != nil && s.res.Reason != StopString {
-			out[i].Text = opt.Decode(s.res.Tokens)
+	out := make([][]Result, len(prompts))
+	for p := range out {
+		out[p] = make([]Result, n)
+	}
+	for _, s := range seqs {
+		res := s.res
+		if s.opt.Decode != nil && res.Reason != StopString {
+			res.Text = s.opt.Decode(res.Tokens)
 		}
+		out[s.p][s.i] = res
 	}
 	return out, nil
 }

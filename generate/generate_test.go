@@ -221,3 +221,32 @@ func refDistribution(logits []float32, o SamplerOptions) []float64 {
 	}
 	return out
 }
+
+// Several prompts decoded together give what each gives alone.
+func TestGenerateManyMatchesN(t *testing.T) {
+	m := tinyModel(t)
+	prompts := [][]int{{1, 40, 41}, {1, 7}, {1, 300, 301, 302, 303, 9}}
+	opts := []Options{
+		{SamplerOptions: SamplerOptions{Temperature: 1, TopP: 0.9}, MaxNewTokens: 12, Seed: 1},
+		{MaxNewTokens: 5},
+		{SamplerOptions: SamplerOptions{Temperature: 0.7, TopK: 20}, MaxNewTokens: 9, Seed: 2, StopTokens: []int{17}},
+	}
+	many, err := GenerateMany(context.Background(), m.NewRunner(), prompts, 3, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range prompts {
+		alone, err := GenerateN(context.Background(), m.NewRunner(), prompts[p], 3, opts[p])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range alone {
+			if !slices.Equal(many[p][i].Tokens, alone[i].Tokens) || many[p][i].Reason != alone[i].Reason {
+				t.Errorf("prompt %d sequence %d: together %v %s, alone %v %s", p, i, many[p][i].Tokens, many[p][i].Reason, alone[i].Tokens, alone[i].Reason)
+			}
+		}
+	}
+	if _, err := GenerateMany(context.Background(), m.NewRunner(), prompts, 3, opts[:1]); err == nil {
+		t.Error("mismatched options accepted")
+	}
+}
