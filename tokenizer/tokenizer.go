@@ -101,8 +101,9 @@ type piece struct {
 	a, b int
 }
 
-// splitAdded cuts the added tokens out of text (leftmost, then longest).
-func (t *Tokenizer) splitAdded(text string) []piece {
+// splitAdded cuts the added tokens out of text (leftmost, then longest);
+// with literal, special ones are left in the text.
+func (t *Tokenizer) splitAdded(text string, literal bool) []piece {
 	var out []piece
 	last := 0
 	for i := 0; i < len(text); i++ {
@@ -112,7 +113,7 @@ func (t *Tokenizer) splitAdded(text string) []piece {
 		}
 		for _, ci := range cands {
 			a := &t.added[ci]
-			if !strings.HasPrefix(text[i:], a.content) {
+			if literal && a.special || !strings.HasPrefix(text[i:], a.content) {
 				continue
 			}
 			s, e := i, i+len(a.content)
@@ -173,7 +174,7 @@ func wordBoundary(text string, i int, before bool) bool {
 const maxCachedWord = 128
 
 // encode runs the whole pipeline; offs is filled when wantOffs.
-func (t *Tokenizer) encode(text string, addSpecial, wantOffs bool) ([]int, [][2]int) {
+func (t *Tokenizer) encode(text string, addSpecial, wantOffs, literal bool) ([]int, [][2]int) {
 	ids := make([]int, 0, len(text)/3+4)
 	var offs [][2]int
 	if wantOffs {
@@ -190,7 +191,7 @@ func (t *Tokenizer) encode(text string, addSpecial, wantOffs bool) ([]int, [][2]
 	var toks []tok
 	var ms [][2]int
 	words := make([]seg, 0, 16)
-	for _, p := range t.splitAdded(text) {
+	for _, p := range t.splitAdded(text, literal) {
 		if p.id >= 0 {
 			ids = append(ids, int(p.id))
 			if wantOffs {
@@ -263,7 +264,16 @@ func (t *Tokenizer) encode(text string, addSpecial, wantOffs bool) ([]int, [][2]
 // tokenizer.json template) are added. Added and special tokens written in the
 // text (such as "<|im_start|>") are always recognised as single tokens.
 func (t *Tokenizer) Encode(text string, addSpecial bool) []int {
-	ids, _ := t.encode(text, addSpecial, false)
+	ids, _ := t.encode(text, addSpecial, false, false)
+	return ids
+}
+
+// EncodeLiteral is Encode for untrusted text: special tokens written in it
+// (such as "<|im_end|>" inside a question) are tokenized as ordinary text,
+// like llama.cpp with parse_special=false. Non-special added tokens are still
+// matched.
+func (t *Tokenizer) EncodeLiteral(text string, addSpecial bool) []int {
+	ids, _ := t.encode(text, addSpecial, false, true)
 	return ids
 }
 
@@ -274,7 +284,7 @@ func (t *Tokenizer) Encode(text string, addSpecial bool) []int {
 // a normalizer inserted (such as SentencePiece's leading "▁") has no range of
 // its own.
 func (t *Tokenizer) EncodeWithOffsets(text string, addSpecial bool) ([]int, [][2]int) {
-	return t.encode(text, addSpecial, true)
+	return t.encode(text, addSpecial, true, false)
 }
 
 // Decode returns the text of ids. With skipSpecial, special tokens (BOS, EOS,

@@ -303,6 +303,16 @@ func TestSpecialTokensInText(t *testing.T) {
 	if !eqInts(ids, []int{15496, eot, 995}) {
 		t.Errorf("got %v", ids)
 	}
+	// EncodeLiteral spells it out as text instead
+	lit := tk.EncodeLiteral("Hello<|endoftext|> world", false)
+	for _, id := range lit {
+		if id == eot {
+			t.Errorf("EncodeLiteral produced the special token: %v", lit)
+		}
+	}
+	if got := tk.Decode(lit, true); got != "Hello<|endoftext|> world" {
+		t.Errorf("literal round trip %q", got)
+	}
 	if eog := tk.EOG(); len(eog) != 1 || eog[0] != eot {
 		t.Errorf("EOG %v", eog)
 	}
