@@ -253,6 +253,19 @@ func f32ToF16(dst []uint16, src []float32) {
 //go:noescape
 func fmaPeakAVX(n int)
 
+//go:noescape
+func prefetchRows(p *byte, stride int, rows int, lines int)
+
+// prefetch asks the caches for rows [r0, r1) of the byte ranges
+// b[r*stride+off : r*stride+off+n]; a hint only, never a fault.
+func prefetch(b []byte, stride, off, n, r0, r1 int) {
+	if !asmEnabled || r1 <= r0 || n <= 0 {
+		return
+	}
+	_ = b[(r1-1)*stride+off+n-1]
+	prefetchRows(&b[r0*stride+off], stride, r1-r0, (n+63)/64)
+}
+
 // fmaPeakAVX512 runs n iterations of 24 independent 16-wide FMAs.
 //
 //go:noescape

@@ -61,3 +61,6 @@ func dequantQ6_K(dst []float32, src []byte, nb int) { dequantQ6_KGo(dst, src, nb
 
 // fmaPeak512 reports false: there is no assembly peak probe on this build.
 func fmaPeak512(n int) bool { return false }
+
+// prefetch does nothing on this build.
+func prefetch(b []byte, stride, off, n, r0, r1 int) {}

@@ -16,12 +16,20 @@ var (
 // ksub512 is the k sub-block of the AVX-512 path.
 var ksub512 = 256
 
+// matvecMaxM is the largest m for which MatMul takes the matrix-vector
+// path (weights streamed once, each row dotted with every activation row)
+// rather than the tiled GEMM, whose per-call weight-tile conversion only
+// pays off for larger m.
+var matvecMaxM = 8
+
+// prefetchTiles lets the AVX-512 GEMM prefetch the next weight tile.
+var prefetchTiles = true
+
 // directF32 lets the GEMM read f32 weight rows in place instead of
 // copying each tile.
 var directF32 = true
 
 const (
-	matvecMaxM = 8 // MatMul uses the matrix-vector path for m <= matvecMaxM
 	// parallelMin is the flop count under which MatMul stays on one goroutine.
 	parallelMin = 1 << 17
 )
@@ -259,10 +267,29 @@ func (w *Matrix) gemm512(c []float32, ldc int, ap []float32, m, j0, j1 int, s *s
 				}
 			}
 			chunk := ap[mp*kb : mp*kb+mp*kl]
+			// The next tile's weight rows, prefetched a share per panel of
+			// A so that memory streams while the kernel computes.
+			nj, nk := jb, kb+kcBlock
+			if nk >= k {
+				nj, nk = jb+ncb, 0
+			}
+			var pfRows int
+			var pfB []byte
+			var pfStride, pfOff, pfN int
+			if nj < j1 {
+				pfRows = min(ncb, j1-nj)
+				pfB, pfStride, pfOff, pfN = w.rawRows(nk, min(kcBlock, k-nk))
+			}
+			panels := mp / 16
 			// k sub-blocks of ksub keep a weight panel ([ksub][48]) in L1.
 			for ks := 0; ks < kl; ks += ksub512 {
 				kn := min(ksub512, kl-ks)
 				for i := 0; i < m; i += 16 {
+					if ks == 0 && pfRows > 0 && prefetchTiles {
+						p := i / 16
+						r0, r1 := nj+p*pfRows/panels, nj+(p+1)*pfRows/panels
+						prefetch(pfB, pfStride, pfOff, pfN, r0, r1)
+					}
 					panel := chunk[i*kl+16*ks : (i+16)*kl]
 					mr := min(16, m-i)
 					for q := 0; q < npan; q++ {

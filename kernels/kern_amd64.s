@@ -1914,3 +1914,23 @@ peak512_loop:
 	JNZ peak512_loop
 	VZEROUPPER
 	RET
+
+// func prefetchRows(p *byte, stride int, rows int, lines int)
+// Issues PREFETCHT1 for lines 64-byte lines of each of rows rows
+// starting at p, stride bytes apart (rows, lines > 0).
+TEXT ·prefetchRows(SB), NOSPLIT, $0-32
+	MOVQ p+0(FP), SI
+	MOVQ stride+8(FP), R8
+	MOVQ rows+16(FP), CX
+pf_row:
+	MOVQ SI, DI
+	MOVQ lines+24(FP), DX
+pf_line:
+	PREFETCHT1 (DI)
+	ADDQ $64, DI
+	DECQ DX
+	JNZ pf_line
+	ADDQ R8, SI
+	DECQ CX
+	JNZ pf_row
+	RET

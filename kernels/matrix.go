@@ -123,6 +123,25 @@ func (w *Matrix) rowSeg(i, k0, kl int, dst []float32) {
 	}
 }
 
+// rawRows returns the matrix's bytes, the byte stride of a row and the byte
+// range [off, off+n) of columns [k0, k0+kl) within a row, for prefetching.
+func (w *Matrix) rawRows(k0, kl int) (b []byte, stride, off, n int) {
+	switch w.dt {
+	case F32:
+		if len(w.f32) == 0 {
+			return nil, 0, 0, 0
+		}
+		return unsafe.Slice((*byte)(unsafe.Pointer(&w.f32[0])), 4*len(w.f32)), 4 * w.ld, 4 * k0, 4 * kl
+	case F16, BF16:
+		if len(w.u16) == 0 {
+			return nil, 0, 0, 0
+		}
+		return unsafe.Slice((*byte)(unsafe.Pointer(&w.u16[0])), 2*len(w.u16)), 2 * w.k, 2 * k0, 2 * kl
+	}
+	bs, bb := w.dt.BlockSize(), w.dt.BlockBytes()
+	return w.q, w.rowBytes, k0 / bs * bb, kl / bs * bb
+}
+
 // tile writes W[j0:j0+nr, k0:k0+kl] as float32 into buf ([nr, kl]): a
 // contiguous copy (f32) or conversion (other types) that the micro-kernel
 // then reads from cache for every activation row.

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -102,5 +103,85 @@ func BenchmarkMatMulOne(b *testing.B) {
 	c := make([]float32, m*n)
 	for b.Loop() {
 		MatMul(c, a, m, wm)
+	}
+}
+
+// TestMinTimeSmallM prints best-of-n rates of MatMul for small m (decode
+// batches) with bf16 weights, matrix-vector path against GEMM path.
+func TestMinTimeSmallM(t *testing.T) {
+	if os.Getenv("HNEURONS_MINTIME") == "" {
+		t.Skip("set HNEURONS_MINTIME=1 to print best-of-n kernel rates")
+	}
+	saved := Threads()
+	defer SetThreads(saved)
+	SetThreads(1)
+	const n, k = 1024, 4096
+	r := rand.New(rand.NewPCG(3, 3))
+	src, _ := encode16(randF32(r, n*k), ToBF16, refBF16)
+	wb, _ := Pack(src, BF16, n, k)
+	saved0 := matvecMaxM
+	defer func() { matvecMaxM = saved0 }()
+	for _, m := range []int{1, 2, 4, 8, 9, 12, 16, 24, 32, 48} {
+		a, c := randF32(r, m*k), make([]float32, m*n)
+		for _, mv := range []bool{false, true} {
+			matvecMaxM = 0
+			if mv {
+				matvecMaxM = 1 << 30
+			}
+			d := minTime(50, func() { MatMul(c, a, m, wb) })
+			t.Logf("MatMul m=%d %dx%d bf16 (1 goroutine, %s, matvec path %v): %.1f GFLOP/s", m, k, n, Features(), mv, 2*float64(m*n*k)/d.Seconds()/1e9)
+		}
+	}
+}
+
+// BenchmarkMatMulBF16Small is a single-goroutine bf16 MatMul (m=32) for
+// profiling the GEMM path's per-tile costs.
+func BenchmarkMatMulBF16Small(b *testing.B) {
+	saved := Threads()
+	defer SetThreads(saved)
+	SetThreads(1)
+	const m, n, k = 32, 1024, 4096
+	r := rand.New(rand.NewPCG(3, 3))
+	src, _ := encode16(randF32(r, n*k), ToBF16, refBF16)
+	wb, _ := Pack(src, BF16, n, k)
+	a, c := randF32(r, m*k), make([]float32, m*n)
+	kc0 := kcBlock
+	defer func() { kcBlock = kc0 }()
+	for _, kc := range []int{256, 512, 1024} {
+		kcBlock = kc
+		b.Run(fmt.Sprint("kc", kc), func(b *testing.B) {
+			for b.Loop() {
+				MatMul(c, a, m, wb)
+			}
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPs")
+		})
+	}
+}
+
+// TestMinTimePrefetch compares the GEMM with and without weight-tile
+// prefetching on bf16 weights (best of n, alternating).
+func TestMinTimePrefetch(t *testing.T) {
+	if os.Getenv("HNEURONS_MINTIME") == "" {
+		t.Skip("set HNEURONS_MINTIME=1 to print best-of-n kernel rates")
+	}
+	saved := Threads()
+	defer SetThreads(saved)
+	SetThreads(1)
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, s := range [][3]int{{32, 4096, 1024}, {128, 4096, 1024}} {
+		m, k, n := s[0], s[1], s[2]
+		src, _ := encode16(randF32(r, n*k), ToBF16, refBF16)
+		wb, _ := Pack(src, BF16, n, k)
+		a, c := randF32(r, m*k), make([]float32, m*n)
+		best := [2]time.Duration{time.Hour, time.Hour}
+		for range 40 {
+			for i, on := range []bool{false, true} {
+				prefetchTiles = on
+				best[i] = min(best[i], minTime(1, func() { MatMul(c, a, m, wb) }))
+			}
+		}
+		prefetchTiles = true
+		f := 2 * float64(m*n*k) / 1e9
+		t.Logf("bf16 %dx%dx%d (1 goroutine, %s): prefetch off %.1f, on %.1f GFLOP/s", m, k, n, Features(), f/best[0].Seconds(), f/best[1].Seconds())
 	}
 }
