@@ -131,3 +131,22 @@ func BenchmarkQwen05BF16Decode(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tok/s")
 }
+import "testing"
+
+// BenchmarkAttendHead8 times one 8-value query head over 48 cached keys.
+func BenchmarkAttendHead8(b *testing.B) {
+	const S, Dh, ld = 48, 8, 32
+	k := make([]float32, S*ld)
+	v := make([]float32, S*ld)
+	for i := range k {
+		k[i] = float32(i%13) * 0.01
+		v[i] = float32(i%7) * 0.1
+	}
+	q := make([]float32, Dh)
+	out := make([]float32, Dh)
+	sc := make([]float32, S)
+	for b.Loop() {
+		attendHead(out, q, k, v, ld, sc, 0.3, 0)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*S), "ns/key")
+}

@@ -443,6 +443,48 @@ func (r *Runner) attendItem(segs []Segment, l, item int, ws *attnScratch) {
 	}
 }
 
+// attendHead8 is attendHead for 8-value heads, with the query and the
+// output accumulators held in registers.
+func attendHead8(out, q, k, v []float32, ld int, sc []float32, scale, capv float32) {
+	qa := (*[8]float32)(q)
+	q0, q1, q2, q3, q4, q5, q6, q7 := qa[0], qa[1], qa[2], qa[3], qa[4], qa[5], qa[6], qa[7]
+	mx := float32(math.Inf(-1))
+	for j := range sc {
+		kj := (*[8]float32)(k[j*ld:])
+		d := q0*kj[0] + q1*kj[1] + q2*kj[2] + q3*kj[3] + q4*kj[4] + q5*kj[5] + q6*kj[6] + q7*kj[7]
+		d *= scale
+		if capv > 0 {
+			d = capv * float32(math.Tanh(float64(d/capv)))
+		}
+		sc[j] = d
+		if d > mx {
+			mx = d
+		}
+	}
+	var sum float32
+	for j, d := range sc {
+		e := expf(d - mx)
+		sc[j] = e
+		sum += e
+	}
+	inv := 1 / sum
+	var o0, o1, o2, o3, o4, o5, o6, o7 float32
+	for j, e := range sc {
+		p := e * inv
+		vj := (*[8]float32)(v[j*ld:])
+		o0 += p * vj[0]
+		o1 += p * vj[1]
+		o2 += p * vj[2]
+		o3 += p * vj[3]
+		o4 += p * vj[4]
+		o5 += p * vj[5]
+		o6 += p * vj[6]
+		o7 += p * vj[7]
+	}
+	oa := (*[8]float32)(out)
+	oa[0], oa[1], oa[2], oa[3], oa[4], oa[5], oa[6], oa[7] = o0, o1, o2, o3, o4, o5, o6, o7
+}
+
 // softmaxRange replaces row[first:last+1] with its softmax (after optional
 // soft-capping) and zeroes the rest of row.
 func softmaxRange(row []float32, first, last int, capv float32) {
@@ -476,6 +518,10 @@ func softmaxRange(row []float32, first, last int, capv float32) {
 // the head, rows ld apart. sc [S] is scratch.
 func attendHead(out, q, k, v []float32, ld int, sc []float32, scale, capv float32) {
 	Dh := len(q)
+	if Dh == 8 {
+		attendHead8(out, q, k, v, ld, sc, scale, capv)
+		return
+	}
 	mx := float32(math.Inf(-1))
 	for j := range sc {
 		kj := k[j*ld:][:Dh]
