@@ -11,6 +11,7 @@
 //     row, column c is neuron c % d_ff of layer c / d_ff (when the store was
 //     written from a model; a store built from a plain matrix has layers = 1
 //     and d_ff = columns).
+//
 //   - index.json: the description of the matrix,
 //
 //     {"version": 1, "model_fingerprint": "...", "layers": 32, "d_ff": 14336,

@@ -86,8 +86,8 @@ func ReadIndex(dir string) (*Index, error) {
 
 // validate checks the index for internal consistency.
 func (ix *Index) validate() error {
-	if ix.Layers <= 0 || ix.DFF <= 0 {
-		return fmt.Errorf("layers %d and d_ff %d must be positive", ix.Layers, ix.DFF)
+	if ix.Layers <= 0 || ix.DFF <= 0 || ix.Layers > 1<<16 || ix.DFF > 1<<24 {
+		return fmt.Errorf("layers %d and d_ff %d must be positive and plausible", ix.Layers, ix.DFF)
 	}
 	if ix.Columns != ix.Layers*ix.DFF {
 		return fmt.Errorf("columns %d != layers %d x d_ff %d", ix.Columns, ix.Layers, ix.DFF)

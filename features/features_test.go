@@ -122,3 +122,24 @@ func TestBadIndex(t *testing.T) {
 		}
 	}
 }
+
+func FuzzReadIndex(f *testing.F) {
+	f.Add([]byte(`{"version":1,"model_fingerprint":"x","layers":2,"d_ff":3,"columns":6,"rows":[{"id":"a","label":1,"region":"answer","empty":false}]}`))
+	f.Add([]byte(`{"layers":-1}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, IndexFile), b, 0o644)
+		ix, err := ReadIndex(dir)
+		if err != nil {
+			return
+		}
+		if ix.Columns != ix.Layers*ix.DFF || ix.Layers <= 0 {
+			t.Fatalf("accepted inconsistent index %+v", ix)
+		}
+		for _, r := range ix.Rows {
+			if (r.Label != 0 && r.Label != 1) || !validRegion(r.Region) {
+				t.Fatalf("accepted bad row %+v", r)
+			}
+		}
+	})
+}

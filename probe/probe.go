@@ -222,6 +222,12 @@ func Load(path string) (*Probe, error) {
 	if p.Columns <= 0 {
 		return nil, fmt.Errorf("probe: %s: columns %d, want > 0", path, p.Columns)
 	}
+	if p.Layers*p.DFF != 0 && p.Layers*p.DFF != p.Columns {
+		return nil, fmt.Errorf("probe: %s: columns %d != layers %d x d_ff %d", path, p.Columns, p.Layers, p.DFF)
+	}
+	if _, err := ParsePenalty(string(p.Penalty)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	for _, w := range p.Weights {
 		if w.Index < 0 || w.Index >= p.Columns {
 			return nil, fmt.Errorf("probe: %s: weight index %d out of range [0,%d)", path, w.Index, p.Columns)
