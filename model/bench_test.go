@@ -131,7 +131,6 @@ func BenchmarkQwen05BF16Decode(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tok/s")
 }
-import "testing"
 
 // BenchmarkAttendHead8 times one 8-value query head over 48 cached keys.
 func BenchmarkAttendHead8(b *testing.B) {
