@@ -204,3 +204,23 @@ func TestHeldOutMatchesLiblinear(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"cols.json":    `{"columns":0,"penalty":"l1"}`,
+		"shape.json":   `{"columns":10,"layers":2,"d_ff":4,"penalty":"l1"}`,
+		"pen.json":     `{"columns":10,"penalty":"l3"}`,
+		"index.json":   `{"columns":10,"penalty":"l1","weights":[{"index":10,"weight":1}]}`,
+		"garbage.json": `{`,
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		if _, err := Load(p); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: error %v, want one naming the file", name, err)
+		}
+	}
+	if _, err := Load(filepath.Join(dir, "missing.json")); err == nil {
+		t.Error("missing file loaded")
+	}
+}
