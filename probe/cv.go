@@ -19,11 +19,11 @@ type CVPoint struct {
 	HNeurons int `json:"h_neurons"`
 	// Accuracy and AUROC are pooled over the held-out folds; AccuracyStd is
 	// the spread of the per-fold accuracies.
-	Accuracy    float64 `json:"accuracy"`
-	AccuracyStd float64 `json:"accuracy_std"`
-	AUROC       float64 `json:"auroc"`
+	Accuracy    Float `json:"accuracy"`
+	AccuracyStd Float `json:"accuracy_std"`
+	AUROC       Float `json:"auroc"`
 	// Score is the selection criterion's value (CV accuracy unless another Criterion is used).
-	Score float64 `json:"score"`
+	Score Float `json:"score"`
 	// Neurons are the H-Neurons of the fit on all rows.
 	Neurons []Neuron `json:"-"`
 	// Model is the fit on all rows.
@@ -42,7 +42,9 @@ type Criterion interface {
 type CVAccuracy struct{}
 
 // Score returns the candidate's cross-validated accuracy.
-func (CVAccuracy) Score(_ context.Context, cand *CVPoint) (float64, error) { return cand.Accuracy, nil }
+func (CVAccuracy) Score(_ context.Context, cand *CVPoint) (float64, error) {
+	return float64(cand.Accuracy), nil
+}
 
 // Task measures a model's task accuracy (e.g. on TriviaQA) with the given
 // neurons suppressed; the intervention stage implements it.
@@ -60,7 +62,7 @@ func (c TaskCriterion) Score(ctx context.Context, cand *CVPoint) (float64, error
 	if err != nil {
 		return 0, fmt.Errorf("probe: task accuracy at C=%v: %w", cand.C, err)
 	}
-	return cand.Accuracy + a, nil
+	return float64(cand.Accuracy) + a, nil
 }
 
 // Folds assigns each row to one of k folds, stratified by label.
@@ -176,8 +178,9 @@ func CrossValidate(ctx context.Context, x *Matrix, labels []int, grid []float64,
 			}
 		}
 		all := pointMetrics(scores[c], labels, seq(len(labels)))
-		pt.Accuracy, pt.AUROC = all.acc, all.auc
-		_, pt.AccuracyStd = meanStd(accs)
+		pt.Accuracy, pt.AUROC = Float(all.acc), Float(all.auc)
+		_, std := meanStd(accs)
+		pt.AccuracyStd = Float(std)
 		slog.Debug("probe: cross-validation", "C", cv, "nonzero", pt.NonZero, "h_neurons", pt.HNeurons,
 			"accuracy", pt.Accuracy, "auroc", pt.AUROC)
 		out[c] = pt
@@ -197,8 +200,8 @@ func SelectC(ctx context.Context, pts []CVPoint, crit Criterion) (int, error) {
 		if err != nil {
 			return -1, err
 		}
-		pts[i].Score = s
-		if best < 0 || s > pts[best].Score {
+		pts[i].Score = Float(s)
+		if best < 0 || s > float64(pts[best].Score) {
 			best = i
 		}
 	}
@@ -222,22 +225,22 @@ type BaselineResult struct {
 	// Folds is the number of cross-validation folds.
 	Folds int `json:"folds"`
 	// HNeuronAccuracy and HNeuronAUROC are the CV metrics of the classifier on the H-Neurons.
-	HNeuronAccuracy float64 `json:"h_neuron_accuracy"`
-	HNeuronAUROC    float64 `json:"h_neuron_auroc"`
+	HNeuronAccuracy Float `json:"h_neuron_accuracy"`
+	HNeuronAUROC    Float `json:"h_neuron_auroc"`
 	// Random holds one entry per seed.
 	Random []BaselineRun `json:"random"`
 	// RandomAccuracy and RandomAUROC summarise Random as mean and standard deviation.
-	RandomAccuracyMean float64 `json:"random_accuracy_mean"`
-	RandomAccuracyStd  float64 `json:"random_accuracy_std"`
-	RandomAUROCMean    float64 `json:"random_auroc_mean"`
-	RandomAUROCStd     float64 `json:"random_auroc_std"`
+	RandomAccuracyMean Float `json:"random_accuracy_mean"`
+	RandomAccuracyStd  Float `json:"random_accuracy_std"`
+	RandomAUROCMean    Float `json:"random_auroc_mean"`
+	RandomAUROCStd     Float `json:"random_auroc_std"`
 }
 
 // BaselineRun is the random-neuron classifier of one seed.
 type BaselineRun struct {
-	Seed     uint64  `json:"seed"`
-	Accuracy float64 `json:"accuracy"`
-	AUROC    float64 `json:"auroc"`
+	Seed     uint64 `json:"seed"`
+	Accuracy Float  `json:"accuracy"`
+	AUROC    Float  `json:"auroc"`
 }
 
 // Baseline cross-validates (k folds) the classifier of opt restricted to the
@@ -251,13 +254,13 @@ func Baseline(ctx context.Context, x *Matrix, labels []int, hcols []int, seeds, 
 		return nil, fmt.Errorf("probe: %d neurons for %d columns", len(hcols), x.Cols)
 	}
 	fold := Folds(labels, k, opt.Seed)
-	eval := func(cols []int) (float64, float64, error) {
+	eval := func(cols []int) (Float, Float, error) {
 		s, err := heldOut(ctx, x, labels, cols, fold, k, []float64{opt.C}, opt)
 		if err != nil {
 			return 0, 0, err
 		}
 		p := pointMetrics(s[0], labels, seq(len(labels)))
-		return p.acc, p.auc, nil
+		return Float(p.acc), Float(p.auc), nil
 	}
 	res := &BaselineResult{Neurons: len(hcols), Folds: k}
 	var err error
@@ -274,13 +277,15 @@ func Baseline(ctx context.Context, x *Matrix, labels []int, hcols []int, seeds, 
 			return nil, err
 		}
 		res.Random = append(res.Random, BaselineRun{Seed: seed, Accuracy: a, AUROC: u})
-		accs = append(accs, a)
-		if !math.IsNaN(u) {
-			aucs = append(aucs, u)
+		accs = append(accs, float64(a))
+		if !math.IsNaN(float64(u)) {
+			aucs = append(aucs, float64(u))
 		}
 	}
-	res.RandomAccuracyMean, res.RandomAccuracyStd = meanStd(accs)
-	res.RandomAUROCMean, res.RandomAUROCStd = meanStd(aucs)
+	am, as := meanStd(accs)
+	um, us := meanStd(aucs)
+	res.RandomAccuracyMean, res.RandomAccuracyStd = Float(am), Float(as)
+	res.RandomAUROCMean, res.RandomAUROCStd = Float(um), Float(us)
 	return res, nil
 }
 

@@ -1,19 +1,21 @@
 package probe
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 )
 
 // Interval is a point estimate with a bootstrap confidence interval.
 type Interval struct {
 	// Value is the estimate on the full sample.
-	Value float64 `json:"value"`
+	Value Float `json:"value"`
 	// Lo and Hi bound the 95% percentile bootstrap interval.
-	Lo float64 `json:"lo"`
-	Hi float64 `json:"hi"`
+	Lo Float `json:"lo"`
+	Hi Float `json:"hi"`
 }
 
 // Metrics are the detection metrics of a probe on one data set.
@@ -131,10 +133,10 @@ func Evaluate(scores []float64, labels []int, boot int, seed uint64) Metrics {
 	}
 	iv := func(v float64, s []float64) Interval {
 		if len(s) == 0 {
-			return Interval{Value: v, Lo: v, Hi: v}
+			return Interval{Value: Float(v), Lo: Float(v), Hi: Float(v)}
 		}
 		slices.Sort(s)
-		return Interval{Value: v, Lo: quantile(s, 0.025), Hi: quantile(s, 0.975)}
+		return Interval{Value: Float(v), Lo: Float(quantile(s, 0.025)), Hi: Float(quantile(s, 0.975))}
 	}
 	m.Accuracy = iv(p.acc, vals[0])
 	m.Precision = iv(p.prec, vals[1])
@@ -171,4 +173,32 @@ func meanStd(v []float64) (mean, std float64) {
 		std += (x - mean) * (x - mean)
 	}
 	return mean, math.Sqrt(std / float64(len(v)-1))
+}
+
+// Float is a float64 that encodes NaN and ±Inf as JSON null (and decodes
+// null as NaN), so that a metric undefined on a sample (AUROC of one class)
+// does not make a report unwritable.
+type Float float64
+
+// MarshalJSON implements json.Marshaler.
+func (f Float) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*f = Float(math.NaN())
+		return nil
+	}
+	v, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("probe: metric %q: %w", b, err)
+	}
+	*f = Float(v)
+	return nil
 }
