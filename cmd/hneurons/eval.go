@@ -70,7 +70,11 @@ func runEval(cmd *cobra.Command, o *evalOptions) error {
 		return err
 	}
 	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "probe %s: %d H-Neurons, C=%g, mode %s\n", o.probe, len(pr.HNeurons), pr.C, pr.Mode)
+	mode := string(pr.Mode)
+	if mode == "" {
+		mode = "none (plain matrix)"
+	}
+	fmt.Fprintf(w, "probe %s: %d H-Neurons, C=%g, mode %s\n", o.probe, len(pr.HNeurons), pr.C, mode)
 	printMetrics(w, "eval", &rep.Metrics)
 	if b := rep.Baseline; b != nil {
 		fmt.Fprintf(w, "%d-fold CV with %d neurons: H-Neurons accuracy %.4f AUROC %.4f; random (%d seeds) accuracy %.4f ± %.4f AUROC %.4f ± %.4f\n",
