@@ -17,6 +17,18 @@
 //	V    vocabulary size
 //	L    layers, S cached positions of one sequence
 //
+// Typical use:
+//
+//	m, err := model.Load(path)          // GGUF file or HF folder; Close when done
+//	r := m.NewRunner()                  // one per goroutine: buffers, taps, scales
+//	c := m.NewCache(len(prompt) + 64)   // one per sequence; Fork to branch
+//	logits, err := r.Forward(ctx, []model.Segment{{Cache: c, Tokens: prompt}}, false)
+//	lp, err := r.LogProbs(ctx, tokens)  // teacher forcing
+//	err = r.Prefill(ctx, segs)          // taps and caches only, no logits
+//
+// Package generate builds sampling, N sequences per prompt and stop rules on
+// top of Runner.Forward.
+//
 // The tap (see Tap and Runner.SetScale) exposes, per layer, the down_proj input
 // z [T, F] (TransformerLens blocks.{l}.mlp.hook_post) and the MLP output
 // h [T, D] (blocks.{l}.hook_mlp_out, before any post-MLP norm), and scales z
