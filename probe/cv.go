@@ -86,7 +86,8 @@ func Folds(labels []int, k int, seed uint64) []int {
 
 // heldOut fits on the rows outside each fold (optionally on a column subset)
 // along a path of C values with warm starts, and returns for every C the
-// held-out margins of every row (C, rows).
+// held-out margins of every row (C, rows). Rows with fold -1 are neither
+// trained on nor scored.
 func heldOut(ctx context.Context, x *Matrix, labels []int, cols []int, fold []int, k int, grid []float64, opt Options) ([][]float64, error) {
 	scores := make([][]float64, len(grid))
 	for c := range scores {
@@ -101,7 +102,7 @@ func heldOut(ctx context.Context, x *Matrix, labels []int, cols []int, fold []in
 		}
 		rw := make([]float64, x.Rows) // (rows,) 1 for training rows of this fold
 		for i := range rw {
-			if fold[i] != f {
+			if fold[i] != f && fold[i] >= 0 {
 				rw[i] = 1
 			}
 		}
@@ -120,7 +121,7 @@ func heldOut(ctx context.Context, x *Matrix, labels []int, cols []int, fold []in
 			prev = m
 			marg := p.margins(m.W, m.Bias, 0)
 			for i := range rw {
-				if rw[i] == 0 {
+				if fold[i] == f {
 					scores[c][i] = marg[i]
 				}
 			}
@@ -245,21 +246,35 @@ type BaselineRun struct {
 
 // Baseline cross-validates (k folds) the classifier of opt restricted to the
 // columns hcols (the H-Neurons) and to as many random columns for each of
-// `seeds` seeds.
-func Baseline(ctx context.Context, x *Matrix, labels []int, hcols []int, seeds, k int, opt Options) (*BaselineResult, error) {
+// `seeds` seeds. rows (nil = all) restricts the rows used, e.g. to a
+// class-balanced subset.
+func Baseline(ctx context.Context, x *Matrix, labels []int, rows []int, hcols []int, seeds, k int, opt Options) (*BaselineResult, error) {
 	if len(hcols) == 0 {
 		return nil, fmt.Errorf("probe: baseline needs at least one H-Neuron")
 	}
 	if len(hcols) > x.Cols {
 		return nil, fmt.Errorf("probe: %d neurons for %d columns", len(hcols), x.Cols)
 	}
-	fold := Folds(labels, k, opt.Seed)
+	if rows == nil {
+		rows = seq(len(labels))
+	}
+	sub := make([]int, len(rows)) // (rows,) labels of the used rows
+	for j, i := range rows {
+		sub[j] = labels[i]
+	}
+	fold := make([]int, len(labels)) // (all rows,) -1 = unused
+	for i := range fold {
+		fold[i] = -1
+	}
+	for j, f := range Folds(sub, k, opt.Seed) {
+		fold[rows[j]] = f
+	}
 	eval := func(cols []int) (Float, Float, error) {
 		s, err := heldOut(ctx, x, labels, cols, fold, k, []float64{opt.C}, opt)
 		if err != nil {
 			return 0, 0, err
 		}
-		p := pointMetrics(s[0], labels, seq(len(labels)))
+		p := pointMetrics(s[0], labels, rows)
 		return Float(p.acc), Float(p.auc), nil
 	}
 	res := &BaselineResult{Neurons: len(hcols), Folds: k}
@@ -300,6 +315,28 @@ func randomSubset(rng *rand.Rand, n, k int) []int {
 			out = append(out, j)
 		}
 	}
+	slices.Sort(out)
+	return out
+}
+
+// BalancedRows returns a class-balanced subset of row indices: every row of
+// the minority class and as many randomly chosen rows of the majority class,
+// in increasing order.
+func BalancedRows(labels []int, seed uint64) []int {
+	var pos, neg []int
+	for i, l := range labels {
+		if l == 1 {
+			pos = append(pos, i)
+		} else {
+			neg = append(neg, i)
+		}
+	}
+	if len(pos) > len(neg) {
+		pos, neg = neg, pos
+	}
+	rng := rand.New(rand.NewPCG(seed, 0xba1a))
+	rng.Shuffle(len(neg), func(a, b int) { neg[a], neg[b] = neg[b], neg[a] })
+	out := append(pos, neg[:len(pos)]...)
 	slices.Sort(out)
 	return out
 }

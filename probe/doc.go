@@ -40,6 +40,8 @@
 // SelectC cross-validates a grid of C values; the Criterion interface lets
 // the intervention stage plug in the paper's criterion (held-out accuracy
 // plus task accuracy with the neurons suppressed). Baseline fits the same
-// classifier on as many random neurons. Metrics reports accuracy,
-// precision, recall, F1 and tie-aware AUROC with bootstrap intervals.
+// classifier on as many random neurons. Evaluate reports accuracy,
+// precision, recall, F1 and tie-aware AUROC with bootstrap intervals, and
+// Assess applies a saved probe to new features (optionally on a
+// class-balanced subset, as the paper's accuracies are) with the baseline.
 package probe

@@ -148,7 +148,7 @@ func TestTrainSaveLoad(t *testing.T) {
 	for i, n := range pr.HNeurons {
 		hcols[i] = n.Layer*500 + n.Neuron
 	}
-	b, err := Baseline(context.Background(), tr.X, tr.Labels, hcols, 3, 3, Options{Penalty: L1, C: 1})
+	b, err := Baseline(context.Background(), tr.X, tr.Labels, nil, hcols, 3, 3, Options{Penalty: L1, C: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,5 +222,40 @@ func TestLoadErrors(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "missing.json")); err == nil {
 		t.Error("missing file loaded")
+	}
+}
+
+// TestBalancedBaseline checks BalancedRows and that a row-restricted
+// baseline equals the baseline on a copy of those rows.
+func TestBalancedBaseline(t *testing.T) {
+	x, y := loadXY(t, "wide")
+	rows := BalancedRows(y, 3)
+	pos := 0
+	for _, i := range rows {
+		pos += y[i]
+	}
+	if 2*pos != len(rows) {
+		t.Fatalf("balanced rows: %d positive of %d", pos, len(rows))
+	}
+	sub := NewMatrix(len(rows), x.Cols)
+	ys := make([]int, len(rows))
+	for j, i := range rows {
+		ys[j] = y[i]
+		for c := 0; c < x.Cols; c++ {
+			sub.Data[c*sub.Rows+j] = x.At(i, c)
+		}
+	}
+	opt := Options{Penalty: L1, C: 1, Seed: 5}
+	hcols := []int{1, 2, 3, 50, 60}
+	a, err := Baseline(context.Background(), x, y, rows, hcols, 2, 4, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Baseline(context.Background(), sub, ys, nil, hcols, 2, 4, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(float64(a.HNeuronAccuracy-b.HNeuronAccuracy)) > 1e-12 || math.Abs(float64(a.RandomAccuracyMean-b.RandomAccuracyMean)) > 1e-12 {
+		t.Fatalf("row-restricted %+v, copied %+v", a, b)
 	}
 }

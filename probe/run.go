@@ -59,10 +59,24 @@ type Report struct {
 	Baseline *BaselineResult `json:"baseline,omitempty"`
 }
 
-// Assess scores probe pr on ds and, when seeds > 0, cross-validates (k
-// folds) the same classifier on its H-Neurons and on as many random
-// neurons for each seed.
-func Assess(ctx context.Context, pr *Probe, ds *Dataset, seeds, k, boot int, seed uint64) (*Report, error) {
+// AssessOptions configures Assess.
+type AssessOptions struct {
+	// Seeds is the number of random-neuron baselines (0 = no baseline).
+	Seeds int
+	// Folds is the number of cross-validation folds of the baseline.
+	Folds int
+	// Boot is the number of bootstrap resamples for the intervals.
+	Boot int
+	// Seed fixes the bootstrap, folds, balancing and random neurons.
+	Seed uint64
+	// Balance evaluates on a class-balanced subset (all minority rows and as
+	// many random majority rows), as the paper's accuracies are.
+	Balance bool
+}
+
+// Assess scores probe pr on ds and, when o.Seeds > 0, cross-validates the
+// same classifier on its H-Neurons and on as many random neurons per seed.
+func Assess(ctx context.Context, pr *Probe, ds *Dataset, o AssessOptions) (*Report, error) {
 	if err := pr.CheckShape(ds.Shape); err != nil {
 		return nil, err
 	}
@@ -70,14 +84,25 @@ func Assess(ctx context.Context, pr *Probe, ds *Dataset, seeds, k, boot int, see
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Metrics: Evaluate(s, ds.Labels, boot, seed)}
-	if seeds > 0 {
+	var rows []int
+	if o.Balance {
+		rows = BalancedRows(ds.Labels, o.Seed)
+	} else {
+		rows = seq(len(ds.Labels))
+	}
+	ss := make([]float64, len(rows)) // (used rows,)
+	ls := make([]int, len(rows))
+	for j, i := range rows {
+		ss[j], ls[j] = s[i], ds.Labels[i]
+	}
+	rep := &Report{Metrics: Evaluate(ss, ls, o.Boot, o.Seed)}
+	if o.Seeds > 0 {
 		hcols := make([]int, len(pr.HNeurons))
 		for i, n := range pr.HNeurons {
 			hcols[i] = n.Layer*max(pr.DFF, 0) + n.Neuron
 		}
-		rep.Baseline, err = Baseline(ctx, ds.X, ds.Labels, hcols, seeds, k,
-			Options{Penalty: pr.Penalty, C: pr.C, Tol: pr.Tol, Seed: seed})
+		rep.Baseline, err = Baseline(ctx, ds.X, ds.Labels, rows, hcols, o.Seeds, o.Folds,
+			Options{Penalty: pr.Penalty, C: pr.C, Tol: pr.Tol, Seed: o.Seed})
 		if err != nil {
 			return nil, err
 		}

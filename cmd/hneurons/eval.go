@@ -15,6 +15,7 @@ type evalOptions struct {
 	probe, features, x, y string
 	seeds, folds, boot    int
 	seed                  uint64
+	balance               bool
 	out                   string
 }
 
@@ -39,7 +40,8 @@ classifier on the H-Neurons and on as many random neurons for N seeds.`,
 	f.IntVar(&o.seeds, "baseline-seeds", 0, "random-neuron baseline seeds (0 = no baseline)")
 	f.IntVar(&o.folds, "folds", 5, "cross-validation folds for the baseline")
 	f.IntVar(&o.boot, "bootstrap", 1000, "bootstrap resamples for confidence intervals")
-	f.Uint64Var(&o.seed, "seed", 0, "seed for bootstrap, folds and random neurons")
+	f.Uint64Var(&o.seed, "seed", 0, "seed for bootstrap, folds, balancing and random neurons")
+	f.BoolVar(&o.balance, "balance", false, "evaluate on a class-balanced subset (as the paper's accuracies)")
 	f.StringVar(&o.out, "out", "", "also write the report as JSON to this file")
 	register(cmd)
 }
@@ -65,7 +67,8 @@ func runEval(cmd *cobra.Command, o *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	rep, err := probe.Assess(cmd.Context(), pr, ds, o.seeds, o.folds, o.boot, o.seed)
+	rep, err := probe.Assess(cmd.Context(), pr, ds, probe.AssessOptions{
+		Seeds: o.seeds, Folds: o.folds, Boot: o.boot, Seed: o.seed, Balance: o.balance})
 	if err != nil {
 		return err
 	}
