@@ -223,15 +223,30 @@ func (w *Writer) Append(row Row, vec []float32) error {
 		binary.LittleEndian.PutUint32(w.buf[i*4:], math.Float32bits(v))
 	}
 	if _, err := w.f.Write(w.buf); err != nil {
+		w.rewind()
 		return fmt.Errorf("features: writing row %q: %w", row.ID, err)
+	}
+	// The data must be on disk before the index that lists it.
+	if err := w.f.Sync(); err != nil {
+		w.rewind()
+		return fmt.Errorf("features: syncing row %q: %w", row.ID, err)
 	}
 	w.ix.Rows = append(w.ix.Rows, row)
 	if err := writeIndex(w.dir, w.ix); err != nil {
 		w.ix.Rows = w.ix.Rows[:len(w.ix.Rows)-1]
+		w.rewind()
 		return err
 	}
 	w.have[row.ID+"\x00"+row.Region] = true
 	return nil
+}
+
+// rewind drops any bytes written after the rows the index lists, so that a
+// failed Append leaves the matrix consistent for the next one.
+func (w *Writer) rewind() {
+	size := int64(len(w.ix.Rows)) * int64(w.ix.Columns) * 4
+	_ = w.f.Truncate(size)
+	_, _ = w.f.Seek(size, 0)
 }
 
 // Close closes the matrix file.
