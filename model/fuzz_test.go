@@ -10,7 +10,7 @@ import (
 
 // Corrupt GGUF files give errors, never panics; whatever loads also runs.
 func FuzzLoadGGUF(f *testing.F) {
-	for _, p := range []string{"llama/llama_q8_0.gguf", "gemma2/model_q8_0.gguf", "phi3/model_q8_0.gguf"} {
+	for _, p := range []string{"llama_kquant/model.gguf", "gemma2/model_q8_0.gguf", "phi3/model_q8_0.gguf"} {
 		data, err := os.ReadFile(filepath.Join("testdata", "tiny", p))
 		if err != nil {
 			f.Fatal(err)

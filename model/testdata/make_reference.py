@@ -520,7 +520,69 @@ GGUF_NAMES = [
 ]
 
 
-def write_family_gguf(path, spec, W):
+def _f16(x):
+    return np.float16(x).astype("<f2").tobytes(), float(np.float16(x))
+
+
+def q4_k_random(n, k, g):
+    """Random ggml Q4_K rows [n, k] (k a multiple of 256) and their values:
+    per 256-value super-block d, dmin (f16), 12 bytes of 6-bit scales and
+    mins, 128 bytes of nibbles; value = d*sc*q - dmin*m, per ggml's
+    dequantize_row_q4_K."""
+    out = bytearray()
+    vals = np.zeros((n, k))
+    for r in range(n):
+        for b in range(k // 256):
+            db, d = _f16(0.001 + 0.002 * torch.rand(1, generator=g).item())
+            mb, dmin = _f16(0.001 + 0.002 * torch.rand(1, generator=g).item())
+            sc = torch.randint(0, 256, (12,), generator=g).numpy().astype(np.uint8)
+            qs = torch.randint(0, 256, (128,), generator=g).numpy().astype(np.uint8)
+            out += db + mb + sc.tobytes() + qs.tobytes()
+            y = vals[r, b * 256:(b + 1) * 256]
+
+            def scale_min(j):
+                if j < 4:
+                    return int(sc[j] & 63), int(sc[j + 4] & 63)
+                return int((sc[j + 4] & 0xF) | ((sc[j - 4] >> 6) << 4)), int((sc[j + 4] >> 4) | ((sc[j] >> 6) << 4))
+            for grp in range(4):
+                s1, m1 = scale_min(2 * grp)
+                s2, m2 = scale_min(2 * grp + 1)
+                q = qs[32 * grp:32 * grp + 32]
+                y[64 * grp:64 * grp + 32] = d * s1 * (q & 0xF) - dmin * m1
+                y[64 * grp + 32:64 * grp + 64] = d * s2 * (q >> 4) - dmin * m2
+    return bytes(out), torch.from_numpy(vals)
+
+
+def q6_k_random(n, k, g):
+    """Random ggml Q6_K rows [n, k] and their values: per super-block 128
+    bytes of low nibbles, 64 bytes of high 2-bit pairs, 16 int8 scales, f16 d;
+    value = d*scale*(q - 32), per ggml's dequantize_row_q6_K."""
+    out = bytearray()
+    vals = np.zeros((n, k))
+    for r in range(n):
+        for b in range(k // 256):
+            ql = torch.randint(0, 256, (128,), generator=g).numpy().astype(np.uint8)
+            qh = torch.randint(0, 256, (64,), generator=g).numpy().astype(np.uint8)
+            sc = torch.randint(-40, 41, (16,), generator=g).numpy().astype(np.int8)
+            db, d = _f16(0.0005 + 0.001 * torch.rand(1, generator=g).item())
+            out += ql.tobytes() + qh.tobytes() + sc.tobytes() + db
+            y = vals[r, b * 256:(b + 1) * 256]
+            for h in range(2):
+                L, H, S = ql[64 * h:64 * h + 64].astype(np.int64), qh[32 * h:32 * h + 32].astype(np.int64), sc[8 * h:8 * h + 8].astype(np.int64)
+                for l in range(32):
+                    i = l // 16
+                    q1 = ((L[l] & 0xF) | (((H[l] >> 0) & 3) << 4)) - 32
+                    q2 = ((L[l + 32] & 0xF) | (((H[l] >> 2) & 3) << 4)) - 32
+                    q3 = ((L[l] >> 4) | (((H[l] >> 4) & 3) << 4)) - 32
+                    q4 = ((L[l + 32] >> 4) | (((H[l] >> 6) & 3) << 4)) - 32
+                    y[128 * h + l] = d * S[i] * q1
+                    y[128 * h + l + 32] = d * S[i + 2] * q2
+                    y[128 * h + l + 64] = d * S[i + 4] * q3
+                    y[128 * h + l + 96] = d * S[i + 6] * q4
+    return bytes(out), torch.from_numpy(vals)
+
+
+def write_family_gguf(path, spec, W, types=None, g=None):
     """Write a model as a Q8_0 GGUF the way llama.cpp's converter lays it out
     (names, metadata, Gemma norms stored as 1 + w, llama q/k permuted) and
     return the HF-named weights with every matrix replaced by its dequantised
@@ -606,9 +668,22 @@ def write_family_gguf(path, spec, W):
         dims = list(reversed(t.shape))
         out += gguf_str(name) + struct.pack("<I", len(dims)) + b"".join(struct.pack("<Q", x) for x in dims)
         if t.dim() == 2:
-            b, deq = q8_0(t)
+            typ = (types or {}).get(name, "Q8_0")
+            if typ == "Q8_0":
+                b, deq = q8_0(t)
+            elif typ == "Q4_K":
+                b, deq = q4_k_random(t.shape[0], t.shape[1], g)
+            elif typ == "Q6_K":
+                b, deq = q6_k_random(t.shape[0], t.shape[1], g)
+            elif typ == "F16":
+                b = t.to(torch.float16).contiguous().numpy().astype("<f2").tobytes()
+                deq = t.to(torch.float16).to(torch.float64)
+            elif typ == "BF16":
+                b = t.to(torch.bfloat16).contiguous().view(torch.int16).numpy().astype("<i2").tobytes()
+                deq = bf16_round(t)
             WQ[hf] = undo(deq)
-            out += struct.pack("<IQ", 8, off)
+            code = {"Q8_0": 8, "Q4_K": 12, "Q6_K": 14, "F16": 1, "BF16": 30}[typ]
+            out += struct.pack("<IQ", code, off)
         else:
             b = t.to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
             out += struct.pack("<IQ", 0, off)
@@ -633,35 +708,37 @@ def main():
             json.dump(tokens, f)
         logits.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_logits.f32"))
         post.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_post.f32"))
-        if spec["name"] != "llama":
+        if spec["name"] not in ("llama", "mistral"):  # both are GGUF arch llama: see llama_kquant
             WQ = write_family_gguf(os.path.join(d, "model_q8_0.gguf"), spec, W)
             lq, _ = forward(spec, WQ, tokens, gguf=True)
             lq.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_logits_gguf_q8_0.f32"))
         if spec["name"] == "llama":
             write_gguf(os.path.join(d, "llama.gguf"), spec, W)
-            # Q8_0: reference logits of the dequantised weights (q/k dequantised
-            # in the permuted layout are permuted back: permutation commutes with
-            # row-wise quantisation only within rows, which it keeps intact)
-            deq = write_gguf(os.path.join(d, "llama_q8_0.gguf"), spec, W, quant=True)
-            nh, nkv = spec["cfg"]["num_attention_heads"], spec["cfg"]["num_key_value_heads"]
-            WQ = dict(W)
-            inv = {"token_embd.weight": "model.embed_tokens.weight", "output.weight": "lm_head.weight"}
-            for name, t in deq.items():
-                if name in inv:
-                    WQ[inv[name]] = t
-                    continue
-                l, part = name.split(".")[1], name.split(".")[2]
-                p = "model.layers.%s." % l
-                hf = {"attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
-                      "attn_output": "self_attn.o_proj", "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
-                      "ffn_down": "mlp.down_proj"}[part]
-                if part in ("attn_q", "attn_k"):
-                    t = gguf_unpermute(t, nh if part == "attn_q" else nkv)
-                WQ[p + hf + ".weight"] = t
-            lq, _ = forward(spec, WQ, tokens)
-            lq.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_logits_q8_0.f32"))
+            # (the Q8_0 llama layout is covered by llama_kquant below)
         print(spec["name"], "logits[0,:4]", logits[0, :4].tolist(), "max|logit|", logits.abs().max().item())
+
+
+def kquant():
+    """A llama whose GGUF mixes tensor types as llama.cpp's Q4_K_M files do:
+    Q4_K and Q6_K down projections (random valid encodings), Q8_0 elsewhere,
+    an F16 embedding and a BF16 value projection. Written as GGUF only."""
+    g = torch.Generator().manual_seed(4242)
+    spec = dict(name="llama_kquant", family="llama", dtype="F32", cfg=base_cfg(
+        "LlamaForCausalLM", "llama", intermediate_size=256, num_hidden_layers=2))
+    W = make_weights(spec, g)
+    tokens = torch.randint(0, spec["cfg"]["vocab_size"], (T,), generator=g).tolist()
+    d = os.path.join(OUT, spec["name"])
+    os.makedirs(d, exist_ok=True)
+    types = {"blk.0.ffn_down.weight": "Q4_K", "blk.1.ffn_down.weight": "Q6_K",
+             "token_embd.weight": "F16", "blk.0.attn_v.weight": "BF16"}
+    WQ = write_family_gguf(os.path.join(d, "model.gguf"), spec, W, types, g)
+    lq, _ = forward(spec, WQ, tokens, gguf=True)
+    with open(os.path.join(d, "ref_tokens.json"), "w") as f:
+        json.dump(tokens, f)
+    lq.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(d, "ref_logits.f32"))
+    print(spec["name"], "logits[0,:4]", lq[0, :4].tolist(), "max|logit|", lq.abs().max().item())
 
 
 if __name__ == "__main__":
     main()
+    kquant()
