@@ -21,7 +21,7 @@ var asmEnabled = asmAvailable
 // avx512Available reports whether this CPU also runs the AVX-512 GEMM
 // kernel; avx512Enabled selects it (only together with asmEnabled).
 var (
-	avx512Available = asmAvailable && cpu.X86.HasAVX512F
+	avx512Available = asmAvailable && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL
 	avx512Enabled   = avx512Available
 )
 
@@ -264,6 +264,36 @@ func prefetch(b []byte, stride, off, n, r0, r1 int) {
 	}
 	_ = b[(r1-1)*stride+off+n-1]
 	prefetchRows(&b[r0*stride+off], stride, r1-r0, (n+63)/64)
+}
+
+//go:noescape
+func dot6x4F32AVX512(a *float32, lda int, w *float32, ldw int, k int, c *float32)
+
+//go:noescape
+func dot6x4BF16AVX512(a *float32, lda int, w *uint16, ldw int, k int, c *float32)
+
+//go:noescape
+func dot6x4F16AVX512(a *float32, lda int, w *uint16, ldw int, k int, c *float32)
+
+// dot6x4 writes out[4i+j] = Σ_{p<k} a[i*lda+p]·W[j,p] for i < 6, j < 4,
+// with W rows of stride ldw taken from wf (F32) or wh (BF16/F16 by dt).
+func dot6x4(out *[24]float32, a []float32, lda int, dt DType, wf []float32, wh []uint16, ldw, k int) {
+	if !use512() || k%16 != 0 || k == 0 {
+		dot6x4Go(out, a, lda, dt, wf, wh, ldw, k)
+		return
+	}
+	_ = a[5*lda+k-1]
+	switch dt {
+	case F32:
+		_ = wf[3*ldw+k-1]
+		dot6x4F32AVX512(&a[0], lda, &wf[0], ldw, k, &out[0])
+	case BF16:
+		_ = wh[3*ldw+k-1]
+		dot6x4BF16AVX512(&a[0], lda, &wh[0], ldw, k, &out[0])
+	default:
+		_ = wh[3*ldw+k-1]
+		dot6x4F16AVX512(&a[0], lda, &wh[0], ldw, k, &out[0])
+	}
 }
 
 // fmaPeakAVX512 runs n iterations of 24 independent 16-wide FMAs.

@@ -64,3 +64,7 @@ func fmaPeak512(n int) bool { return false }
 
 // prefetch does nothing on this build.
 func prefetch(b []byte, stride, off, n, r0, r1 int) {}
+
+func dot6x4(out *[24]float32, a []float32, lda int, dt DType, wf []float32, wh []uint16, ldw, k int) {
+	dot6x4Go(out, a, lda, dt, wf, wh, ldw, k)
+}

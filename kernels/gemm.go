@@ -22,6 +22,10 @@ var ksub512 = 256
 // pays off for larger m.
 var matvecMaxM = 8
 
+// smallMaxM is the largest m for which MatMul uses the 6x4 dot kernel
+// (AVX-512 only, K a multiple of 16; from m = 2).
+var smallMaxM = 24
+
 // prefetchTiles lets the AVX-512 GEMM prefetch the next weight tile.
 var prefetchTiles = true
 
@@ -105,6 +109,19 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 	}
 	if k == 0 {
 		clear(c[:m*n])
+		return
+	}
+	if m >= 2 && m <= smallMaxM && use512() && k%16 == 0 {
+		// Small batches: A rows padded to a multiple of 6, weights read
+		// row by row in their own format by the 6x4 dot kernel.
+		ps := scratchPool.Get().(*scratch)
+		ap := ps.growA((m + 5) / 6 * 6 * k)
+		copy(ap, a[:m*k])
+		clear(ap[m*k:])
+		parallelRows(n, 4, 2*m*n*k, func(j0, j1 int, s *scratch) {
+			w.smallM(c, n, ap, m, j0, j1, s)
+		})
+		scratchPool.Put(ps)
 		return
 	}
 	if m <= matvecMaxM {
@@ -303,6 +320,46 @@ func (w *Matrix) gemm512(c []float32, ldc int, ap []float32, m, j0, j1 int, s *s
 					}
 				}
 			}
+		}
+	}
+}
+
+// smallM computes c[i*ldc+j] = Σ_k A[i,k]·W[j,k] for i < m and
+// j0 <= j < j1 with the 6x4 dot kernel; ap holds A's rows (stride K)
+// padded with zero rows to a multiple of 6. Quantised rows are decoded
+// four at a time into scratch.
+func (w *Matrix) smallM(c []float32, ldc int, ap []float32, m, j0, j1 int, s *scratch) {
+	k := w.k
+	buf := s.grow(4 * k) // [4, K] decoded weight rows
+	var out [24]float32  // [6, 4] dot products
+	j := j0
+	for ; j+4 <= j1; j += 4 {
+		dt, ldw := w.dt, k
+		var wf []float32
+		var wh []uint16
+		switch w.dt {
+		case F32:
+			wf, ldw = w.f32[j*w.ld:], w.ld
+		case BF16, F16:
+			wh = w.u16[j*k:]
+		default:
+			for r := 0; r < 4; r++ {
+				w.rowSeg(j+r, 0, k, buf[r*k:(r+1)*k])
+			}
+			dt, wf = F32, buf
+		}
+		for i := 0; i < m; i += 6 {
+			dot6x4(&out, ap[i*k:], k, dt, wf, wh, ldw, k)
+			for r := 0; r < min(6, m-i); r++ {
+				copy(c[(i+r)*ldc+j:(i+r)*ldc+j+4], out[4*r:4*r+4])
+			}
+		}
+	}
+	for ; j < j1; j++ {
+		row := buf[:k]
+		w.rowSeg(j, 0, k, row)
+		for i := 0; i < m; i++ {
+			c[i*ldc+j] = dot(ap[i*k:i*k+k], row)
 		}
 	}
 }

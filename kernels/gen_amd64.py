@@ -587,3 +587,58 @@ f.append("\tDECQ CX")
 f.append("\tJNZ pf_row")
 f.append("\tRET")
 open("kern_amd64.s", "a").write("\n".join(f) + "\n")
+# ---------------- dot6x4 (AVX-512, small m)
+d = [""]
+for name, ty, wstep, load in (
+        ("dot6x4F32AVX512", "float32", 64, lambda src, z: [f"\tVMOVUPS {src}, {z}"]),
+        ("dot6x4BF16AVX512", "uint16", 32, lambda src, z: [f"\tVPMOVZXWD {src}, {z}", f"\tVPSLLD $16, {z}, {z}"]),
+        ("dot6x4F16AVX512", "uint16", 32, lambda src, z: [f"\tVCVTPH2PS {src}, {z}"])):
+    d.append(f"// func {name}(a *float32, lda int, w *{ty}, ldw int, k int, c *float32)")
+    d.append("// c[4i+j] = Σ_{p<k} a[i*lda+p]·w[j*ldw+p] for i < 6, j < 4; k a positive")
+    d.append("// multiple of 16. Accumulators: Z(4i+j), reduced across lanes at the end.")
+    d.append(f"TEXT ·{name}(SB), NOSPLIT, $0-48")
+    d.append("\tMOVQ a+0(FP), SI")
+    d.append("\tMOVQ lda+8(FP), R8")
+    d.append("\tSHLQ $2, R8")
+    d.append("\tLEAQ (SI)(R8*2), R9")
+    d.append("\tADDQ R8, R9 // a row 3")
+    d.append("\tMOVQ w+16(FP), DI")
+    d.append("\tMOVQ ldw+24(FP), R10")
+    d.append(f"\tSHLQ ${2 if ty == 'float32' else 1}, R10")
+    d.append("\tLEAQ (DI)(R10*2), R11")
+    d.append("\tADDQ R10, R11 // w row 3")
+    d.append("\tMOVQ k+32(FP), CX")
+    for r in range(24):
+        d.append(f"\tVPXORD Z{r}, Z{r}, Z{r}")
+    lbl = name.lower()
+    d.append(f"{lbl}_loop:")
+    wsrc = ["(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(R11)"]
+    for j, src in enumerate(wsrc):
+        d.extend(load(src, f"Z{24+j}"))
+    asrc = ["(SI)", "(SI)(R8*1)", "(SI)(R8*2)", "(R9)", "(R9)(R8*1)", "(R9)(R8*2)"]
+    for i, src in enumerate(asrc):
+        z = 28 + (i & 1)
+        d.append(f"\tVMOVUPS {src}, Z{z}")
+        for j in range(4):
+            d.append(f"\tVFMADD231PS Z{24+j}, Z{z}, Z{4*i+j}")
+    d.append("\tADDQ $64, SI")
+    d.append("\tADDQ $64, R9")
+    d.append(f"\tADDQ ${wstep}, DI")
+    d.append(f"\tADDQ ${wstep}, R11")
+    d.append("\tSUBQ $16, CX")
+    d.append(f"\tJNZ {lbl}_loop")
+    d.append("\tMOVQ c+40(FP), DX")
+    for r in range(24):
+        d.append(f"\tVSHUFF32X4 $0x4E, Z{r}, Z{r}, Z30")
+        d.append(f"\tVADDPS Z30, Z{r}, Z{r}")
+        d.append(f"\tVSHUFF32X4 $0xB1, Z{r}, Z{r}, Z30")
+        d.append(f"\tVADDPS Z30, Z{r}, Z{r}")
+        d.append(f"\tVPERMILPS $0x4E, Z{r}, Z30")
+        d.append(f"\tVADDPS Z30, Z{r}, Z{r}")
+        d.append(f"\tVPERMILPS $0xB1, Z{r}, Z30")
+        d.append(f"\tVADDPS Z30, Z{r}, Z{r}")
+        d.append(f"\tVMOVSS X{r}, {4*r}(DX)")
+    d.append("\tVZEROUPPER")
+    d.append("\tRET")
+    d.append("")
+open("kern_amd64.s", "a").write("\n".join(d) + "\n")

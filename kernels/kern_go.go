@@ -116,3 +116,29 @@ func kern1x4F16Go(c []float32, a []float32, w []uint16, ldw int, kc int) {
 	c[2] += s2
 	c[3] += s3
 }
+
+// dot6x4Go writes out[4i+j] = Σ_{p<k} a[i*lda+p]·W[j,p] for i < 6, j < 4,
+// with W rows of stride ldw from wf (F32) or wh (BF16 or F16 by dt).
+func dot6x4Go(out *[24]float32, a []float32, lda int, dt DType, wf []float32, wh []uint16, ldw, k int) {
+	var row [4][]float32
+	for j := range row {
+		switch dt {
+		case F32:
+			row[j] = wf[j*ldw : j*ldw+k]
+		default:
+			r := make([]float32, k)
+			if dt == BF16 {
+				bf16ToF32Go(r, wh[j*ldw:j*ldw+k])
+			} else {
+				f16ToF32Go(r, wh[j*ldw:j*ldw+k])
+			}
+			row[j] = r
+		}
+	}
+	for i := 0; i < 6; i++ {
+		ai := a[i*lda : i*lda+k]
+		for j := range row {
+			out[4*i+j] = dotGo(ai, row[j])
+		}
+	}
+}

@@ -222,3 +222,49 @@ func TestKern8x48(t *testing.T) {
 		}
 	})
 }
+
+// TestDot6x4 checks the small-batch dot kernel for every weight type at
+// misaligned offsets against float64 sums.
+func TestDot6x4(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(35, 36))
+		for _, k := range []int{16, 32, 48, 256, 1008} {
+			for _, off := range []int{0, 1, 3} {
+				lda, ldw := k+off, k+2*off
+				a := randF32(r, off+6*lda)[off:]
+				wf := randF32(r, off+4*ldw)[off:]
+				wh := make([]uint16, off+4*ldw)[off:]
+				for _, dt := range []DType{F32, BF16, F16} {
+					w64 := make([]float64, 4*ldw)
+					for i := range w64 {
+						switch dt {
+						case F32:
+							w64[i] = float64(wf[i])
+						case BF16:
+							wh[i] = ToBF16(wf[i])
+							w64[i] = refBF16(wh[i])
+						case F16:
+							wh[i] = ToF16(wf[i])
+							w64[i] = refF16(wh[i])
+						}
+					}
+					var out [24]float32
+					dot6x4(&out, a, lda, dt, wf, wh, ldw, k)
+					for i := 0; i < 6; i++ {
+						for j := 0; j < 4; j++ {
+							var s, g float64
+							for p := 0; p < k; p++ {
+								v := float64(a[i*lda+p]) * w64[j*ldw+p]
+								s += v
+								g += math.Abs(v)
+							}
+							if d := math.Abs(float64(out[4*i+j]) - s); d > 1e-6*g {
+								t.Fatalf("%v k=%d off=%d [%d,%d] = %g, want %g", dt, k, off, i, j, out[4*i+j], s)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}

@@ -119,17 +119,20 @@ func TestMinTimeSmallM(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	src, _ := encode16(randF32(r, n*k), ToBF16, refBF16)
 	wb, _ := Pack(src, BF16, n, k)
-	saved0 := matvecMaxM
-	defer func() { matvecMaxM = saved0 }()
-	for _, m := range []int{1, 2, 4, 8, 9, 12, 16, 24, 32, 48} {
+	saved0, saved1 := matvecMaxM, smallMaxM
+	defer func() { matvecMaxM, smallMaxM = saved0, saved1 }()
+	for _, m := range []int{1, 2, 4, 8, 10, 12, 16, 24, 32, 48} {
 		a, c := randF32(r, m*k), make([]float32, m*n)
-		for _, mv := range []bool{false, true} {
-			matvecMaxM = 0
-			if mv {
+		for _, path := range []string{"gemm", "matvec", "dot6x4"} {
+			matvecMaxM, smallMaxM = 0, 0
+			switch path {
+			case "matvec":
 				matvecMaxM = 1 << 30
+			case "dot6x4":
+				smallMaxM = 1 << 30
 			}
 			d := minTime(50, func() { MatMul(c, a, m, wb) })
-			t.Logf("MatMul m=%d %dx%d bf16 (1 goroutine, %s, matvec path %v): %.1f GFLOP/s", m, k, n, Features(), mv, 2*float64(m*n*k)/d.Seconds()/1e9)
+			t.Logf("MatMul m=%d %dx%d bf16 (1 goroutine, %s, %s path): %.1f GFLOP/s", m, k, n, Features(), path, 2*float64(m*n*k)/d.Seconds()/1e9)
 		}
 	}
 }
