@@ -418,11 +418,13 @@ func loadHFGeneration(dir string, h *hfConfig) (GenerationDefaults, error) {
 	if err := json.Unmarshal(data, &gc); err != nil {
 		return g, fmt.Errorf("generation_config.json: %w", err)
 	}
-	if gc.Temperature != nil {
-		g.Temperature = *gc.Temperature
-	}
-	if gc.DoSample != nil && !*gc.DoSample {
-		g.Temperature = 0
+	// transformers samples only with do_sample (default false); otherwise
+	// it decodes greedily whatever temperature says.
+	if gc.DoSample != nil && *gc.DoSample {
+		g.Temperature = 1
+		if gc.Temperature != nil {
+			g.Temperature = *gc.Temperature
+		}
 	}
 	if gc.TopP != nil {
 		g.TopP = *gc.TopP
