@@ -152,8 +152,11 @@ func parallelFor(n, t int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// dot returns Σ x[i]*r[i] accumulated in float64.
-func dot(x []float32, r []float64) float64 {
+// dotGo returns Σ x[i]*r[i] accumulated in float64 (len(r) >= len(x)); it
+// is the reference for, and the fallback of, the assembly kernel:
+//
+//	for i := range x { s += float64(x[i]) * r[i] }
+func dotGo(x []float32, r []float64) float64 {
 	r = r[:len(x)]
 	var s0, s1, s2, s3 float64
 	i := 0
