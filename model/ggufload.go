@@ -112,11 +112,14 @@ func configFromGGUF(f *gguf.File) (*Config, error) {
 	if c.RopeDim == c.HeadDim {
 		c.RopeDim = 0
 	}
-	if toks, ok := f.Strings("tokenizer.ggml.tokens"); ok {
-		c.Vocab = len(toks)
-	}
-	if v := getU("vocab_size", false); v > 0 {
+	// The embedding's rows are the model's vocabulary (a tokenizer may list
+	// fewer tokens than the padded embedding has rows).
+	if t, ok := f.Tensor("token_embd.weight"); ok && len(t.Dims) == 2 && t.Dims[1] <= maxVocab {
+		c.Vocab = int(t.Dims[1])
+	} else if v := getU("vocab_size", false); v > 0 {
 		c.Vocab = v
+	} else if toks, ok := f.Strings("tokenizer.ggml.tokens"); ok {
+		c.Vocab = len(toks)
 	}
 	if eps, ok := f.Float(arch + ".attention.layer_norm_rms_epsilon"); ok {
 		c.NormEps = float32(eps)
@@ -208,11 +211,6 @@ func loadGGUF(path string) (*Model, error) {
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if cfg.Vocab == 0 {
-		if t, ok := f.Tensor("token_embd.weight"); ok && len(t.Dims) == 2 {
-			cfg.Vocab = int(t.Dims[1])
-		}
 	}
 	if err := cfg.Validate(); err != nil {
 		f.Close()
