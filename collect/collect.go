@@ -27,7 +27,7 @@ const (
 // BaseSuffix is appended to the question in the base-model prompt.
 const BaseSuffix = "\nAnswer:"
 
-// Paper decoding (METHOD.md section 1, step 2).
+// PaperDecoding is the paper's sampling (METHOD.md section 1, step 2).
 var PaperDecoding = label.Decoding{Temperature: 1.0, TopP: 0.9, TopK: 50, MaxNewTokens: 50}
 
 // Options configure Run.

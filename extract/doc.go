@@ -33,7 +33,9 @@
 // the first i and the first i+1 tokens; label.CharSpanToTokenSpan then keeps
 // every token that overlaps the span, so tokens straddling a boundary count
 // as answer tokens. A span that covers no token gives an empty answer region,
-// stored as an empty (zero) row, not an error.
+// stored as an empty (zero) row, not an error. Responses reach extract
+// through JSON, which replaces each byte of invalid UTF-8 (a character cut by
+// the token limit) with U+FFFD; the offsets are mapped onto that text.
 //
 // # Cost
 //
