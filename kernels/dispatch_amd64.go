@@ -275,14 +275,40 @@ func dot6x4BF16AVX512(a *float32, lda int, w *uint16, ldw int, k int, c *float32
 //go:noescape
 func dot6x4F16AVX512(a *float32, lda int, w *uint16, ldw int, k int, c *float32)
 
+//go:noescape
+func dot3x4F32AVX(a *float32, lda int, w *float32, ldw int, k int, c *float32)
+
+//go:noescape
+func dot3x4BF16AVX(a *float32, lda int, w *uint16, ldw int, k int, c *float32)
+
+//go:noescape
+func dot3x4F16AVX(a *float32, lda int, w *uint16, ldw int, k int, c *float32)
+
 // dot6x4 writes out[4i+j] = Σ_{p<k} a[i*lda+p]·W[j,p] for i < 6, j < 4,
 // with W rows of stride ldw taken from wf (F32) or wh (BF16/F16 by dt).
 func dot6x4(out *[24]float32, a []float32, lda int, dt DType, wf []float32, wh []uint16, ldw, k int) {
-	if !use512() || k%16 != 0 || k == 0 {
+	if !asmEnabled || k%16 != 0 || k == 0 {
 		dot6x4Go(out, a, lda, dt, wf, wh, ldw, k)
 		return
 	}
 	_ = a[5*lda+k-1]
+	if !use512() { // two AVX2 3x4 blocks
+		switch dt {
+		case F32:
+			_ = wf[3*ldw+k-1]
+			dot3x4F32AVX(&a[0], lda, &wf[0], ldw, k, &out[0])
+			dot3x4F32AVX(&a[3*lda], lda, &wf[0], ldw, k, &out[12])
+		case BF16:
+			_ = wh[3*ldw+k-1]
+			dot3x4BF16AVX(&a[0], lda, &wh[0], ldw, k, &out[0])
+			dot3x4BF16AVX(&a[3*lda], lda, &wh[0], ldw, k, &out[12])
+		default:
+			_ = wh[3*ldw+k-1]
+			dot3x4F16AVX(&a[0], lda, &wh[0], ldw, k, &out[0])
+			dot3x4F16AVX(&a[3*lda], lda, &wh[0], ldw, k, &out[12])
+		}
+		return
+	}
 	switch dt {
 	case F32:
 		_ = wf[3*ldw+k-1]

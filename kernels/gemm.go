@@ -23,8 +23,22 @@ var ksub512 = 256
 var matvecMaxM = 8
 
 // smallMaxM is the largest m for which MatMul uses the 6x4 dot kernel
-// (AVX-512 only, K a multiple of 16; from m = 2).
+// with AVX-512 (K a multiple of 16; from m = 2); see smallRange.
 var smallMaxM = 24
+
+// smallRange returns the batch sizes m for which MatMul uses the 6x4 dot
+// kernel: with AVX-512 from 2 to smallMaxM; with AVX2 only (two 3x4
+// blocks) from 4 to smallMaxM/2, where it measured no slower than the
+// matrix-vector path and the GEMM; never in pure Go (lo > hi).
+func smallRange() (lo, hi int) {
+	switch {
+	case use512():
+		return 2, smallMaxM
+	case asmEnabled:
+		return 4, smallMaxM / 2
+	}
+	return 1, 0
+}
 
 // prefetchTiles lets the AVX-512 GEMM prefetch the next weight tile.
 var prefetchTiles = true
@@ -111,7 +125,7 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 		clear(c[:m*n])
 		return
 	}
-	if m >= 2 && m <= smallMaxM && use512() && k%16 == 0 {
+	if lo, hi := smallRange(); m >= lo && m <= hi && k%16 == 0 {
 		// Small batches: A rows padded to a multiple of 6, weights read
 		// row by row in their own format by the 6x4 dot kernel.
 		ps := scratchPool.Get().(*scratch)

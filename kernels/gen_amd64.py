@@ -642,3 +642,49 @@ for name, ty, wstep, load in (
     d.append("\tRET")
     d.append("")
 open("kern_amd64.s", "a").write("\n".join(d) + "\n")
+# ---------------- dot3x4 (AVX2, small m)
+e = [""]
+for name, ty, wstep, load in (
+        ("dot3x4F32AVX", "float32", 32, lambda src, y: [f"\tVMOVUPS {src}, {y}"]),
+        ("dot3x4BF16AVX", "uint16", 16, lambda src, y: [f"\tVPMOVZXWD {src}, {y}", f"\tVPSLLD $16, {y}, {y}"]),
+        ("dot3x4F16AVX", "uint16", 16, lambda src, y: [f"\tVCVTPH2PS {src}, {y}"])):
+    e.append(f"// func {name}(a *float32, lda int, w *{ty}, ldw int, k int, c *float32)")
+    e.append("// c[4i+j] = Σ_{p<k} a[i*lda+p]·w[j*ldw+p] for i < 3, j < 4; k a positive")
+    e.append("// multiple of 8. Accumulators: Y(4i+j); activations read as FMA operands.")
+    e.append(f"TEXT ·{name}(SB), NOSPLIT, $0-48")
+    e.append("\tMOVQ a+0(FP), SI")
+    e.append("\tMOVQ lda+8(FP), R8")
+    e.append("\tSHLQ $2, R8")
+    e.append("\tMOVQ w+16(FP), DI")
+    e.append("\tMOVQ ldw+24(FP), R10")
+    e.append(f"\tSHLQ ${2 if ty == 'float32' else 1}, R10")
+    e.append("\tLEAQ (DI)(R10*2), R11")
+    e.append("\tADDQ R10, R11 // w row 3")
+    e.append("\tMOVQ k+32(FP), CX")
+    for r in range(12):
+        e.append(f"\tVXORPS Y{r}, Y{r}, Y{r}")
+    lbl = name.lower()
+    e.append(f"{lbl}_loop:")
+    for j, src in enumerate(["(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(R11)"]):
+        e.extend(load(src, f"Y{12+j}"))
+    for i, src in enumerate(["(SI)", "(SI)(R8*1)", "(SI)(R8*2)"]):
+        for j in range(4):
+            e.append(f"\tVFMADD231PS {src}, Y{12+j}, Y{4*i+j}")
+    e.append("\tADDQ $32, SI")
+    e.append(f"\tADDQ ${wstep}, DI")
+    e.append(f"\tADDQ ${wstep}, R11")
+    e.append("\tSUBQ $8, CX")
+    e.append(f"\tJNZ {lbl}_loop")
+    e.append("\tMOVQ c+40(FP), DX")
+    for i in range(3):
+        a0, a1, a2, a3 = (4*i + j for j in range(4))
+        e.append(f"\tVHADDPS Y{a1}, Y{a0}, Y{a0}")
+        e.append(f"\tVHADDPS Y{a3}, Y{a2}, Y{a2}")
+        e.append(f"\tVHADDPS Y{a2}, Y{a0}, Y{a0}")
+        e.append(f"\tVEXTRACTF128 $1, Y{a0}, X13")
+        e.append(f"\tVADDPS X13, X{a0}, X{a0}")
+        e.append(f"\tVMOVUPS X{a0}, {16*i}(DX)")
+    e.append("\tVZEROUPPER")
+    e.append("\tRET")
+    e.append("")
+open("kern_amd64.s", "a").write("\n".join(e) + "\n")

@@ -129,7 +129,7 @@ func TestMinTimeSmallM(t *testing.T) {
 			case "matvec":
 				matvecMaxM = 1 << 30
 			case "dot6x4":
-				smallMaxM = 1 << 30
+				smallMaxM = 1 << 20
 			}
 			d := minTime(50, func() { MatMul(c, a, m, wb) })
 			t.Logf("MatMul m=%d %dx%d bf16 (1 goroutine, %s, %s path): %.1f GFLOP/s", m, k, n, Features(), path, 2*float64(m*n*k)/d.Seconds()/1e9)
