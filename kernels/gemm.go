@@ -24,7 +24,7 @@ var matvecMaxM = 8
 
 // smallMaxM is the largest m for which MatMul uses the 6x4 dot kernel
 // with AVX-512 (K a multiple of 16; from m = 2); see smallRange.
-var smallMaxM = 24
+var smallMaxM = 32
 
 // smallRange returns the batch sizes m for which MatMul uses the 6x4 dot
 // kernel: with AVX-512 from 2 to smallMaxM; with AVX2 only (two 3x4
