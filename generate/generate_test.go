@@ -2,6 +2,7 @@ package generate
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -179,6 +180,23 @@ func TestDistributionTopP(t *testing.T) {
 	}
 }
 
+// Top-k selection on a large vocabulary (heap path) with many ties.
+func TestDistributionTopKLarge(t *testing.T) {
+	logits := make([]float32, 1000)
+	for i := range logits {
+		logits[i] = float32((i*7919)%211) / 20 // values repeat: ties everywhere
+	}
+	for _, o := range []SamplerOptions{{Temperature: 1, TopK: 37}, {Temperature: 0.8, TopK: 200, TopP: 0.7}, {Temperature: 1, TopK: 999}} {
+		want := refDistribution(logits, o)
+		got := NewSampler(o, 1, 0).Distribution(logits)
+		for i := range want {
+			if math.Abs(got[i]-want[i]) > 1e-12 {
+				t.Fatalf("%+v: p[%d] = %g, want %g", o, i, got[i], want[i])
+			}
+		}
+	}
+}
+
 func refDistribution(logits []float32, o SamplerOptions) []float64 {
 	n := len(logits)
 	p := make([]float64, n)
@@ -248,5 +266,21 @@ func TestGenerateManyMatchesN(t *testing.T) {
 	}
 	if _, err := GenerateMany(context.Background(), m.NewRunner(), prompts, 3, opts[:1]); err == nil {
 		t.Error("mismatched options accepted")
+	}
+}
+
+// BenchmarkSample151936 samples from a Qwen-sized vocabulary.
+func BenchmarkSample151936(b *testing.B) {
+	logits := make([]float32, 151936)
+	for i := range logits {
+		logits[i] = float32((i*7919)%10007) / 1000
+	}
+	for _, o := range []SamplerOptions{{Temperature: 1}, {Temperature: 0.7, TopP: 0.9}, {Temperature: 0.7, TopK: 20, TopP: 0.8}} {
+		b.Run(fmt.Sprintf("T%g_K%d_P%g", o.Temperature, o.TopK, o.TopP), func(b *testing.B) {
+			s := NewSampler(o, 1, 0)
+			for b.Loop() {
+				s.Sample(logits)
+			}
+		})
 	}
 }

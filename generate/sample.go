@@ -79,7 +79,9 @@ func (s *Sampler) filter(logits []float32) []cand {
 	for i, v := range logits {
 		x := float64(v) / t
 		c[i] = cand{i, x}
-		mx = math.Max(mx, x)
+		if x > mx {
+			mx = x
+		}
 	}
 	var sum float64
 	for i := range c {
@@ -116,15 +118,19 @@ func (s *Sampler) filter(logits []float32) []cand {
 		}
 		c = c[:n]
 	}
-	slices.SortFunc(c, byProb)
 	// sum is the mass top-p measures against: all tokens (1), or the top-k set.
 	sum = 1
-	if topK && len(c) > s.opt.TopK {
-		c = c[:s.opt.TopK]
+	if topK {
+		c = topKFirst(c, s.opt.TopK, byProb)
 		sum = 0
 		for _, x := range c {
 			sum += x.p
 		}
+	}
+	if topP && !topK {
+		c = nucleus(c, s.opt.TopP, byProb)
+	} else {
+		slices.SortFunc(c, byProb)
 	}
 	if topP {
 		// keep the shortest prefix whose probability (within the top-k set) reaches TopP
@@ -147,6 +153,87 @@ func (s *Sampler) filter(logits []float32) []cand {
 		c[i].p /= sum
 	}
 	return c
+}
+
+// nucleus returns, most likely first, the shortest run of the best
+// candidates (in cmp order) whose probabilities add up to at least p (the
+// probabilities are over the whole vocabulary, so a filtered c still
+// measures against 1), plus the rest of c unordered after it; it pops a
+// max-heap instead of sorting, so the cost follows the nucleus size. The
+// caller cuts the run again with the same rule.
+func nucleus(c []cand, p float64, cmp func(a, b cand) int) []cand {
+	n := len(c)
+	better := func(i, j int) bool { return cmp(c[i], c[j]) < 0 }
+	down := func(i, size int) {
+		for {
+			l := 2*i + 1
+			if l >= size {
+				return
+			}
+			b := l
+			if r := l + 1; r < size && better(r, l) {
+				b = r
+			}
+			if !better(b, i) {
+				return
+			}
+			c[i], c[b] = c[b], c[i]
+			i = b
+		}
+	}
+	for i := n/2 - 1; i >= 0; i-- {
+		down(i, n)
+	}
+	// Pop the best to the end of the heap area, one by one.
+	size := n
+	var acc float64
+	for size > 0 && acc < p {
+		acc += c[0].p
+		c[0], c[size-1] = c[size-1], c[0]
+		size--
+		down(0, size)
+	}
+	out := c[size:] // popped, least likely first
+	slices.Reverse(out)
+	return out
+}
+
+// topKFirst moves the k first candidates in cmp order to the front of c
+// (in no particular order) and returns them, in O(len(c) log k): a min-heap
+// (by cmp, its root the worst kept) of the best k seen so far.
+func topKFirst(c []cand, k int, cmp func(a, b cand) int) []cand {
+	if k >= len(c) {
+		return c
+	}
+	h := c[:k] // heap: parent "worse or equal" than children, cmp(parent, child) >= 0
+	worse := func(i, j int) bool { return cmp(h[i], h[j]) > 0 }
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= k {
+				return
+			}
+			w := l
+			if r := l + 1; r < k && worse(r, l) {
+				w = r
+			}
+			if !worse(w, i) {
+				return
+			}
+			h[i], h[w] = h[w], h[i]
+			i = w
+		}
+	}
+	for i := k/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, x := range c[k:] {
+		if cmp(x, h[0]) < 0 { // x ranks before the worst kept
+			h[0] = x
+			down(0)
+		}
+	}
+	return h
 }
 
 // Argmax returns the index of the largest logit (the lowest index on ties).
