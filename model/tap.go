@@ -56,8 +56,11 @@ func (r *Runner) ClearScales() { clear(r.scale) }
 
 // DownColumnNorms returns ||W_down[:, j]||_2 for every neuron j of layer
 // [F], accumulated in float64. It is computed once per layer and shared; do
-// not modify it.
+// not modify it. It returns nil for a layer out of range.
 func (m *Model) DownColumnNorms(layer int) []float32 {
+	if layer < 0 || layer >= len(m.normsOnce) {
+		return nil
+	}
 	m.normsOnce[layer].Do(func() {
 		c := &m.Config
 		wd := m.w.layers[layer].wDown // [D, F]
