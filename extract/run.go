@@ -203,10 +203,13 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 		if opt.Progress != nil {
 			opt.Progress(Progress{Done: st.Done, Total: len(todo), Skipped: st.Skipped, Tokens: st.Tokens, Elapsed: time.Since(start)})
 		}
-		return ctx.Err()
+		return nil
 	}
 	tokens := 0
 	for _, rec := range todo {
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
 		sq, err := BuildSequence(tok, *rec)
 		if err != nil {
 			return st, err
