@@ -59,6 +59,12 @@ func packPanel16x16AVX(dst *float32, src *float32, lda int, kl8 int)
 func packPanel16x48AVX(dst *float32, src *float32, lda int, kl8 int)
 
 //go:noescape
+func packPanel16x48BF16AVX(dst *float32, src *uint16, lda int, kl8 int)
+
+//go:noescape
+func packPanel16x48F16AVX(dst *float32, src *uint16, lda int, kl8 int)
+
+//go:noescape
 func kern8x48AVX512(ap *float32, wp *float32, kc int, c *float32, ldc int, mr int, masks int)
 
 //go:noescape
@@ -115,6 +121,27 @@ func packPanel16(dst []float32, ldd int, src []float32, lda, kl int) {
 	}
 	if k8 < kl {
 		packPanel16Go(dst[ldd*k8:], ldd, src[k8:], lda, kl-k8)
+	}
+}
+
+// packPanel48From16 writes dst[48p+r] = W[r,p] for r < 16, p < kl, with W
+// the bf16 or f16 (dt) rows src[r*lda:], widened to f32.
+func packPanel48From16(dst []float32, src []uint16, lda, kl int, dt DType) {
+	k8 := kl &^ 7
+	if !asmEnabled {
+		k8 = 0
+	}
+	if k8 > 0 {
+		_ = dst[48*(kl-1)+15]
+		_ = src[15*lda+kl-1]
+		if dt == BF16 {
+			packPanel16x48BF16AVX(&dst[0], &src[0], lda, k8)
+		} else {
+			packPanel16x48F16AVX(&dst[0], &src[0], lda, k8)
+		}
+	}
+	if k8 < kl {
+		packPanel48From16Go(dst[48*k8:], src[k8:], lda, kl-k8, dt)
 	}
 }
 

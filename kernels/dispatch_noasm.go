@@ -68,3 +68,7 @@ func prefetch(b []byte, stride, off, n, r0, r1 int) {}
 func dot6x4(out *[24]float32, a []float32, lda int, dt DType, wf []float32, wh []uint16, ldw, k int) {
 	dot6x4Go(out, a, lda, dt, wf, wh, ldw, k)
 }
+
+func packPanel48From16(dst []float32, src []uint16, lda, kl int, dt DType) {
+	packPanel48From16Go(dst, src, lda, kl, dt)
+}

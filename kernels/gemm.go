@@ -285,16 +285,27 @@ func (w *Matrix) gemm512(c []float32, ldc int, ap []float32, m, j0, j1 int, s *s
 		npan := (nb + 47) / 48
 		for kb := 0; kb < k; kb += kcBlock {
 			kl := min(kcBlock, k-kb)
-			t, ldt := buf, kl
-			if w.dt == F32 && nb == 48*npan && directF32 {
-				t, ldt = w.f32[jb*w.ld+kb:], w.ld
-			} else {
-				w.tile(jb, nb, kb, kl, buf)
-				clear(buf[nb*kl : 48*npan*kl])
-			}
-			for q := 0; q < npan; q++ {
-				for r := 0; r < 48; r += 16 {
-					packPanel16(wp[q*48*kl+r:], 48, t[(48*q+r)*ldt:], ldt, kl)
+			full := nb == 48*npan
+			switch {
+			case full && (w.dt == BF16 || w.dt == F16):
+				// widen and transpose in one pass
+				for q := 0; q < npan; q++ {
+					for r := 0; r < 48; r += 16 {
+						packPanel48From16(wp[q*48*kl+r:], w.u16[(jb+48*q+r)*k+kb:], k, kl, w.dt)
+					}
+				}
+			default:
+				t, ldt := buf, kl
+				if w.dt == F32 && full && directF32 {
+					t, ldt = w.f32[jb*w.ld+kb:], w.ld
+				} else {
+					w.tile(jb, nb, kb, kl, buf)
+					clear(buf[nb*kl : 48*npan*kl])
+				}
+				for q := 0; q < npan; q++ {
+					for r := 0; r < 48; r += 16 {
+						packPanel16(wp[q*48*kl+r:], 48, t[(48*q+r)*ldt:], ldt, kl)
+					}
 				}
 			}
 			chunk := ap[mp*kb : mp*kb+mp*kl]

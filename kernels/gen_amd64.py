@@ -147,16 +147,17 @@ p("k16_done:")
 p("\tRET")
 p()
 # ---------------- packPanel16xAVX
-for ldd in (16, 48):
-    name = f"packPanel16x{ldd}AVX"
-    p(f"// func {name}(dst *float32, src *float32, lda int, kl8 int)")
+for ldd, srcty in ((16, "f32"), (48, "f32"), (48, "bf16"), (48, "f16")):
+    name = f"packPanel16x{ldd}AVX" if srcty == "f32" else f"packPanel16x{ldd}{srcty.upper()}AVX"
+    esz = 4 if srcty == "f32" else 2
+    p(f"// func {name}(dst *float32, src *{'float32' if srcty == 'f32' else 'uint16'}, lda int, kl8 int)")
     p(f"// dst[{ldd}p+r] = src[r*lda+p] for r < 16, p < kl8 (a positive multiple of 8):")
-    p("// 16 rows into a column-major panel, by 8x8 transposes.")
+    p(f"// 16 {srcty} rows into a column-major f32 panel, by 8x8 transposes.")
     p(f"TEXT ·{name}(SB), NOSPLIT, $0-32")
     p("\tMOVQ dst+0(FP), DI")
     p("\tMOVQ src+8(FP), SI")
     p("\tMOVQ lda+16(FP), R8")
-    p("\tSHLQ $2, R8")
+    p(f"\tSHLQ ${2 if esz == 4 else 1}, R8")
     p("\tMOVQ kl8+24(FP), CX")
     p("\tLEAQ (SI)(R8*2), R9")
     p("\tADDQ R8, R9 // row 3")
@@ -169,12 +170,19 @@ for ldd in (16, 48):
     p("\tLEAQ (R12)(R8*2), R13")
     p("\tADDQ R8, R13 // row 14")
     p("\tLEAQ (R13)(R8*1), DX // row 15")
-    p(f"pk{ldd}_loop:")
+    lbl = f"pk{ldd}{srcty}"
+    p(f"{lbl}_loop:")
     def rowsrc(base, b3, b6, b7):
         return [f"({base})", f"({base})(R8*1)", f"({base})(R8*2)", f"({b3})", f"({base})(R8*4)", f"({b3})(R8*2)", f"({b6})", f"({b7})"]
     for half, regs in ((0, ("SI", "R9", "R11", "R10")), (1, ("BX", "R12", "R13", "DX"))):
         for r, src in enumerate(rowsrc(*regs)):
-            p(f"\tVMOVUPS {src}, Y{r}")
+            if srcty == "f32":
+                p(f"\tVMOVUPS {src}, Y{r}")
+            elif srcty == "bf16":
+                p(f"\tVPMOVZXWD {src}, Y{r}")
+                p(f"\tVPSLLD $16, Y{r}, Y{r}")
+            else:
+                p(f"\tVCVTPH2PS {src}, Y{r}")
         for q in range(4):
             p(f"\tVUNPCKLPS Y{2*q+1}, Y{2*q}, Y{8+2*q}")
             p(f"\tVUNPCKHPS Y{2*q+1}, Y{2*q}, Y{9+2*q}")
@@ -192,10 +200,10 @@ for ldd in (16, 48):
         for q in range(8):
             p(f"\tVMOVUPS Y{8+q}, {4*ldd*q+32*half}(DI)")
     for r in ("SI", "R9", "R11", "R10", "BX", "R12", "R13", "DX"):
-        p(f"\tADDQ $32, {r}")
+        p(f"\tADDQ ${8*esz}, {r}")
     p(f"\tADDQ ${4*ldd*8}, DI")
     p("\tSUBQ $8, CX")
-    p(f"\tJNZ pk{ldd}_loop")
+    p(f"\tJNZ {lbl}_loop")
     p("\tVZEROUPPER")
     p("\tRET")
     p()

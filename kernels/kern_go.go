@@ -142,3 +142,18 @@ func dot6x4Go(out *[24]float32, a []float32, lda int, dt DType, wf []float32, wh
 		}
 	}
 }
+
+// packPanel48From16Go writes dst[48p+r] = W[r,p] for r < 16, p < kl, with W
+// the bf16 or f16 (dt) rows src[r*lda:], widened to f32.
+func packPanel48From16Go(dst []float32, src []uint16, lda, kl int, dt DType) {
+	for r := 0; r < 16; r++ {
+		row := src[r*lda : r*lda+kl]
+		for p, h := range row {
+			if dt == BF16 {
+				dst[48*p+r] = FromBF16(h)
+			} else {
+				dst[48*p+r] = FromF16(h)
+			}
+		}
+	}
+}

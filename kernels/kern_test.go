@@ -268,3 +268,36 @@ func TestDot6x4(t *testing.T) {
 		}
 	})
 }
+
+func TestPackPanel48From16(t *testing.T) {
+	impls(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(37, 38))
+		for _, dt := range []DType{BF16, F16} {
+			for _, kl := range []int{1, 8, 13, 256} {
+				lda := kl + 5
+				src := make([]uint16, 1+16*lda)[1:]
+				for i := range src {
+					if dt == BF16 {
+						src[i] = ToBF16(2*r.Float32() - 1)
+					} else {
+						src[i] = ToF16(2*r.Float32() - 1)
+					}
+				}
+				dst, check := guarded(t, 48*(kl-1)+16)
+				packPanel48From16(dst, src, lda, kl, dt)
+				check()
+				for p := 0; p < kl; p++ {
+					for i := 0; i < 16; i++ {
+						want := refBF16(src[i*lda+p])
+						if dt == F16 {
+							want = refF16(src[i*lda+p])
+						}
+						if float64(dst[48*p+i]) != want {
+							t.Fatalf("%v kl=%d [%d][%d] = %g, want %g", dt, kl, p, i, dst[48*p+i], want)
+						}
+					}
+				}
+			}
+		}
+	})
+}
