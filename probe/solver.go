@@ -151,8 +151,9 @@ func (p *Problem) checkFinite() error {
 	bad := make([]int, p.NumCols()) // (cols,) 1 + first bad row, 0 when finite
 	parallelFor(p.NumCols(), threads(0), func(lo, hi int) {
 		for k := lo; k < hi; k++ {
+			// NaN and ±Inf are the float32 values whose exponent bits are all ones.
 			for i, v := range p.col(k) {
-				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				if math.Float32bits(v)&0x7f800000 == 0x7f800000 {
 					bad[k] = i + 1
 					break
 				}
