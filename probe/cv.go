@@ -239,6 +239,7 @@ type BaselineResult struct {
 
 // BaselineRun is the random-neuron classifier of one seed.
 type BaselineRun struct {
+	// Seed chose the random neurons; Accuracy and AUROC are their CV metrics.
 	Seed     uint64 `json:"seed"`
 	Accuracy Float  `json:"accuracy"`
 	AUROC    Float  `json:"auroc"`
