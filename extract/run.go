@@ -102,8 +102,11 @@ var DefaultRegions = []string{features.RegionAnswer, features.RegionOther, featu
 // Run extracts the CETT vectors of every faithful or hallucinated record of
 // recs into the feature store in dir (created if needed): for each record, in
 // input order, one row per region of opt.Regions (label 1 for hallucinated, 0
-// for faithful). Rows already in the store are skipped, so a cancelled run
-// can be rerun and ends with the same store as an uninterrupted one.
+// for faithful). Rows already in the store are skipped, so a run cancelled
+// or killed at any point and rerun with the same records and batch options
+// ends with the same bytes as an uninterrupted one: batch boundaries depend
+// only on the records and options, and a partly stored batch is recomputed
+// whole.
 func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []label.Labelled, dir string, opt Options) (Stats, error) {
 	st := Stats{Input: len(recs)}
 	if len(opt.Regions) == 0 {
@@ -144,9 +147,19 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 		}
 	}()
 
-	// The records to do, in input order.
+	// Every usable record, done or not, in input order, cut into batches
+	// that depend only on the records and the batch options: the engine's
+	// float32 sums differ in the last bits with the batch's composition,
+	// so a resumed run recomputes a partly stored batch whole rather than
+	// batching its remaining responses differently.
+	type job struct {
+		rec  *label.Labelled
+		item Item
+		done bool // every region already stored
+	}
+	var jobs []job
 	seen := make(map[string]bool, len(recs))
-	var todo []*label.Labelled
+	todo := 0
 	for i := range recs {
 		rec := &recs[i]
 		if rec.Label != label.Faithful && rec.Label != label.Hallucinated {
@@ -158,57 +171,9 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 			continue
 		}
 		seen[rec.ID] = true
-		all := true
+		done := true
 		for _, name := range opt.Regions {
-			all = all && w.Has(rec.ID, name)
-		}
-		if all {
-			st.Skipped++
-			continue
-		}
-		todo = append(todo, rec)
-	}
-
-	start := time.Now()
-	var batch []Item
-	var brecs []*label.Labelled
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		res, err := ex.Extract(ctx, batch)
-		if err != nil {
-			return err
-		}
-		for i, rec := range brecs {
-			lab := 0
-			if rec.Label == label.Hallucinated {
-				lab = 1
-			}
-			for k, name := range opt.Regions {
-				if w.Has(rec.ID, name) {
-					continue
-				}
-				g := regions[k]
-				row := features.Row{ID: rec.ID, Label: lab, Region: name, Empty: res[i].Count[g] == 0}
-				if err := w.Append(row, res[i].Vec[g]); err != nil {
-					return fmt.Errorf("extract: %w", err)
-				}
-				st.Rows++
-			}
-			st.Done++
-			st.Tokens += len(batch[i].Tokens)
-		}
-		batch, brecs = batch[:0], brecs[:0]
-		if opt.Progress != nil {
-			opt.Progress(Progress{Done: st.Done, Total: len(todo), Skipped: st.Skipped, Tokens: st.Tokens, Elapsed: time.Since(start)})
-		}
-		return nil
-	}
-	tokens := 0
-	for _, rec := range todo {
-		if err := ctx.Err(); err != nil {
-			return st, err
+			done = done && w.Has(rec.ID, name)
 		}
 		sq, err := BuildSequence(tok, *rec)
 		if err != nil {
@@ -219,27 +184,81 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 			slog.Warn("extract: sequence longer than the model's context; skipped", "id", rec.ID, "tokens", len(sq.Tokens), "context", max)
 			continue
 		}
-		if sq.Retokenised {
-			st.Retokenised++
+		if done {
+			st.Skipped++
+		} else {
+			todo++
+			if sq.Retokenised {
+				st.Retokenised++
+			}
+			if sq.TextMismatch {
+				st.Mismatch++
+				slog.Warn("extract: response tokens do not decode to the response text", "id", rec.ID)
+			}
+			if !sq.AnswerFound {
+				st.EmptyAnswer++
+			}
 		}
-		if sq.TextMismatch {
-			st.Mismatch++
-			slog.Warn("extract: response tokens do not decode to the response text", "id", rec.ID)
+		jobs = append(jobs, job{rec: rec, item: sq.Item, done: done})
+	}
+
+	start := time.Now()
+	items := make([]Item, 0, opt.Batch)
+	run := func(batch []job) error {
+		pending := false
+		items = items[:0]
+		for _, j := range batch {
+			pending = pending || !j.done
+			items = append(items, j.item)
 		}
-		if !sq.AnswerFound {
-			st.EmptyAnswer++
+		if !pending {
+			return nil
 		}
-		if len(batch) > 0 && (len(batch) >= opt.Batch || tokens+len(sq.Tokens) > opt.BatchTokens) {
-			if err := flush(); err != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		res, err := ex.Extract(ctx, items)
+		if err != nil {
+			return err
+		}
+		for i, j := range batch {
+			if j.done {
+				continue
+			}
+			lab := 0
+			if j.rec.Label == label.Hallucinated {
+				lab = 1
+			}
+			for k, name := range opt.Regions {
+				if w.Has(j.rec.ID, name) {
+					continue
+				}
+				g := regions[k]
+				row := features.Row{ID: j.rec.ID, Label: lab, Region: name, Empty: res[i].Count[g] == 0}
+				if err := w.Append(row, res[i].Vec[g]); err != nil {
+					return fmt.Errorf("extract: %w", err)
+				}
+				st.Rows++
+			}
+			st.Done++
+			st.Tokens += len(j.item.Tokens)
+		}
+		if opt.Progress != nil {
+			opt.Progress(Progress{Done: st.Done, Total: todo, Skipped: st.Skipped, Tokens: st.Tokens, Elapsed: time.Since(start)})
+		}
+		return nil
+	}
+	first, tokens := 0, 0
+	for i, j := range jobs {
+		if i > first && (i-first >= opt.Batch || tokens+len(j.item.Tokens) > opt.BatchTokens) {
+			if err := run(jobs[first:i]); err != nil {
 				return st, err
 			}
-			tokens = 0
+			first, tokens = i, 0
 		}
-		batch = append(batch, sq.Item)
-		brecs = append(brecs, rec)
-		tokens += len(sq.Tokens)
+		tokens += len(j.item.Tokens)
 	}
-	if err := flush(); err != nil {
+	if err := run(jobs[first:]); err != nil {
 		return st, err
 	}
 	if st.Retokenised > 0 {

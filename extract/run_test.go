@@ -3,6 +3,7 @@ package extract
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -67,8 +68,9 @@ func runRecords(t *testing.T, tok *tokenizer.Tokenizer) []label.Labelled {
 }
 
 // A run cancelled after its first batch, with a torn row appended to the
-// matrix, and rerun with another batch size, gives the same store as an
-// uninterrupted run; empty regions are stored as empty zero rows.
+// matrix, or killed between two rows of one response, and rerun, gives the
+// same store as an uninterrupted run; empty regions are stored as empty zero
+// rows.
 func TestRunResume(t *testing.T) {
 	m, tok := stories(t)
 	recs := runRecords(t, tok)
@@ -98,20 +100,37 @@ func TestRunResume(t *testing.T) {
 	}
 	f.Write(make([]byte, 100)) // a row torn by a kill
 	f.Close()
-	st, err = Run(context.Background(), m, tok, recs, part, Options{Batch: 3})
+	st, err = Run(context.Background(), m, tok, recs, part, Options{Batch: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.Skipped != 2 || st.Done != 3 {
 		t.Errorf("resumed stats %+v", st)
 	}
-	for _, name := range []string{features.MatrixFile, features.IndexFile} {
-		a, _ := os.ReadFile(filepath.Join(full, name))
-		b, _ := os.ReadFile(filepath.Join(part, name))
-		if !bytes.Equal(a, b) {
-			t.Errorf("%s of the resumed run differs from the uninterrupted run", name)
-		}
+	sameStore(t, full, part)
+
+	// A kill between two rows of one response, inside a batch: the store
+	// as the writer leaves it, with the index cut after response b's
+	// second row (batches are [a b] [c d] [e]).
+	cut := filepath.Join(dir, "cut")
+	os.MkdirAll(cut, 0o755)
+	ix, err := features.ReadIndex(full)
+	if err != nil {
+		t.Fatal(err)
 	}
+	ix.Rows = ix.Rows[:6]
+	b, _ := json.Marshal(ix)
+	os.WriteFile(filepath.Join(cut, features.IndexFile), b, 0o644)
+	mat, _ := os.ReadFile(filepath.Join(full, features.MatrixFile))
+	os.WriteFile(filepath.Join(cut, features.MatrixFile), mat[:len(mat)*7/20], 0o644) // one row more than the index lists
+	st, err = Run(context.Background(), m, tok, recs, cut, Options{Batch: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Done != 4 || st.Rows != 14 {
+		t.Errorf("stats after a cut inside a response %+v", st)
+	}
+	sameStore(t, full, cut)
 
 	rd, err := features.Open(full)
 	if err != nil {
@@ -153,5 +172,16 @@ func TestRunResume(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), other, tok, recs, full, Options{}); err == nil {
 		t.Error("a store of another model was appended to")
+	}
+}
+
+func sameStore(t *testing.T, want, got string) {
+	t.Helper()
+	for _, name := range []string{features.MatrixFile, features.IndexFile} {
+		a, _ := os.ReadFile(filepath.Join(want, name))
+		b, _ := os.ReadFile(filepath.Join(got, name))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s of the resumed run differs from the uninterrupted run (%d vs %d bytes)", name, len(b), len(a))
+		}
 	}
 }
