@@ -37,7 +37,8 @@ averaged (or maxed, --agg max) over each region's tokens: input (prompt),
 output (response), answer (the answer span's tokens) and other (everything but
 the answer span). Each (response, region) becomes one row of layers x d_ff
 values in the feature store --out (features.f32 + index.json); an empty region
-is stored as an empty zero row. Rerun to resume: stored rows are skipped.
+is stored as an empty zero row. Rerun to resume: stored rows are skipped (keep
+--batch and --batch-tokens for a bit-identical store).
 --npy also writes X.npy, y.npy and ids.txt to --out/npy.`,
 		Example: `  hneurons extract --model Llama-3.1-8B-Instruct/ --in train.jsonl --out features/train
   hneurons extract --model m.gguf --in test.jsonl --regions answer --agg max --out features/test --npy`,
