@@ -20,6 +20,15 @@ p("// ap is a packed activation panel [kc][16]; w holds 6 readable weight rows")
 p("// of stride ldw (rows >= nr are read but not stored); kc > 0.")
 p("// Accumulators: Y(2j) rows 0..7 and Y(2j+1) rows 8..15 of column j.")
 p("TEXT ·kern16x6AVX(SB), 0, $384-64")
+# prefetch the C tile (16 rows x 24 bytes) so it arrives during the loop
+p("\tMOVQ c+32(FP), DX")
+p("\tMOVQ ldc+40(FP), R8")
+p("\tSHLQ $2, R8")
+for i in range(16):
+    p("\tPREFETCHT0 (DX)")
+    p("\tPREFETCHT0 20(DX)")
+    if i < 15:
+        p("\tADDQ R8, DX")
 p("\tMOVQ ap+0(FP), SI")
 p("\tMOVQ w+8(FP), DI")
 p("\tMOVQ ldw+16(FP), R10")
@@ -217,6 +226,15 @@ p("TEXT ·kern8x48AVX512(SB), NOSPLIT, $0-56")
 p("\tMOVQ ap+0(FP), SI")
 p("\tMOVQ wp+8(FP), DI")
 p("\tMOVQ kc+16(FP), CX")
+# prefetch the C tile (8 rows x 192 bytes) so it arrives during the loop
+p("\tMOVQ c+24(FP), DX")
+p("\tMOVQ ldc+32(FP), R8")
+p("\tSHLQ $2, R8")
+for i in range(8):
+    for off in (0, 64, 128, 188):
+        p(f"\tPREFETCHT0 {off}(DX)")
+    if i < 7:
+        p("\tADDQ R8, DX")
 for r in range(24):
     p(f"\tVPXORD Z{r}, Z{r}, Z{r}")
 def step8x48(u):

@@ -97,7 +97,7 @@ func BenchmarkMatMulOne(b *testing.B) {
 	saved := Threads()
 	defer SetThreads(saved)
 	SetThreads(1)
-	m, k, n := 64, 4096, 768
+	m, k, n := 512, 896, 2432
 	r := rand.New(rand.NewPCG(3, 3))
 	a, wm := randF32(r, m*k), PackF32(randF32(r, n*k), n, k)
 	c := make([]float32, m*n)
@@ -187,4 +187,21 @@ func TestMinTimePrefetch(t *testing.T) {
 		f := 2 * float64(m*n*k) / 1e9
 		t.Logf("bf16 %dx%dx%d (1 goroutine, %s): prefetch off %.1f, on %.1f GFLOP/s", m, k, n, Features(), f/best[0].Seconds(), f/best[1].Seconds())
 	}
+}
+
+// TestMinTimeBigC prints the best-of-n single-goroutine rate of a GEMM whose
+// C does not fit in L2 (set HNEURONS_MINTIME=1).
+func TestMinTimeBigC(t *testing.T) {
+	if os.Getenv("HNEURONS_MINTIME") == "" {
+		t.Skip("set HNEURONS_MINTIME=1 to print best-of-n kernel rates")
+	}
+	saved := Threads()
+	defer SetThreads(saved)
+	SetThreads(1)
+	m, k, n := 512, 896, 2432
+	r := rand.New(rand.NewPCG(3, 3))
+	a, wm := randF32(r, m*k), PackF32(randF32(r, n*k), n, k)
+	c := make([]float32, m*n)
+	d := minTime(15, func() { MatMul(c, a, m, wm) })
+	t.Logf("MatMul %dx%dx%d f32 (1 goroutine, %s): %.1f GFLOP/s", m, k, n, Features(), 2*float64(m*n*k)/d.Seconds()/1e9)
 }
