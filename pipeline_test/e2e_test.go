@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 	"github.com/hneurons/hneurons/kernels"
 	"github.com/hneurons/hneurons/label"
 	"github.com/hneurons/hneurons/model"
+	"github.com/hneurons/hneurons/organism/train"
+	"github.com/hneurons/hneurons/organism/world"
 	"github.com/hneurons/hneurons/probe"
 	"github.com/hneurons/hneurons/split"
 	"github.com/hneurons/hneurons/tokenizer"
@@ -212,5 +215,87 @@ func TestPipelineChat(t *testing.T) {
 		if r.AnswerEnd > r.AnswerStart && !sq.AnswerFound {
 			t.Errorf("%s: answer %q [%d, %d) of %q maps to no token", r.ID, r.AnswerText, r.AnswerStart, r.AnswerEnd, r.Response)
 		}
+	}
+}
+
+// The chat format through a Hugging Face folder, loaded as the commands load
+// it (model.Load and tokenizer.Load on one path): a random Llama saved by the
+// organism's writer with its word-level tokenizer.json and chat template.
+// Word-level decoding joins words with spaces; the stored tokens still
+// replay to the stored text, and answer spans map to tokens.
+func TestPipelineHFChat(t *testing.T) {
+	texts := []string{
+		"Who wrote the play about a prince ? Shakespeare wrote it .",
+		"Where is the tower ? It is in Paris , the capital .",
+		datasets.PromptSuffix,
+	}
+	wt := world.BuildTokenizer(texts)
+	dir := t.TempDir()
+	modelDir := filepath.Join(dir, "model")
+	if err := os.MkdirAll(modelDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := wt.WriteHF(modelDir, 128); err != nil {
+		t.Fatal(err)
+	}
+	cfg := train.Config{Vocab: len(wt.Vocab), Dim: 32, Layers: 2, Heads: 4, FF: 48, MaxSeq: 128, RopeTheta: 10000, NormEps: 1e-5,
+		BosID: world.BosID, EosID: world.EosID}
+	tm, err := train.NewModel[float32](cfg, 4, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := train.SaveHF(modelDir, tm); err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Load(modelDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	tok, err := tokenizer.Load(modelDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	qs := []datasets.Record{
+		{ID: "w", Question: "Who wrote the play about a prince?", Answers: []string{"Shakespeare", "it"}},
+		{ID: "p", Question: "Where is the tower?", Answers: []string{"Paris"}},
+		{ID: "c", Question: "What is the capital?", Answers: []string{"the capital", "is"}},
+	}
+	responses := filepath.Join(dir, "responses.jsonl")
+	if _, err := collect.Run(ctx, m, tok, qs, responses, collect.Options{Samples: 3, Seed: 5,
+		Decoding: label.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	labelled := filepath.Join(dir, "labelled.jsonl")
+	lc, err := label.Run(ctx, label.RunOptions{In: responses, Out: labelled, Judge: label.RuleJudge{}, Options: label.Options{MinAgree: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := label.ReadLabelled(labelled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usable := lc.Faithful + lc.Hallucinated
+	st, err := extract.Run(ctx, m, tok, recs, filepath.Join(dir, "features"), extract.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if usable == 0 || st.Done != usable || st.Rows != 4*usable || st.Mismatch != 0 || st.Retokenised != 0 {
+		t.Errorf("extract %+v for %d usable records (%+v)", st, usable, lc)
+	}
+	for _, r := range recs {
+		want := "<bos><user> " + r.Question + datasets.PromptSuffix + " <assistant> "
+		if r.Prompt != want {
+			t.Errorf("%s: prompt %q, want %q", r.ID, r.Prompt, want)
+		}
+		sq, err := extract.BuildSequence(tok, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.AnswerEnd > r.AnswerStart && !sq.AnswerFound {
+			t.Errorf("%s: answer %q [%d, %d) of %q maps to no token", r.ID, r.AnswerText, r.AnswerStart, r.AnswerEnd, r.Response)
+		}
+		t.Logf("%s %s: %q answer %q", r.ID, r.Label, r.Response, r.AnswerText)
 	}
 }
