@@ -20,3 +20,43 @@ func dot(x []float32, r []float64) float64 {
 	}
 	return dotGo(x, r)
 }
+
+// dot2AVX2 is dot2Go in AVX2+FMA; len(r), len(d) >= len(x).
+//
+//go:noescape
+func dot2AVX2(x []float32, r, d []float64) (gs, hs float64)
+
+// dot3AVX2 is dot3Go in AVX2+FMA; len(d), len(v) >= len(x).
+//
+//go:noescape
+func dot3AVX2(x []float32, d, v []float64) float64
+
+// axpyAVX2 is axpyGo in AVX2+FMA; len(y) >= len(x).
+//
+//go:noescape
+func axpyAVX2(a float64, x []float32, y []float64)
+
+// dot2 returns Σ x[i]*r[i] and Σ x[i]²*d[i] (len(r), len(d) >= len(x)).
+func dot2(x []float32, r, d []float64) (g, h float64) {
+	if useAVX2 {
+		return dot2AVX2(x, r[:len(x)], d[:len(x)])
+	}
+	return dot2Go(x, r, d)
+}
+
+// dot3 returns Σ x[i]*d[i]*v[i] (len(d), len(v) >= len(x)).
+func dot3(x []float32, d, v []float64) float64 {
+	if useAVX2 {
+		return dot3AVX2(x, d[:len(x)], v[:len(x)])
+	}
+	return dot3Go(x, d, v)
+}
+
+// axpy does y[i] += a*x[i] (len(y) >= len(x)).
+func axpy(a float64, x []float32, y []float64) {
+	if useAVX2 {
+		axpyAVX2(a, x, y[:len(x)])
+		return
+	}
+	axpyGo(a, x, y)
+}

@@ -67,3 +67,71 @@ func BenchmarkDot(b *testing.B) {
 		}
 	})
 }
+
+// guarded returns a slice of n values at offset off inside a buffer whose
+// other entries are NaN, and fills it from gen.
+func guarded(n, off int, gen func() float64) []float64 {
+	b := make([]float64, off+n+8)
+	for i := range b {
+		b[i] = math.NaN()
+	}
+	s := b[off : off+n]
+	for i := range s {
+		s[i] = gen()
+	}
+	return s
+}
+
+// TestKernels compares dot2, dot3 and axpy (assembly where available) with
+// plain float64 loops, like TestDotKernel.
+func TestKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	gen := func() float64 { return rng.NormFloat64() }
+	for n := 0; n <= 70; n++ {
+		for off := 0; off < 4; off++ {
+			xb := make([]float32, off+n+8)
+			for i := range xb {
+				xb[i] = float32(math.NaN())
+			}
+			x := xb[off : off+n]
+			for i := range x {
+				x[i] = float32(gen())
+			}
+			r, d, v := guarded(n, off, gen), guarded(n, off, gen), guarded(n, off, gen)
+			var g, h, s3, ag, ah, a3 float64
+			for i := range x {
+				xi := float64(x[i])
+				g += xi * r[i]
+				h += xi * xi * d[i]
+				s3 += xi * d[i] * v[i]
+				ag += math.Abs(xi * r[i])
+				ah += math.Abs(xi * xi * d[i])
+				a3 += math.Abs(xi * d[i] * v[i])
+			}
+			gg, hh := dot2(x, r, d)
+			if math.Abs(gg-g) > 1e-13*ag || math.Abs(hh-h) > 1e-13*ah || math.IsNaN(gg+hh) {
+				t.Fatalf("n=%d off=%d: dot2 (%v, %v), reference (%v, %v)", n, off, gg, hh, g, h)
+			}
+			if got := dot3(x, d, v); math.Abs(got-s3) > 1e-13*a3 || math.IsNaN(got) {
+				t.Fatalf("n=%d off=%d: dot3 %v, reference %v", n, off, got, s3)
+			}
+			y := guarded(n, off, gen)
+			want := make([]float64, n)
+			for i := range y {
+				want[i] = y[i] + 1.7*float64(x[i])
+			}
+			yb := y[:cap(y)]
+			axpy(1.7, x, y)
+			for i := range y {
+				if math.Abs(y[i]-want[i]) > 1e-15*(math.Abs(want[i])+1) {
+					t.Fatalf("n=%d off=%d: axpy[%d] = %v, want %v", n, off, i, y[i], want[i])
+				}
+			}
+			for i := n; i < len(yb); i++ {
+				if !math.IsNaN(yb[i]) {
+					t.Fatalf("n=%d off=%d: axpy wrote past the end (index %d)", n, off, i)
+				}
+			}
+		}
+	}
+}

@@ -172,8 +172,8 @@ func dotGo(x []float32, r []float64) float64 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// dot2 returns Σ x[i]*r[i] and Σ x[i]²*d[i].
-func dot2(x []float32, r, d []float64) (g, h float64) {
+// dot2Go returns Σ x[i]*r[i] and Σ x[i]²*d[i] (len(r), len(d) >= len(x)).
+func dot2Go(x []float32, r, d []float64) (g, h float64) {
 	r = r[:len(x)]
 	d = d[:len(x)]
 	var g0, g1, h0, h1 float64
@@ -193,16 +193,16 @@ func dot2(x []float32, r, d []float64) (g, h float64) {
 	return g0 + g1, h0 + h1
 }
 
-// axpy does y[i] += a*x[i].
-func axpy(a float64, x []float32, y []float64) {
+// axpyGo does y[i] += a*x[i] (len(y) >= len(x)).
+func axpyGo(a float64, x []float32, y []float64) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] += a * float64(v)
 	}
 }
 
-// dot3 returns Σ x[i]*d[i]*v[i].
-func dot3(x []float32, d, v []float64) float64 {
+// dot3Go returns Σ x[i]*d[i]*v[i] (len(d), len(v) >= len(x)).
+func dot3Go(x []float32, d, v []float64) float64 {
 	d = d[:len(x)]
 	v = v[:len(x)]
 	var s0, s1 float64
