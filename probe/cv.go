@@ -22,6 +22,9 @@ type CVPoint struct {
 	Accuracy    Float `json:"accuracy"`
 	AccuracyStd Float `json:"accuracy_std"`
 	AUROC       Float `json:"auroc"`
+	// SharedWithPrev counts the H-Neurons also selected at the previous
+	// (smaller) C of the grid, to show how the neuron set changes with C.
+	SharedWithPrev int `json:"shared_with_prev"`
 	// Score is the selection criterion's value (CV accuracy unless another Criterion is used).
 	Score Float `json:"score"`
 	// Neurons are the H-Neurons of the fit on all rows.
@@ -163,6 +166,17 @@ func CrossValidate(ctx context.Context, x *Matrix, labels []int, grid []float64,
 		prev = m
 		pt := CVPoint{C: cv, NonZero: m.NonZero(), Model: m, Neurons: HNeurons(m.W, dff)}
 		pt.HNeurons = len(pt.Neurons)
+		if c > 0 {
+			prevSet := map[int]bool{}
+			for _, n := range out[c-1].Neurons {
+				prevSet[n.Layer<<32|n.Neuron] = true
+			}
+			for _, n := range pt.Neurons {
+				if prevSet[n.Layer<<32|n.Neuron] {
+					pt.SharedWithPrev++
+				}
+			}
+		}
 		var accs []float64
 		for f := 0; f < k; f++ {
 			correct, n := 0, 0

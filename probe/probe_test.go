@@ -40,6 +40,25 @@ func TestCrossValidateCounts(t *testing.T) {
 	if pts[0].C != 0.2 {
 		t.Fatalf("grid not sorted: %v", pts[0].C)
 	}
+	// Shared H-Neurons between the two C values, counted from sklearn's coefficients.
+	var c02, c1 []float64
+	for _, c := range fx.Cases {
+		if c.Data == "wide" && c.Penalty == "l1" && c.C == 0.2 {
+			c02 = c.Coef
+		}
+		if c.Data == "wide" && c.Penalty == "l1" && c.C == 1 {
+			c1 = c.Coef
+		}
+	}
+	shared := 0
+	for j := range c02 {
+		if c02[j] > 0 && c1[j] > 0 {
+			shared++
+		}
+	}
+	if pts[1].SharedWithPrev != shared || pts[0].SharedWithPrev != 0 {
+		t.Errorf("shared with previous C: %d, sklearn %d", pts[1].SharedWithPrev, shared)
+	}
 	best, err := SelectC(context.Background(), pts, TaskCriterion{fakeTask{}})
 	if err != nil {
 		t.Fatal(err)

@@ -146,9 +146,10 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	}
 	w := cmd.OutOrStdout()
 	if len(pr.CV) > 0 {
-		fmt.Fprintf(w, "%10s %8s %9s %9s %9s %7s\n", "C", "nonzero", "h-neurons", "cv-acc", "±", "auroc")
+		fmt.Fprintf(w, "%10s %8s %9s %11s %9s %9s %7s\n", "C", "nonzero", "h-neurons", "shared-prev", "cv-acc", "±", "auroc")
 		for _, p := range pr.CV {
-			fmt.Fprintf(w, "%10g %8d %9d %9.4f %9.4f %7.4f\n", p.C, p.NonZero, p.HNeurons, p.Accuracy, p.AccuracyStd, p.AUROC)
+			fmt.Fprintf(w, "%10g %8d %9d %11d %9.4f %9.4f %7.4f\n", p.C, p.NonZero, p.HNeurons, p.SharedWithPrev,
+				p.Accuracy, p.AccuracyStd, p.AUROC)
 		}
 	}
 	fmt.Fprintf(w, "C=%g %s: %d non-zero weights, %d H-Neurons (%.3f per mille of %d), objective %.6g\n",
