@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -285,6 +286,10 @@ func finish(m *Model, train, test *Dataset, mode Mode, opt Options, boot int) (*
 	}
 	if opt.Tol == 0 {
 		opt.Tol = 1e-4
+	}
+	if !m.Converged {
+		slog.Warn("probe: solver stopped before reaching its tolerance; the weights are approximate",
+			"C", opt.C, "newton_iterations", m.Iterations)
 	}
 	pr := NewProbe(m, train.Shape, mode, opt)
 	s, _ := pr.Scores(train.X)
