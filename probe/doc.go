@@ -27,6 +27,12 @@
 // diagonals, coordinate updates) only touches the few thousand columns that
 // can be non-zero. Warm starts along a C path reuse the previous weights.
 //
+// The column kernels (float32 x float64 dot products, Hessian diagonals,
+// axpy) have AVX2+FMA assembly on amd64 (dot_amd64.s) and pure-Go
+// versions (dotGo, dot2Go, dot3Go, axpyGo) used elsewhere, with -tags noasm,
+// or on CPUs without AVX2/FMA; tests compare the two on guarded, misaligned
+// buffers.
+//
 // The matrix is stored column-major (feature-major) as float32: LoadNPY and
 // LoadFeatures scatter rows into that layout as they read, so memory is the
 // matrix plus O(rows + columns) float64 vectors. Cross-validation folds and
