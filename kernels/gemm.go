@@ -40,6 +40,10 @@ func smallRange() (lo, hi int) {
 	return 1, 0
 }
 
+// prepackF32 lets the AVX-512 GEMM use (and build) the panel copy of
+// F32 matrices made by Pack or PackF32.
+var prepackF32 = true
+
 // prefetchTiles lets the AVX-512 GEMM prefetch the next weight tile.
 var prefetchTiles = true
 
@@ -286,7 +290,13 @@ func (w *Matrix) gemm512(c []float32, ldc int, ap []float32, m, j0, j1 int, s *s
 		for kb := 0; kb < k; kb += kcBlock {
 			kl := min(kcBlock, k-kb)
 			full := nb == 48*npan
+			var wpk []float32 // k-major panels for this tile, panel q at q*48*pst
+			pst := kl
+			prepacked := w.prepack && prepackF32 && jb%48 == 0
 			switch {
+			case prepacked:
+				// panels built once per matrix: no per-call transposition
+				wpk, pst = w.panels48()[jb*k+kb*48:], k
 			case full && (w.dt == BF16 || w.dt == F16):
 				// widen and transpose in one pass
 				for q := 0; q < npan; q++ {
@@ -308,6 +318,9 @@ func (w *Matrix) gemm512(c []float32, ldc int, ap []float32, m, j0, j1 int, s *s
 					}
 				}
 			}
+			if wpk == nil {
+				wpk = wp
+			}
 			chunk := ap[mp*kb : mp*kb+mp*kl]
 			// The next tile's weight rows, prefetched a share per panel of
 			// A so that memory streams while the kernel computes.
@@ -318,7 +331,7 @@ func (w *Matrix) gemm512(c []float32, ldc int, ap []float32, m, j0, j1 int, s *s
 			var pfRows int
 			var pfB []byte
 			var pfStride, pfOff, pfN int
-			if nj < j1 {
+			if nj < j1 && !prepacked {
 				pfRows = min(ncb, j1-nj)
 				pfB, pfStride, pfOff, pfN = w.rawRows(nk, min(kcBlock, k-nk))
 			}
@@ -336,7 +349,7 @@ func (w *Matrix) gemm512(c []float32, ldc int, ap []float32, m, j0, j1 int, s *s
 					mr := min(16, m-i)
 					for q := 0; q < npan; q++ {
 						nr := min(48, nb-48*q)
-						wq := wp[q*48*kl+48*ks : (q+1)*48*kl]
+						wq := wpk[q*48*pst+48*ks : q*48*pst+48*kl]
 						cq := c[i*ldc+jb+48*q:]
 						kern8x48(panel, wq, kn, cq, ldc, min(8, mr), nr)
 						if mr > 8 {

@@ -3,12 +3,15 @@ package kernels
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 	"unsafe"
 )
 
 // Matrix is a weight matrix W[N,K] (Hugging Face [out, in] layout) ready for
 // MatMul. It is a view of the bytes given to Pack (no copy when they are
 // aligned), so those bytes must stay valid and unchanged while it is used.
+// An F32 matrix used by the AVX-512 GEMM also builds, on first use, a
+// private copy of W in k-major panels of 48 rows ([ceil(N/48)][K][48]).
 type Matrix struct {
 	dt       DType
 	n, k     int
@@ -17,6 +20,38 @@ type Matrix struct {
 	u16      []uint16  // F16, BF16: [N, K]
 	q        []byte    // Q8_0, Q4_K, Q6_K: [N, rowBytes]
 	rowBytes int       // quantised: bytes per row
+
+	prepack bool // F32 from Pack/PackF32: may build panels
+	panels  struct {
+		once sync.Once
+		p    []float32 // [ceil(N/48)][K][48], rows >= N zero
+	}
+}
+
+// panels48 returns W in k-major panels of 48 rows, built once.
+func (w *Matrix) panels48() []float32 {
+	w.panels.once.Do(func() {
+		k, npan := w.k, (w.n+47)/48
+		p := make([]float32, npan*k*48)
+		for q := 0; q < npan; q++ {
+			for r := 0; r < 48; r += 16 {
+				row0 := 48*q + r
+				dst := p[q*k*48+r:]
+				if row0+16 <= w.n {
+					packPanel16(dst, 48, w.f32[row0*w.ld:], w.ld, k)
+					continue
+				}
+				for i := row0; i < min(row0+16, w.n); i++ { // last, partial group
+					src := w.f32[i*w.ld : i*w.ld+k]
+					for c, v := range src {
+						dst[48*c+i-row0] = v
+					}
+				}
+			}
+		}
+		w.panels.p = p
+	})
+	return w.panels.p
 }
 
 // Pack wraps raw little-endian tensor bytes src holding W[N,K] row-major
@@ -34,7 +69,7 @@ func Pack(src []byte, dt DType, n, k int) (*Matrix, error) {
 	if want := rb * n; len(src) != want {
 		return nil, fmt.Errorf("kernels: pack %v [%d, %d]: got %d bytes, want %d", dt, n, k, len(src), want)
 	}
-	m := &Matrix{dt: dt, n: n, k: k, ld: k, rowBytes: rb}
+	m := &Matrix{dt: dt, n: n, k: k, ld: k, rowBytes: rb, prepack: dt == F32}
 	switch dt {
 	case F32:
 		m.f32 = bytesAs[float32](src, n*k)
@@ -70,12 +105,13 @@ func bytesAs[T float32 | uint16](src []byte, count int) []T {
 }
 
 // PackF32 wraps w, holding W[N,K] row-major, as a Matrix (no copy: w must
-// stay unchanged while the Matrix is used).
+// stay unchanged while the Matrix is used; with AVX-512 the first GEMM
+// builds a panel copy, see Matrix).
 func PackF32(w []float32, n, k int) *Matrix {
 	if n < 0 || k < 0 || len(w) < n*k {
 		panic(fmt.Sprintf("kernels: PackF32: %d values for [%d, %d]", len(w), n, k))
 	}
-	return &Matrix{dt: F32, n: n, k: k, ld: k, f32: w[:n*k]}
+	return &Matrix{dt: F32, n: n, k: k, ld: k, f32: w[:n*k], prepack: true}
 }
 
 // Rows returns N, the number of weight rows (output features).

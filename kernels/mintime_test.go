@@ -204,4 +204,15 @@ func TestMinTimeBigC(t *testing.T) {
 	c := make([]float32, m*n)
 	d := minTime(15, func() { MatMul(c, a, m, wm) })
 	t.Logf("MatMul %dx%dx%d f32 (1 goroutine, %s): %.1f GFLOP/s", m, k, n, Features(), 2*float64(m*n*k)/d.Seconds()/1e9)
+	for _, s := range [][3]int{{64, 896, 2432}, {128, 896, 2432}, {64, 4096, 1024}} {
+		m, k, n := s[0], s[1], s[2]
+		a, wm := randF32(r, m*k), PackF32(randF32(r, n*k), n, k)
+		c := make([]float32, m*n)
+		for _, pre := range []bool{false, true} {
+			prepackF32 = pre
+			d := minTime(30, func() { MatMul(c, a, m, wm) })
+			t.Logf("MatMul %dx%dx%d f32 (1 goroutine, %s, panels built once %v): %.1f GFLOP/s", m, k, n, Features(), pre, 2*float64(m*n*k)/d.Seconds()/1e9)
+		}
+		prepackF32 = true
+	}
 }
