@@ -13,8 +13,12 @@ var (
 	ncBlock = 48  // W rows per tile (a multiple of the micro-kernel's 3 and 4)
 )
 
-// ksub512 is the k sub-block of the AVX-512 path.
-var ksub512 = 256
+// Blocking of the AVX-512 GEMM: activation rows per block and weight rows
+// per group (see gemm512).
+var (
+	mcBlock = 512
+	ncGroup = 480
+)
 
 // matvecMaxM is the largest m for which MatMul takes the matrix-vector
 // path (weights streamed once, each row dotted with every activation row)
@@ -278,86 +282,98 @@ func (w *Matrix) gemm(c []float32, ldc int, ap []float32, m, j0, j1 int, s *scra
 // gemm512 is gemm's AVX-512 path: each weight tile is also transposed into
 // k-major panels of 48 columns ([kl][48]), and an 8x48 kernel broadcasts
 // activations against them, so C rows are written with vector stores.
+// Loop order (BLIS-like): blocks of mcBlock activation rows, groups of
+// ncGroup weight rows, K chunks, then 48-row weight tiles: the packed
+// activation chunk ([mc, kl], 512 KiB) and the C block ([mc, ncGroup])
+// stay in L2 while the weight tiles stream past.
 func (w *Matrix) gemm512(c []float32, ldc int, ap []float32, m, j0, j1 int, s *scratch) {
 	k := w.k
 	mp := (m + 15) &^ 15
-	ncb := max(48, ncBlock/48*48)
-	buf := s.grow(ncb * kcBlock) // [ncb, kl] row-major tile
-	wp := s.growW(ncb * kcBlock) // [ncb/48][kl][48] k-major panels
-	for jb := j0; jb < j1; jb += ncb {
-		nb := min(ncb, j1-jb)
-		npan := (nb + 47) / 48
-		for kb := 0; kb < k; kb += kcBlock {
-			kl := min(kcBlock, k-kb)
-			full := nb == 48*npan
-			var wpk []float32 // k-major panels for this tile, panel q at q*48*pst
-			pst := kl
-			prepacked := w.prepack && prepackF32 && jb%48 == 0
-			switch {
-			case prepacked:
-				// panels built once per matrix: no per-call transposition
-				wpk, pst = w.panels48()[jb*k+kb*48:], k
-			case full && (w.dt == BF16 || w.dt == F16):
-				// widen and transpose in one pass
-				for q := 0; q < npan; q++ {
-					for r := 0; r < 48; r += 16 {
-						packPanel48From16(wp[q*48*kl+r:], w.u16[(jb+48*q+r)*k+kb:], k, kl, w.dt)
+	const ncb = 48
+	buf := s.grow(ncb * kcBlock) // [48, kl] row-major tile
+	wp := s.growW(ncb * kcBlock) // [kl][48] k-major panel
+	ng := max(ncb, ncGroup/ncb*ncb)
+	for ib := 0; ib < m; ib += mcBlock {
+		ie := min(ib+mcBlock, m)
+		for jg := j0; jg < j1; jg += ng {
+			je := min(jg+ng, j1)
+			for kb := 0; kb < k; kb += kcBlock {
+				kl := min(kcBlock, k-kb)
+				chunk := ap[mp*kb : mp*kb+mp*kl]
+				for jb := jg; jb < je; jb += ncb {
+					nb := min(ncb, je-jb)
+					// the next tile, for prefetching
+					nj, nk := jb+ncb, kb
+					switch {
+					case nj < je:
+					case kb+kcBlock < k:
+						nj, nk = jg, kb+kcBlock
+					default:
+						nj, nk = je, 0
 					}
-				}
-			default:
-				t, ldt := buf, kl
-				if w.dt == F32 && full && directF32 {
-					t, ldt = w.f32[jb*w.ld+kb:], w.ld
-				} else {
-					w.tile(jb, nb, kb, kl, buf)
-					clear(buf[nb*kl : 48*npan*kl])
-				}
-				for q := 0; q < npan; q++ {
-					for r := 0; r < 48; r += 16 {
-						packPanel16(wp[q*48*kl+r:], 48, t[(48*q+r)*ldt:], ldt, kl)
+					if nj >= j1 {
+						nj = -1
+					} else {
+						nj = min(nj, j1) // rows nj.. of the next tile
 					}
+					w.tile512(c, ldc, chunk, ib, ie, jb, nb, kb, kl, nj, min(ncb, max(0, j1-nj)), nk, buf, wp)
 				}
 			}
-			if wpk == nil {
-				wpk = wp
-			}
-			chunk := ap[mp*kb : mp*kb+mp*kl]
-			// The next tile's weight rows, prefetched a share per panel of
-			// A so that memory streams while the kernel computes.
-			nj, nk := jb, kb+kcBlock
-			if nk >= k {
-				nj, nk = jb+ncb, 0
-			}
-			var pfRows int
-			var pfB []byte
-			var pfStride, pfOff, pfN int
-			if nj < j1 && !prepacked {
-				pfRows = min(ncb, j1-nj)
-				pfB, pfStride, pfOff, pfN = w.rawRows(nk, min(kcBlock, k-nk))
-			}
-			panels := mp / 16
-			// k sub-blocks of ksub keep a weight panel ([ksub][48]) in L1.
-			for ks := 0; ks < kl; ks += ksub512 {
-				kn := min(ksub512, kl-ks)
-				for i := 0; i < m; i += 16 {
-					if ks == 0 && pfRows > 0 && prefetchTiles {
-						p := i / 16
-						r0, r1 := nj+p*pfRows/panels, nj+(p+1)*pfRows/panels
-						prefetch(pfB, pfStride, pfOff, pfN, r0, r1)
-					}
-					panel := chunk[i*kl+16*ks : (i+16)*kl]
-					mr := min(16, m-i)
-					for q := 0; q < npan; q++ {
-						nr := min(48, nb-48*q)
-						wq := wpk[q*48*pst+48*ks : q*48*pst+48*kl]
-						cq := c[i*ldc+jb+48*q:]
-						kern8x48(panel, wq, kn, cq, ldc, min(8, mr), nr)
-						if mr > 8 {
-							kern8x48(panel[8:], wq, kn, cq[8*ldc:], ldc, mr-8, nr)
-						}
-					}
-				}
-			}
+		}
+	}
+}
+
+// tile512 runs the 8x48 kernel for weight rows [jb, jb+nb) (nb <= 48) and
+// K chunk [kb, kb+kl) over activation rows [ib, ie) of the packed chunk,
+// prefetching rows [nj, nj+nn) of the next tile's chunk nk (nj < 0: none).
+func (w *Matrix) tile512(c []float32, ldc int, chunk []float32, ib, ie, jb, nb, kb, kl, nj, nn, nk int, buf, wp []float32) {
+	k := w.k
+	full := nb == 48
+	wq, pst := wp, kl // k-major panel: wq[48p + j]
+	prepacked := w.prepack && prepackF32 && jb%48 == 0
+	switch {
+	case prepacked:
+		// panels built once per matrix: no per-call transposition
+		wq, pst = w.panels48()[jb*k+kb*48:], k
+	case full && (w.dt == BF16 || w.dt == F16):
+		// widen and transpose in one pass
+		for r := 0; r < 48; r += 16 {
+			packPanel48From16(wp[r:], w.u16[(jb+r)*k+kb:], k, kl, w.dt)
+		}
+	default:
+		t, ldt := buf, kl
+		if w.dt == F32 && full && directF32 {
+			t, ldt = w.f32[jb*w.ld+kb:], w.ld
+		} else {
+			w.tile(jb, nb, kb, kl, buf)
+			clear(buf[nb*kl : 48*kl])
+		}
+		for r := 0; r < 48; r += 16 {
+			packPanel16(wp[r:], 48, t[r*ldt:], ldt, kl)
+		}
+	}
+	_ = pst
+	// The next tile's weight rows, prefetched a share per panel of A so
+	// that memory streams while the kernel computes.
+	var pfB []byte
+	var pfStride, pfOff, pfN int
+	pf := nj >= 0 && nn > 0 && !prepacked && prefetchTiles
+	if pf {
+		pfB, pfStride, pfOff, pfN = w.rawRows(nk, min(kcBlock, k-nk))
+	}
+	panels := (ie - ib + 15) / 16
+	wq = wq[:48*kl]
+	for i := ib; i < ie; i += 16 {
+		if pf {
+			p := (i - ib) / 16
+			prefetch(pfB, pfStride, pfOff, pfN, nj+p*nn/panels, nj+(p+1)*nn/panels)
+		}
+		panel := chunk[i*kl : (i+16)*kl]
+		mr := min(16, ie-i)
+		cq := c[i*ldc+jb:]
+		kern8x48(panel, wq, kl, cq, ldc, min(8, mr), nb)
+		if mr > 8 {
+			kern8x48(panel[8:], wq, kl, cq[8*ldc:], ldc, mr-8, nb)
 		}
 	}
 }

@@ -80,6 +80,8 @@ var gemmSizes = []struct{ m, n, k int }{
 	{64, 96, 256}, {33, 145, 1000},
 	// K a multiple of 16 and 2 <= m <= 24: the small-batch dot kernel
 	{2, 7, 32}, {3, 50, 256}, {10, 33, 512}, {16, 9, 64}, {24, 13, 48}, {6, 4, 16},
+	// beyond the AVX-512 GEMM's row block (512) and weight-row group (480)
+	{530, 50, 40}, {40, 1100, 70},
 }
 
 func TestMatMulF32(t *testing.T) {

@@ -71,15 +71,8 @@ func TestMinTimeReport(t *testing.T) {
 				continue
 			}
 			avx512Enabled = on512
-			for _, ks := range []int{256} {
-				if ks != 256 && !on512 {
-					continue
-				}
-				ksub512 = ks
-				d := minTime(60, func() { MatMul(c, a, m, wm) })
-				t.Logf("MatMul %dx%dx%d (1 goroutine, %s, ksub %d): %.1f GFLOP/s", m, k, n, Features(), ks, 2*float64(m*n*k)/d.Seconds()/1e9)
-			}
-			ksub512 = 256
+			d := minTime(60, func() { MatMul(c, a, m, wm) })
+			t.Logf("MatMul %dx%dx%d (1 goroutine, %s): %.1f GFLOP/s", m, k, n, Features(), 2*float64(m*n*k)/d.Seconds()/1e9)
 		}
 		avx512Enabled = saved512
 		src, _ := encode16(randF32(r, n*k), ToBF16, refBF16)
@@ -204,7 +197,7 @@ func TestMinTimeBigC(t *testing.T) {
 	c := make([]float32, m*n)
 	d := minTime(15, func() { MatMul(c, a, m, wm) })
 	t.Logf("MatMul %dx%dx%d f32 (1 goroutine, %s): %.1f GFLOP/s", m, k, n, Features(), 2*float64(m*n*k)/d.Seconds()/1e9)
-	for _, s := range [][3]int{{64, 896, 2432}, {128, 896, 2432}, {64, 4096, 1024}} {
+	for _, s := range [][3]int{{512, 4864, 448}, {512, 4096, 1024}} {
 		m, k, n := s[0], s[1], s[2]
 		a, wm := randF32(r, m*k), PackF32(randF32(r, n*k), n, k)
 		c := make([]float32, m*n)
