@@ -20,13 +20,17 @@
 //   - small m (2..32 with AVX-512, 4..16 with AVX2 only, K a multiple of 16):
 //     a 6x4 dot kernel reads four weight rows in their own format against six
 //     activation rows at a time.
-//   - larger m (prefill): the GEMM converts tiles of ncBlock x kcBlock weights
-//     (48 x 256) into a per-goroutine f32 scratch once per call (f32 rows are
-//     read in place), and every tile is reused by all activation rows, which
-//     are packed once per call into 16-row column-major panels. With AVX2 a
-//     16x6 kernel broadcasts weights against activation panels; with
-//     AVX-512 the tile is also transposed into k-major panels of 48 columns
-//     and an 8x48 kernel broadcasts activations against them.
+//   - larger m (prefill): the GEMM converts tiles of 48 x kcBlock (256)
+//     weights into a per-goroutine f32 scratch once per call and block of 512
+//     activation rows (f32 rows are read in place), and every tile is reused
+//     by all rows of the block; activations are packed once per call into
+//     16-row column-major panels. Loops run BLIS-like (row blocks, groups of
+//     480 weight rows, K chunks, tiles) so that the packed activation chunk
+//     and the C block stay in L2. With AVX2 a 16x6 kernel broadcasts weights
+//     against activation panels; with AVX-512 the tile is also transposed
+//     into k-major panels of 48 rows (bf16/f16 widened in the same pass; F32
+//     matrices keep such panels, built on first use) and an 8x48 kernel
+//     broadcasts activations against them.
 //
 // Scratch buffers come from a pool; the inner loops do not allocate.
 // Work is split over Threads() goroutines by ranges of weight rows.

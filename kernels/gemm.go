@@ -251,28 +251,38 @@ func (w *Matrix) gemm(c []float32, ldc int, ap []float32, m, j0, j1 int, s *scra
 		w.gemm512(c, ldc, ap, m, j0, j1, s)
 		return
 	}
+	// Same loop order as gemm512: row blocks, weight-row groups, K chunks,
+	// tiles of nc weight rows.
 	nc := (ncBlock + 5) / 6 * 6
 	buf := s.grow(nc * kcBlock) // [nc, kl] weight tile
-	for jb := j0; jb < j1; jb += nc {
-		nb := min(nc, j1-jb)
-		nbp := (nb + 5) / 6 * 6
-		for kb := 0; kb < k; kb += kcBlock {
-			kl := min(kcBlock, k-kb)
-			// t[j*ldt+p] = W[jb+j, kb+p]: f32 rows in place when whole
-			// groups of 6 rows exist, else a converted, zero-padded copy.
-			t, ldt := buf, kl
-			if w.dt == F32 && nb == nbp && directF32 {
-				t, ldt = w.f32[jb*w.ld+kb:], w.ld
-			} else {
-				w.tile(jb, nb, kb, kl, buf)
-				clear(buf[nb*kl : nbp*kl])
-			}
-			chunk := ap[mp*kb : mp*kb+mp*kl]
-			for i := 0; i < m; i += 16 {
-				panel := chunk[i*kl : (i+16)*kl]
-				mr := min(16, m-i)
-				for j := 0; j < nb; j += 6 {
-					kern16x6(panel, t[j*ldt:], ldt, kl, c[i*ldc+jb+j:], ldc, mr, min(6, nb-j))
+	ng := max(nc, ncGroup/nc*nc)
+	for ib := 0; ib < m; ib += mcBlock {
+		ie := min(ib+mcBlock, m)
+		for jg := j0; jg < j1; jg += ng {
+			je := min(jg+ng, j1)
+			for kb := 0; kb < k; kb += kcBlock {
+				kl := min(kcBlock, k-kb)
+				chunk := ap[mp*kb : mp*kb+mp*kl]
+				for jb := jg; jb < je; jb += nc {
+					nb := min(nc, je-jb)
+					nbp := (nb + 5) / 6 * 6
+					// t[j*ldt+p] = W[jb+j, kb+p]: f32 rows in place when
+					// whole groups of 6 rows exist, else a converted,
+					// zero-padded copy.
+					t, ldt := buf, kl
+					if w.dt == F32 && nb == nbp && directF32 {
+						t, ldt = w.f32[jb*w.ld+kb:], w.ld
+					} else {
+						w.tile(jb, nb, kb, kl, buf)
+						clear(buf[nb*kl : nbp*kl])
+					}
+					for i := ib; i < ie; i += 16 {
+						panel := chunk[i*kl : (i+16)*kl]
+						mr := min(16, ie-i)
+						for j := 0; j < nb; j += 6 {
+							kern16x6(panel, t[j*ldt:], ldt, kl, c[i*ldc+jb+j:], ldc, mr, min(6, nb-j))
+						}
+					}
 				}
 			}
 		}
