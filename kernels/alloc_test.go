@@ -9,6 +9,9 @@ import (
 // problem: buffers come from a pool, and only goroutine start-up may
 // allocate a few bytes per call.
 func TestMatMulAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	r := rand.New(rand.NewPCG(29, 30))
 	for _, m := range []int{1, 5, 64} {
 		const n, k = 300, 520
