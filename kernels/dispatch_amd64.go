@@ -415,13 +415,18 @@ func dequantQ4_K(dst []float32, src []byte, nb int) {
 			blk := src[(b0+b)*BlockBytesQ4_K:]
 			d := FromF16(uint16(blk[0]) | uint16(blk[1])<<8)
 			dmin := FromF16(uint16(blk[2]) | uint16(blk[3])<<8)
-			f := dm[16*b : 16*b+16]
-			for g := 0; g < 4; g++ {
-				sc1, m1 := q4kScaleMin(2*g, blk[4:16])
-				sc2, m2 := q4kScaleMin(2*g+1, blk[4:16])
-				f[4*g], f[4*g+1] = d*float32(sc1), dmin*float32(m1)
-				f[4*g+2], f[4*g+3] = d*float32(sc2), dmin*float32(m2)
-			}
+			q := (*[12]byte)(blk[4:16])
+			f := (*[16]float32)(dm[16*b : 16*b+16])
+			// scale/min pairs 0..3: low 6 bits of q[j], q[j+4]
+			f[0], f[1] = d*float32(q[0]&63), dmin*float32(q[4]&63)
+			f[2], f[3] = d*float32(q[1]&63), dmin*float32(q[5]&63)
+			f[4], f[5] = d*float32(q[2]&63), dmin*float32(q[6]&63)
+			f[6], f[7] = d*float32(q[3]&63), dmin*float32(q[7]&63)
+			// pairs 4..7: a nibble of q[j+4] and the top bits of q[j-4], q[j]
+			f[8], f[9] = d*float32(q[8]&15|q[0]>>6<<4), dmin*float32(q[8]>>4|q[4]>>6<<4)
+			f[10], f[11] = d*float32(q[9]&15|q[1]>>6<<4), dmin*float32(q[9]>>4|q[5]>>6<<4)
+			f[12], f[13] = d*float32(q[10]&15|q[2]>>6<<4), dmin*float32(q[10]>>4|q[6]>>6<<4)
+			f[14], f[15] = d*float32(q[11]&15|q[3]>>6<<4), dmin*float32(q[11]>>4|q[7]>>6<<4)
 		}
 		dequantQ4KAVX(&dst[b0*BlockK], &src[b0*BlockBytesQ4_K+16], &dm[0], n)
 	}
