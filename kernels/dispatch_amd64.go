@@ -383,6 +383,22 @@ func dequantQ4KAVX(dst *float32, qs *byte, dm *float32, nb int)
 //go:noescape
 func dequantQ6KAVX(dst *float32, src *byte, sc *float32, nb int)
 
+//go:noescape
+func dotQ8_0x4AVX(x *float32, w *byte, ldw int, nb int, out *float32)
+
+// dotQ8_0x4 writes out[r] = Σ_p x[p]·W[r,p] for r < 4, W four Q8_0 rows
+// of nb blocks starting ldw bytes apart in w; it reports false (and does
+// nothing) where there is no fused assembly kernel.
+func dotQ8_0x4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
+	if !asmEnabled || nb == 0 {
+		return false
+	}
+	_ = x[nb*BlockQ8_0-1]
+	_ = w[3*ldw+nb*BlockBytesQ8_0-1]
+	dotQ8_0x4AVX(&x[0], &w[0], ldw, nb, &out[0])
+	return true
+}
+
 // dequantQ8_0 decodes nb Q8_0 blocks of src into dst[:32nb].
 func dequantQ8_0(dst []float32, src []byte, nb int) {
 	if !asmEnabled || nb == 0 {

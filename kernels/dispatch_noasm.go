@@ -72,3 +72,6 @@ func dot6x4(out *[24]float32, a []float32, lda int, dt DType, wf []float32, wh [
 func packPanel48From16(dst []float32, src []uint16, lda, kl int, dt DType) {
 	packPanel48From16Go(dst, src, lda, kl, dt)
 }
+
+// dotQ8_0x4 reports false: there is no fused kernel on this build.
+func dotQ8_0x4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool { return false }

@@ -459,6 +459,16 @@ func (w *Matrix) matvec(c []float32, ldc int, a []float32, lda, m, j0, j1 int, s
 				copy(c[i*ldc+j:i*ldc+j+4], out[:])
 			}
 		default:
+			if w.dt == Q8_0 && dotQ8_0x4(&out, a[:k], w.q[j*w.rowBytes:], w.rowBytes, k/BlockQ8_0) {
+				// fused decode-and-dot, one activation row at a time
+				for i := 0; i < m; i++ {
+					if i > 0 {
+						dotQ8_0x4(&out, a[i*lda:i*lda+k], w.q[j*w.rowBytes:], w.rowBytes, k/BlockQ8_0)
+					}
+					copy(c[i*ldc+j:i*ldc+j+4], out[:])
+				}
+				continue
+			}
 			for r := 0; r < 4; r++ {
 				w.rowSeg(j+r, 0, k, buf[r*k:(r+1)*k])
 			}

@@ -714,3 +714,52 @@ for name, ty, wstep, load in (
     e.append("\tRET")
     e.append("")
 open("kern_amd64.s", "a").write("\n".join(e) + "\n")
+# ---------------- fused Q8_0 dot (4 rows x 1 vector)
+g = [""]
+g.append("// func dotQ8_0x4AVX(x *float32, w *byte, ldw int, nb int, out *float32)")
+g.append("// out[r] = Σ_b d(r,b)·Σ_{i<32} q(r,b,i)·x[32b+i] for r < 4: four Q8_0 rows")
+g.append("// (ldw bytes apart) of nb blocks dotted with x, without decoding to memory.")
+g.append("TEXT ·dotQ8_0x4AVX(SB), NOSPLIT, $0-40")
+g.append("\tMOVQ x+0(FP), SI")
+g.append("\tMOVQ w+8(FP), DI")
+g.append("\tMOVQ ldw+16(FP), R10")
+g.append("\tLEAQ (DI)(R10*2), R11")
+g.append("\tADDQ R10, R11 // row 3")
+g.append("\tMOVQ nb+24(FP), CX")
+for r in range(4):
+    g.append(f"\tVXORPS Y{r}, Y{r}, Y{r}")
+g.append("q8dot_loop:")
+for c in range(4):
+    g.append(f"\tVMOVUPS {32*c}(SI), Y{4+c}")
+rows = ["(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(R11)"]
+def off(rowexpr, o):
+    # rowexpr like "(DI)(R10*1)" -> "o(DI)(R10*1)"
+    return f"{o}{rowexpr}"
+for r, rx in enumerate(rows):
+    g.append(f"\tMOVWLZX {off(rx, 0)}, AX")
+    g.append("\tVMOVD AX, X8")
+    g.append("\tVCVTPH2PS X8, X8")
+    g.append("\tVBROADCASTSS X8, Y8 // d")
+    for c in range(4):
+        g.append(f"\tVPMOVSXBD {off(rx, 2+8*c)}, Y9")
+        g.append("\tVCVTDQ2PS Y9, Y9")
+        if c == 0:
+            g.append(f"\tVMULPS Y{4+c}, Y9, Y10")
+        else:
+            g.append(f"\tVFMADD231PS Y{4+c}, Y9, Y10")
+    g.append(f"\tVFMADD231PS Y10, Y8, Y{r}")
+g.append("\tADDQ $128, SI")
+g.append("\tADDQ $34, DI")
+g.append("\tADDQ $34, R11")
+g.append("\tDECQ CX")
+g.append("\tJNZ q8dot_loop")
+g.append("\tMOVQ out+32(FP), DX")
+g.append("\tVHADDPS Y1, Y0, Y0")
+g.append("\tVHADDPS Y3, Y2, Y2")
+g.append("\tVHADDPS Y2, Y0, Y0")
+g.append("\tVEXTRACTF128 $1, Y0, X1")
+g.append("\tVADDPS X1, X0, X0")
+g.append("\tVMOVUPS X0, (DX)")
+g.append("\tVZEROUPPER")
+g.append("\tRET")
+open("kern_amd64.s", "a").write("\n".join(g) + "\n")
