@@ -428,11 +428,20 @@ func dequantQ4_K(dst []float32, src []byte, nb int) {
 	for b0 := 0; b0 < nb; b0 += dequantGroup {
 		n := min(dequantGroup, nb-b0)
 		for b := 0; b < n; b++ {
-			blk := src[(b0+b)*BlockBytesQ4_K:]
+			q4kFactors((*[16]float32)(dm[16*b:16*b+16]), src[(b0+b)*BlockBytesQ4_K:])
+		}
+		dequantQ4KAVX(&dst[b0*BlockK], &src[b0*BlockBytesQ4_K+16], &dm[0], n)
+	}
+}
+
+// q4kFactors writes the float factors [group][dlo, mlo, dhi, mhi] of the
+// Q4_K super-block blk (d·scale and dmin·min of each 32-value sub-block).
+func q4kFactors(f *[16]float32, blk []byte) {
+	{
+		{
 			d := FromF16(uint16(blk[0]) | uint16(blk[1])<<8)
 			dmin := FromF16(uint16(blk[2]) | uint16(blk[3])<<8)
 			q := (*[12]byte)(blk[4:16])
-			f := (*[16]float32)(dm[16*b : 16*b+16])
 			// scale/min pairs 0..3: low 6 bits of q[j], q[j+4]
 			f[0], f[1] = d*float32(q[0]&63), dmin*float32(q[4]&63)
 			f[2], f[3] = d*float32(q[1]&63), dmin*float32(q[5]&63)
@@ -444,8 +453,33 @@ func dequantQ4_K(dst []float32, src []byte, nb int) {
 			f[12], f[13] = d*float32(q[10]&15|q[2]>>6<<4), dmin*float32(q[10]>>4|q[6]>>6<<4)
 			f[14], f[15] = d*float32(q[11]&15|q[3]>>6<<4), dmin*float32(q[11]>>4|q[7]>>6<<4)
 		}
-		dequantQ4KAVX(&dst[b0*BlockK], &src[b0*BlockBytesQ4_K+16], &dm[0], n)
 	}
+}
+
+//go:noescape
+func dotQ4Kx4AVX(x *float32, qs *byte, ldw int, dm *float32, nb int, out *float32)
+
+// dotQ4Kx4 writes out[r] = Σ_p x[p]·W[r,p] for r < 4, W four Q4_K rows of
+// nb super-blocks starting ldw bytes apart in w; it reports false (and
+// does nothing) where there is no fused assembly kernel.
+func dotQ4Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
+	if !asmEnabled || nb == 0 {
+		return false
+	}
+	_ = x[nb*BlockK-1]
+	_ = w[3*ldw+nb*BlockBytesQ4_K-1]
+	*out = [4]float32{}
+	var dm [4 * dequantGroup * 16]float32 // [row][block][16] factors
+	for b0 := 0; b0 < nb; b0 += dequantGroup {
+		n := min(dequantGroup, nb-b0)
+		for r := 0; r < 4; r++ {
+			for b := 0; b < n; b++ {
+				q4kFactors((*[16]float32)(dm[(r*n+b)*16:(r*n+b+1)*16]), w[r*ldw+(b0+b)*BlockBytesQ4_K:])
+			}
+		}
+		dotQ4Kx4AVX(&x[b0*BlockK], &w[b0*BlockBytesQ4_K+16], ldw, &dm[0], n, &out[0])
+	}
+	return true
 }
 
 // dequantQ6_K decodes nb Q6_K super-blocks of src into dst[:256nb]: the

@@ -75,3 +75,6 @@ func packPanel48From16(dst []float32, src []uint16, lda, kl int, dt DType) {
 
 // dotQ8_0x4 reports false: there is no fused kernel on this build.
 func dotQ8_0x4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool { return false }
+
+// dotQ4Kx4 reports false: there is no fused kernel on this build.
+func dotQ4Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool { return false }

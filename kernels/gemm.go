@@ -459,11 +459,11 @@ func (w *Matrix) matvec(c []float32, ldc int, a []float32, lda, m, j0, j1 int, s
 				copy(c[i*ldc+j:i*ldc+j+4], out[:])
 			}
 		default:
-			if w.dt == Q8_0 && dotQ8_0x4(&out, a[:k], w.q[j*w.rowBytes:], w.rowBytes, k/BlockQ8_0) {
+			if w.fusedDot(&out, a[:k], j) {
 				// fused decode-and-dot, one activation row at a time
 				for i := 0; i < m; i++ {
 					if i > 0 {
-						dotQ8_0x4(&out, a[i*lda:i*lda+k], w.q[j*w.rowBytes:], w.rowBytes, k/BlockQ8_0)
+						w.fusedDot(&out, a[i*lda:i*lda+k], j)
 					}
 					copy(c[i*ldc+j:i*ldc+j+4], out[:])
 				}
@@ -490,6 +490,18 @@ func (w *Matrix) matvec(c []float32, ldc int, a []float32, lda, m, j0, j1 int, s
 			}
 		}
 	}
+}
+
+// fusedDot writes out[r] = Σ_p x[p]·W[j+r,p] for r < 4 with a fused
+// decode-and-dot kernel, reporting false where there is none for w's type.
+func (w *Matrix) fusedDot(out *[4]float32, x []float32, j int) bool {
+	switch w.dt {
+	case Q8_0:
+		return dotQ8_0x4(out, x, w.q[j*w.rowBytes:], w.rowBytes, w.k/BlockQ8_0)
+	case Q4_K:
+		return dotQ4Kx4(out, x, w.q[j*w.rowBytes:], w.rowBytes, w.k/BlockK)
+	}
+	return false
 }
 
 // Sgemm computes, BLAS-style on row-major matrices, C = alpha·op(A)·op(B) +

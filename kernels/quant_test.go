@@ -82,7 +82,7 @@ func TestMatMulQuant(t *testing.T) {
 			bs, bb := dt.BlockSize(), dt.BlockBytes()
 			nblk := len(ref.raw) / bb
 			const n = 11
-			for _, bpr := range []int{1, 2, 5} { // blocks per row
+			for _, bpr := range []int{1, 2, 5, 17} { // blocks per row (17: more than one group of 16)
 				k := bpr * bs
 				src := make([]byte, 0, n*bpr*bb)
 				w64 := make([]float64, 0, n*k)
