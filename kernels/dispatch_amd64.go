@@ -457,7 +457,7 @@ func q4kFactors(f *[16]float32, blk []byte) {
 }
 
 //go:noescape
-func dotQ4Kx4AVX(x *float32, qs *byte, ldw int, dm *float32, nb int, out *float32)
+func dotQ4Kx4AVX(x *float32, w *byte, ldw int, nb int, out *float32)
 
 // dotQ4Kx4 writes out[r] = Σ_p x[p]·W[r,p] for r < 4, W four Q4_K rows of
 // nb super-blocks starting ldw bytes apart in w; it reports false (and
@@ -469,16 +469,7 @@ func dotQ4Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
 	_ = x[nb*BlockK-1]
 	_ = w[3*ldw+nb*BlockBytesQ4_K-1]
 	*out = [4]float32{}
-	var dm [4 * dequantGroup * 16]float32 // [row][block][16] factors
-	for b0 := 0; b0 < nb; b0 += dequantGroup {
-		n := min(dequantGroup, nb-b0)
-		for r := 0; r < 4; r++ {
-			for b := 0; b < n; b++ {
-				q4kFactors((*[16]float32)(dm[(r*n+b)*16:(r*n+b+1)*16]), w[r*ldw+(b0+b)*BlockBytesQ4_K:])
-			}
-		}
-		dotQ4Kx4AVX(&x[b0*BlockK], &w[b0*BlockBytesQ4_K+16], ldw, &dm[0], n, &out[0])
-	}
+	dotQ4Kx4AVX(&x[0], &w[0], ldw, nb, &out[0])
 	return true
 }
 
