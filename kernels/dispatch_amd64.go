@@ -457,6 +457,23 @@ func q4kFactors(f *[16]float32, blk []byte) {
 }
 
 //go:noescape
+func dotQ6Kx4AVX(x *float32, w *byte, ldw int, nb int, out *float32)
+
+// dotQ6Kx4 writes out[r] = Σ_p x[p]·W[r,p] for r < 4, W four Q6_K rows of
+// nb super-blocks starting ldw bytes apart in w; it reports false (and
+// does nothing) where there is no fused assembly kernel.
+func dotQ6Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
+	if !asmEnabled || nb == 0 {
+		return false
+	}
+	_ = x[nb*BlockK-1]
+	_ = w[3*ldw+nb*BlockBytesQ6_K-1]
+	*out = [4]float32{}
+	dotQ6Kx4AVX(&x[0], &w[0], ldw, nb, &out[0])
+	return true
+}
+
+//go:noescape
 func dotQ4Kx4AVX(x *float32, w *byte, ldw int, nb int, out *float32)
 
 // dotQ4Kx4 writes out[r] = Σ_p x[p]·W[r,p] for r < 4, W four Q4_K rows of

@@ -78,3 +78,6 @@ func dotQ8_0x4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool { retur
 
 // dotQ4Kx4 reports false: there is no fused kernel on this build.
 func dotQ4Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool { return false }
+
+// dotQ6Kx4 reports false: there is no fused kernel on this build.
+func dotQ6Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool { return false }

@@ -500,6 +500,8 @@ func (w *Matrix) fusedDot(out *[4]float32, x []float32, j int) bool {
 		return dotQ8_0x4(out, x, w.q[j*w.rowBytes:], w.rowBytes, w.k/BlockQ8_0)
 	case Q4_K:
 		return dotQ4Kx4(out, x, w.q[j*w.rowBytes:], w.rowBytes, w.k/BlockK)
+	case Q6_K:
+		return dotQ6Kx4(out, x, w.q[j*w.rowBytes:], w.rowBytes, w.k/BlockK)
 	}
 	return false
 }
