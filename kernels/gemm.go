@@ -118,10 +118,11 @@ func (s *scratch) grow(n int) []float32 {
 	return s.tile[:n]
 }
 
-// MatMul computes c[m,N] = a[m,K] · W^T, overwriting c. Small m (decoding)
-// takes the matrix-vector path that streams W once; larger m the tiled
-// GEMM. Work is split over Threads() goroutines by ranges of W rows.
-// c: [m, N], a: [m, K].
+// MatMul computes c[m,N] = a[m,K] · W^T, overwriting c. m = 1 (decoding)
+// takes the matrix-vector path that streams W once (quantised rows decoded
+// and dotted in one pass); small batches (see smallRange) a 6x4 dot kernel
+// that reads W in its own format; larger m the tiled GEMM. Work is split
+// over Threads() goroutines by ranges of W rows. c: [m, N], a: [m, K].
 func MatMul(c, a []float32, m int, w *Matrix) {
 	n, k := w.n, w.k
 	checkLen("MatMul a", len(a), m*k)
