@@ -204,6 +204,8 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 
 	start := time.Now()
 	items := make([]Item, 0, opt.Batch)
+	rows := make([]features.Row, 0, len(opt.Regions))
+	vecs := make([][]float32, 0, len(opt.Regions)) // (regions, columns) views into the results
 	run := func(batch []job) error {
 		pending := false
 		items = items[:0]
@@ -229,17 +231,19 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 			if j.rec.Label == label.Hallucinated {
 				lab = 1
 			}
+			rows, vecs = rows[:0], vecs[:0]
 			for k, name := range opt.Regions {
 				if w.Has(j.rec.ID, name) {
 					continue
 				}
 				g := regions[k]
-				row := features.Row{ID: j.rec.ID, Label: lab, Region: name, Empty: res[i].Count[g] == 0}
-				if err := w.Append(row, res[i].Vec[g]); err != nil {
-					return fmt.Errorf("extract: %w", err)
-				}
-				st.Rows++
+				rows = append(rows, features.Row{ID: j.rec.ID, Label: lab, Region: name, Empty: res[i].Count[g] == 0})
+				vecs = append(vecs, res[i].Vec[g])
 			}
+			if err := w.AppendBatch(rows, vecs); err != nil {
+				return fmt.Errorf("extract: %w", err)
+			}
+			st.Rows += len(rows)
 			st.Done++
 			st.Tokens += len(j.item.Tokens)
 		}

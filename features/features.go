@@ -1,6 +1,7 @@
 package features
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -8,12 +9,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // File names inside a feature store directory.
 const (
 	MatrixFile = "features.f32"
 	IndexFile  = "index.json"
+	RowsFile   = "rows.jsonl"
 )
 
 // Regions a row can describe.
@@ -67,8 +70,37 @@ func validRegion(r string) bool {
 	return false
 }
 
-// ReadIndex reads and validates dir/index.json.
+// ReadIndex reads and validates the index of the store in dir: index.json,
+// with its rows taken from rows.jsonl when that file exists (its complete
+// lines, at most as many as features.f32 holds whole rows), so that a store
+// whose writer was interrupted before Close shows every row it recorded.
 func ReadIndex(dir string) (*Index, error) {
+	ix, err := readIndexFile(dir)
+	if err != nil {
+		return nil, err
+	}
+	rp := filepath.Join(dir, RowsFile)
+	rows, _, err := readRowsFile(rp)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return ix, nil
+	case err != nil:
+		return nil, err
+	}
+	mp := filepath.Join(dir, MatrixFile)
+	st, err := os.Stat(mp)
+	if err != nil {
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	if whole := st.Size() / (int64(ix.Columns) * 4); int64(len(rows)) > whole {
+		rows = rows[:whole]
+	}
+	ix.Rows = rows
+	return ix, nil
+}
+
+// readIndexFile reads and validates dir/index.json alone.
+func readIndexFile(dir string) (*Index, error) {
 	p := filepath.Join(dir, IndexFile)
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -81,7 +113,52 @@ func ReadIndex(dir string) (*Index, error) {
 	if err := ix.validate(); err != nil {
 		return nil, fmt.Errorf("features: %s: %w", p, err)
 	}
+	if ix.Rows == nil {
+		ix.Rows = []Row{}
+	}
 	return &ix, nil
+}
+
+// readRowsFile reads the complete lines of a rows.jsonl file (a last line
+// without its newline was torn by a crash and is ignored) and returns the
+// rows with the byte offset just after each line.
+func readRowsFile(p string) ([]Row, []int64, error) {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("features: %w", err)
+	}
+	rows := []Row{}
+	var ends []int64
+	off := 0
+	for n := 1; ; n++ {
+		i := bytes.IndexByte(b[off:], '\n')
+		if i < 0 {
+			break
+		}
+		var r Row
+		if err := json.Unmarshal(b[off:off+i], &r); err != nil {
+			return nil, nil, fmt.Errorf("features: %s:%d: %w", p, n, err)
+		}
+		if r.Label != 0 && r.Label != 1 {
+			return nil, nil, fmt.Errorf("features: %s:%d (%q): label %d, want 0 or 1", p, n, r.ID, r.Label)
+		}
+		if !validRegion(r.Region) {
+			return nil, nil, fmt.Errorf("features: %s:%d (%q): unknown region %q", p, n, r.ID, r.Region)
+		}
+		off += i + 1
+		rows = append(rows, r)
+		ends = append(ends, int64(off))
+	}
+	return rows, ends, nil
+}
+
+// appendLine appends the rows.jsonl line of r to b.
+func appendLine(b []byte, r Row) ([]byte, error) {
+	j, err := json.Marshal(r)
+	if err != nil {
+		return b, fmt.Errorf("features: encoding row %q: %w", r.ID, err)
+	}
+	return append(append(b, j...), '\n'), nil
 }
 
 // validate checks the index for internal consistency.
@@ -109,7 +186,13 @@ func writeIndex(dir string, ix *Index) error {
 	if err != nil {
 		return fmt.Errorf("features: encoding index: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, IndexFile+".tmp*")
+	return writeAtomic(dir, IndexFile, b)
+}
+
+// writeAtomic writes b to dir/name through a synced temporary file and a
+// rename.
+func writeAtomic(dir, name string, b []byte) error {
+	tmp, err := os.CreateTemp(dir, name+".tmp*")
 	if err != nil {
 		return fmt.Errorf("features: %w", err)
 	}
@@ -127,7 +210,7 @@ func writeIndex(dir string, ix *Index) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("features: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, IndexFile)); err != nil {
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("features: %w", err)
 	}
@@ -135,17 +218,40 @@ func writeIndex(dir string, ix *Index) error {
 }
 
 // Writer appends rows to a feature store.
+//
+// Append and AppendBatch cost O(row): the vector goes to the matrix and the
+// row record to one line of rows.jsonl, each with a single write. Both files
+// are synced every SyncRows rows or SyncInterval, whichever comes first, and
+// on Flush and Close, which also rewrite index.json atomically.
 type Writer struct {
 	dir  string
 	ix   *Index
-	f    *os.File
+	f    *os.File        // features.f32
+	rf   *os.File        // rows.jsonl
 	have map[string]bool // id + "\x00" + region of rows already stored
-	buf  []byte          // (columns*4,) encoding scratch
+	buf  []byte          // (rows*columns*4,) encoding scratch
+	line []byte          // rows.jsonl encoding scratch
+
+	rowsEnd  int64     // length of rows.jsonl up to the last listed row
+	unsynced int       // rows appended since the last sync
+	lastSync time.Time // time of the last sync
+
+	// SyncRows is the number of appended rows after which both files are
+	// synced (default 64; 1 syncs every row).
+	SyncRows int
+	// SyncInterval is the time after which an Append syncs both files
+	// (default 10 s).
+	SyncInterval time.Duration
 }
 
 // OpenWriter opens the store in dir for appending, creating it (and dir) when
 // it does not exist. An existing store must have the same fingerprint and
-// shape as meta; its matrix is truncated to the rows its index records.
+// shape as meta. Reopening recovers from an interrupted writer: the rows are
+// the complete lines of rows.jsonl (a torn last line is dropped), at most as
+// many as the matrix holds whole, and both files are truncated to them; a
+// store with only index.json (an older writer, or one built by hand) gets a
+// rows.jsonl made from its index, and its matrix is truncated to the rows the
+// index lists.
 func OpenWriter(dir string, meta Meta) (*Writer, error) {
 	if meta.Layers <= 0 || meta.DFF <= 0 {
 		return nil, fmt.Errorf("features: layers %d and d_ff %d must be positive", meta.Layers, meta.DFF)
@@ -153,7 +259,7 @@ func OpenWriter(dir string, meta Meta) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("features: %w", err)
 	}
-	ix, err := ReadIndex(dir)
+	ix, err := readIndexFile(dir)
 	switch {
 	case err == nil:
 		if ix.ModelFingerprint != meta.ModelFingerprint || ix.Layers != meta.Layers || ix.DFF != meta.DFF {
@@ -163,9 +269,6 @@ func OpenWriter(dir string, meta Meta) (*Writer, error) {
 	case errors.Is(err, os.ErrNotExist):
 		ix = &Index{Version: 1, ModelFingerprint: meta.ModelFingerprint, Layers: meta.Layers, DFF: meta.DFF,
 			Columns: meta.Layers * meta.DFF, Rows: []Row{}}
-		if err := writeIndex(dir, ix); err != nil {
-			return nil, err
-		}
 	default:
 		return nil, err
 	}
@@ -174,17 +277,50 @@ func OpenWriter(dir string, meta Meta) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("features: %w", err)
 	}
-	size := int64(len(ix.Rows)) * int64(ix.Columns) * 4
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("features: %w", err)
 	}
-	if st.Size() < size {
+	rowBytes := int64(ix.Columns) * 4
+	whole := st.Size() / rowBytes // complete rows in the matrix
+
+	rp := filepath.Join(dir, RowsFile)
+	rows, ends, err := readRowsFile(rp)
+	var good int64 // bytes of rows.jsonl to keep
+	switch {
+	case err == nil:
+		if int64(len(rows)) > whole {
+			// Only after a power failure: lines synced before their rows.
+			rows, ends = rows[:whole], ends[:whole]
+		}
+		if len(ends) > 0 {
+			good = ends[len(ends)-1]
+		}
+		ix.Rows = rows
+	case errors.Is(err, os.ErrNotExist):
+		if size := int64(len(ix.Rows)) * rowBytes; st.Size() < size {
+			f.Close()
+			return nil, fmt.Errorf("features: %s has %d bytes but the index lists %d rows of %d columns (%d bytes)",
+				mp, st.Size(), len(ix.Rows), ix.Columns, size)
+		}
+		var b []byte
+		for _, r := range ix.Rows {
+			if b, err = appendLine(b, r); err != nil {
+				f.Close()
+				return nil, err
+			}
+		}
+		if err := writeAtomic(dir, RowsFile, b); err != nil {
+			f.Close()
+			return nil, err
+		}
+		good = int64(len(b))
+	default:
 		f.Close()
-		return nil, fmt.Errorf("features: %s has %d bytes but the index lists %d rows of %d columns (%d bytes)",
-			mp, st.Size(), len(ix.Rows), ix.Columns, size)
+		return nil, err
 	}
+	size := int64(len(ix.Rows)) * rowBytes
 	if err := f.Truncate(size); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("features: truncating %s: %w", mp, err)
@@ -193,9 +329,33 @@ func OpenWriter(dir string, meta Meta) (*Writer, error) {
 		f.Close()
 		return nil, fmt.Errorf("features: %w", err)
 	}
-	w := &Writer{dir: dir, ix: ix, f: f, have: map[string]bool{}, buf: make([]byte, ix.Columns*4)}
+	rf, err := os.OpenFile(rp, os.O_RDWR, 0o644)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	if err := rf.Truncate(good); err != nil {
+		f.Close()
+		rf.Close()
+		return nil, fmt.Errorf("features: truncating %s: %w", rp, err)
+	}
+	if _, err := rf.Seek(good, 0); err != nil {
+		f.Close()
+		rf.Close()
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	w := &Writer{dir: dir, ix: ix, f: f, rf: rf, have: map[string]bool{}, rowsEnd: good, lastSync: time.Now(),
+		SyncRows: 64, SyncInterval: 10 * time.Second}
 	for _, r := range ix.Rows {
 		w.have[r.ID+"\x00"+r.Region] = true
+	}
+	if err := w.sync(); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := writeIndex(dir, ix); err != nil {
+		w.Close()
+		return nil, err
 	}
 	return w, nil
 }
@@ -208,53 +368,109 @@ func (w *Writer) Len() int { return len(w.ix.Rows) }
 func (w *Writer) Has(id, region string) bool { return w.have[id+"\x00"+region] }
 
 // Append stores one row: vec (columns,) is written to the matrix, then the
-// index is rewritten atomically.
+// row's record to rows.jsonl.
 func (w *Writer) Append(row Row, vec []float32) error {
-	if len(vec) != w.ix.Columns {
-		return fmt.Errorf("features: row %q: vector has %d values, want %d", row.ID, len(vec), w.ix.Columns)
+	return w.AppendBatch([]Row{row}, [][]float32{vec})
+}
+
+// AppendBatch stores rows[i] with vecs[i] (columns,) for every i, with one
+// write to each file. Either all rows are stored or, on error, none.
+func (w *Writer) AppendBatch(rows []Row, vecs [][]float32) error {
+	if len(rows) != len(vecs) {
+		return fmt.Errorf("features: %d rows but %d vectors", len(rows), len(vecs))
 	}
-	if row.Label != 0 && row.Label != 1 {
-		return fmt.Errorf("features: row %q: label %d, want 0 or 1", row.ID, row.Label)
+	if len(rows) == 0 {
+		return nil
 	}
-	if !validRegion(row.Region) {
-		return fmt.Errorf("features: row %q: unknown region %q", row.ID, row.Region)
+	cols := w.ix.Columns
+	if need := len(rows) * cols * 4; cap(w.buf) < need {
+		w.buf = make([]byte, need)
 	}
-	for i, v := range vec {
-		binary.LittleEndian.PutUint32(w.buf[i*4:], math.Float32bits(v))
+	buf := w.buf[:len(rows)*cols*4] // (rows, columns) little-endian float32
+	line := w.line[:0]
+	for k, row := range rows {
+		vec := vecs[k]
+		if len(vec) != cols {
+			return fmt.Errorf("features: row %q: vector has %d values, want %d", row.ID, len(vec), cols)
+		}
+		if row.Label != 0 && row.Label != 1 {
+			return fmt.Errorf("features: row %q: label %d, want 0 or 1", row.ID, row.Label)
+		}
+		if !validRegion(row.Region) {
+			return fmt.Errorf("features: row %q: unknown region %q", row.ID, row.Region)
+		}
+		dst := buf[k*cols*4:]
+		for i, v := range vec {
+			binary.LittleEndian.PutUint32(dst[i*4:], math.Float32bits(v))
+		}
+		var err error
+		if line, err = appendLine(line, row); err != nil {
+			return err
+		}
 	}
-	if _, err := w.f.Write(w.buf); err != nil {
+	w.line = line
+	// The rows go to the matrix before the lines that list them.
+	if _, err := w.f.Write(buf); err != nil {
 		w.rewind()
-		return fmt.Errorf("features: writing row %q: %w", row.ID, err)
+		return fmt.Errorf("features: writing row %q: %w", rows[0].ID, err)
 	}
-	// The data must be on disk before the index that lists it.
-	if err := w.f.Sync(); err != nil {
+	if _, err := w.rf.Write(line); err != nil {
 		w.rewind()
-		return fmt.Errorf("features: syncing row %q: %w", row.ID, err)
+		return fmt.Errorf("features: writing %s for row %q: %w", RowsFile, rows[0].ID, err)
 	}
-	w.ix.Rows = append(w.ix.Rows, row)
-	if err := writeIndex(w.dir, w.ix); err != nil {
-		w.ix.Rows = w.ix.Rows[:len(w.ix.Rows)-1]
-		w.rewind()
-		return err
+	w.ix.Rows = append(w.ix.Rows, rows...)
+	w.rowsEnd += int64(len(line))
+	for _, row := range rows {
+		w.have[row.ID+"\x00"+row.Region] = true
 	}
-	w.have[row.ID+"\x00"+row.Region] = true
+	w.unsynced += len(rows)
+	if w.unsynced >= max(w.SyncRows, 1) || time.Since(w.lastSync) >= w.SyncInterval {
+		return w.sync()
+	}
 	return nil
 }
 
-// rewind drops any bytes written after the rows the index lists, so that a
-// failed Append leaves the matrix consistent for the next one.
+// sync makes the matrix durable, then rows.jsonl.
+func (w *Writer) sync() error {
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("features: syncing %s: %w", MatrixFile, err)
+	}
+	if err := w.rf.Sync(); err != nil {
+		return fmt.Errorf("features: syncing %s: %w", RowsFile, err)
+	}
+	w.unsynced, w.lastSync = 0, time.Now()
+	return nil
+}
+
+// Flush syncs the matrix and rows.jsonl and rewrites index.json atomically,
+// so that a reader of index.json alone sees every row appended so far.
+func (w *Writer) Flush() error {
+	if err := w.sync(); err != nil {
+		return err
+	}
+	return writeIndex(w.dir, w.ix)
+}
+
+// rewind drops any bytes written after the rows the writer lists, so that a
+// failed append leaves both files consistent for the next one.
 func (w *Writer) rewind() {
 	size := int64(len(w.ix.Rows)) * int64(w.ix.Columns) * 4
 	_ = w.f.Truncate(size)
 	_, _ = w.f.Seek(size, 0)
+	_ = w.rf.Truncate(w.rowsEnd)
+	_, _ = w.rf.Seek(w.rowsEnd, 0)
 }
 
-// Close closes the matrix file.
+// Close flushes the store (see Flush) and closes its files.
 func (w *Writer) Close() error {
-	if err := w.f.Close(); err != nil {
-		return fmt.Errorf("features: %w", err)
+	err := w.Flush()
+	if e := w.f.Close(); err == nil && e != nil {
+		err = fmt.Errorf("features: %w", e)
 	}
-	return nil
+	if e := w.rf.Close(); err == nil && e != nil {
+		err = fmt.Errorf("features: %w", e)
+	}
+	return err
 }
 
 // Reader reads rows of a feature store.

@@ -143,3 +143,119 @@ func FuzzReadIndex(f *testing.F) {
 		}
 	})
 }
+
+// abandon closes w's files without flushing, as a killed process leaves them.
+func abandon(w *Writer) {
+	w.f.Close()
+	w.rf.Close()
+}
+
+// Appends go to rows.jsonl, not index.json; a writer killed before Close
+// leaves a store that readers and a reopened writer recover from the matrix
+// and rows.jsonl, dropping a torn line and a row the lines do not list.
+func TestRowsSideFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	meta := Meta{ModelFingerprint: "fp", Layers: 1, DFF: 4}
+	w, err := OpenWriter(dir, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []Row{{"a", 1, "answer", false}, {"b", 0, "answer", false}, {"c", 1, "other", true}, {"d", 0, "input", false}}
+	if err := w.Append(rows[0], vec(0, 4)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AppendBatch(rows[1:3], [][]float32{vec(1, 4), vec(2, 4)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AppendBatch(rows[3:], [][]float32{vec(3, 4), vec(3, 3)}); err == nil {
+		t.Fatal("short vector in a batch accepted")
+	}
+	if w.Len() != 3 {
+		t.Fatalf("failed batch changed the length to %d", w.Len())
+	}
+	// index.json is not rewritten per row.
+	b, _ := os.ReadFile(filepath.Join(dir, IndexFile))
+	if strings.Contains(string(b), `"a"`) {
+		t.Fatalf("index.json rewritten by Append: %s", b)
+	}
+	lines, _ := os.ReadFile(filepath.Join(dir, RowsFile))
+	want := `{"id":"a","label":1,"region":"answer","empty":false}` + "\n" +
+		`{"id":"b","label":0,"region":"answer","empty":false}` + "\n" +
+		`{"id":"c","label":1,"region":"other","empty":true}` + "\n"
+	if string(lines) != want {
+		t.Fatalf("rows.jsonl\n%s\nwant\n%s", lines, want)
+	}
+	// Kill: row d's vector is written whole but its line is torn, and a
+	// partial row follows.
+	abandon(w)
+	mf, _ := os.OpenFile(filepath.Join(dir, MatrixFile), os.O_APPEND|os.O_WRONLY, 0)
+	mf.Write(make([]byte, 4*4+6))
+	mf.Close()
+	rf, _ := os.OpenFile(filepath.Join(dir, RowsFile), os.O_APPEND|os.O_WRONLY, 0)
+	rf.WriteString(`{"id":"d","label":0,"reg`)
+	rf.Close()
+
+	// A reader sees the three recorded rows though index.json lists none.
+	rd, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]float32, 4)
+	if len(rd.Index.Rows) != 3 || rd.ReadRow(2, got) != nil || got[3] != vec(2, 4)[3] {
+		t.Fatalf("reader after a kill: %+v %v", rd.Index.Rows, got)
+	}
+	rd.Close()
+
+	w, err = OpenWriter(dir, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Len() != 3 || !w.Has("c", "other") || w.Has("d", "input") {
+		t.Fatalf("recovered %d rows", w.Len())
+	}
+	if err := w.Append(rows[3], vec(3, 4)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines, _ = os.ReadFile(filepath.Join(dir, RowsFile))
+	if want += `{"id":"d","label":0,"region":"input","empty":false}` + "\n"; string(lines) != want {
+		t.Fatalf("rows.jsonl after resume\n%s", lines)
+	}
+	st, _ := os.Stat(filepath.Join(dir, MatrixFile))
+	if st.Size() != 4*4*4 {
+		t.Fatalf("matrix has %d bytes", st.Size())
+	}
+	// index.json alone now lists every row (readers of the old format).
+	ix, err := readIndexFile(dir)
+	if err != nil || len(ix.Rows) != 4 || ix.Rows[3] != rows[3] {
+		t.Fatalf("index.json after Close: %+v %v", ix, err)
+	}
+
+	// More lines than whole rows (lines synced, rows lost): cut to the rows.
+	os.Truncate(filepath.Join(dir, MatrixFile), 3*4*4+5)
+	w, err = OpenWriter(dir, meta)
+	if err != nil || w.Len() != 3 {
+		t.Fatalf("lines beyond the matrix: %v rows, %v", w.Len(), err)
+	}
+	w.Close()
+
+	// A store with only index.json (older writer) gets its rows.jsonl.
+	os.Remove(filepath.Join(dir, RowsFile))
+	w, err = OpenWriter(dir, meta)
+	if err != nil || w.Len() != 3 {
+		t.Fatalf("index-only store: %v", err)
+	}
+	w.Close()
+	lines, _ = os.ReadFile(filepath.Join(dir, RowsFile))
+	if strings.Count(string(lines), "\n") != 3 {
+		t.Fatalf("rows.jsonl rebuilt from the index: %q", lines)
+	}
+
+	// A corrupt complete line is an error, not silently dropped.
+	os.WriteFile(filepath.Join(dir, RowsFile), []byte("{\"id\":\"a\",\"label\":7,\"region\":\"answer\"}\n"), 0o644)
+	if _, err := Open(dir); err == nil {
+		t.Fatal("label 7 in rows.jsonl accepted")
+	}
+}

@@ -36,7 +36,7 @@ end-of-turn token is appended) and computes, for every layer l and neuron j,
 averaged (or maxed, --agg max) over each region's tokens: input (prompt),
 output (response), answer (the answer span's tokens) and other (everything but
 the answer span). Each (response, region) becomes one row of layers x d_ff
-values in the feature store --out (features.f32 + index.json); an empty region
+values in the feature store --out (features.f32, rows.jsonl, index.json); an empty region
 is stored as an empty zero row. Rerun to resume: stored rows are skipped (keep
 --batch and --batch-tokens for a bit-identical store).
 --npy also writes X.npy, y.npy and ids.txt to --out/npy.`,
