@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -230,93 +229,6 @@ func seq(n int) []int {
 		s[i] = i
 	}
 	return s
-}
-
-// BaselineResult compares the H-Neurons with random neurons under the same
-// cross-validated classifier.
-type BaselineResult struct {
-	// Neurons is the number of neurons per classifier.
-	Neurons int `json:"neurons"`
-	// Folds is the number of cross-validation folds.
-	Folds int `json:"folds"`
-	// HNeuronAccuracy and HNeuronAUROC are the CV metrics of the classifier on the H-Neurons.
-	HNeuronAccuracy Float `json:"h_neuron_accuracy"`
-	HNeuronAUROC    Float `json:"h_neuron_auroc"`
-	// Random holds one entry per seed.
-	Random []BaselineRun `json:"random"`
-	// RandomAccuracy and RandomAUROC summarise Random as mean and standard deviation.
-	RandomAccuracyMean Float `json:"random_accuracy_mean"`
-	RandomAccuracyStd  Float `json:"random_accuracy_std"`
-	RandomAUROCMean    Float `json:"random_auroc_mean"`
-	RandomAUROCStd     Float `json:"random_auroc_std"`
-}
-
-// BaselineRun is the random-neuron classifier of one seed.
-type BaselineRun struct {
-	// Seed chose the random neurons; Accuracy and AUROC are their CV metrics.
-	Seed     uint64 `json:"seed"`
-	Accuracy Float  `json:"accuracy"`
-	AUROC    Float  `json:"auroc"`
-}
-
-// Baseline cross-validates (k folds) the classifier of opt restricted to the
-// columns hcols (the H-Neurons) and to as many random columns for each of
-// `seeds` seeds. rows (nil = all) restricts the rows used, e.g. to a
-// class-balanced subset.
-func Baseline(ctx context.Context, x *Matrix, labels []int, rows []int, hcols []int, seeds, k int, opt Options) (*BaselineResult, error) {
-	if len(hcols) == 0 {
-		return nil, fmt.Errorf("probe: baseline needs at least one H-Neuron")
-	}
-	if len(hcols) > x.Cols {
-		return nil, fmt.Errorf("probe: %d neurons for %d columns", len(hcols), x.Cols)
-	}
-	if rows == nil {
-		rows = seq(len(labels))
-	}
-	sub := make([]int, len(rows)) // (rows,) labels of the used rows
-	for j, i := range rows {
-		sub[j] = labels[i]
-	}
-	fold := make([]int, len(labels)) // (all rows,) -1 = unused
-	for i := range fold {
-		fold[i] = -1
-	}
-	for j, f := range Folds(sub, k, opt.Seed) {
-		fold[rows[j]] = f
-	}
-	eval := func(cols []int) (Float, Float, error) {
-		s, err := heldOut(ctx, x, labels, cols, fold, k, []float64{opt.C}, opt)
-		if err != nil {
-			return 0, 0, err
-		}
-		p := pointMetrics(s[0], labels, rows)
-		return Float(p.acc), Float(p.auc), nil
-	}
-	res := &BaselineResult{Neurons: len(hcols), Folds: k}
-	var err error
-	if res.HNeuronAccuracy, res.HNeuronAUROC, err = eval(hcols); err != nil {
-		return nil, err
-	}
-	var accs, aucs []float64
-	for s := 0; s < seeds; s++ {
-		seed := opt.Seed + uint64(s) + 1
-		rng := rand.New(rand.NewPCG(seed, 0xba5e))
-		cols := randomSubset(rng, x.Cols, len(hcols))
-		a, u, err := eval(cols)
-		if err != nil {
-			return nil, err
-		}
-		res.Random = append(res.Random, BaselineRun{Seed: seed, Accuracy: a, AUROC: u})
-		accs = append(accs, float64(a))
-		if !math.IsNaN(float64(u)) {
-			aucs = append(aucs, float64(u))
-		}
-	}
-	am, as := meanStd(accs)
-	um, us := meanStd(aucs)
-	res.RandomAccuracyMean, res.RandomAccuracyStd = Float(am), Float(as)
-	res.RandomAUROCMean, res.RandomAUROCStd = Float(um), Float(us)
-	return res, nil
 }
 
 // randomSubset draws k distinct integers from [0, n), sorted.

@@ -45,8 +45,14 @@
 // and maps positive weights to H-Neurons (layer = i / d_ff, neuron = i % d_ff).
 // SelectC cross-validates a grid of C values; the Criterion interface lets
 // the intervention stage plug in the paper's criterion (held-out accuracy
-// plus task accuracy with the neurons suppressed). Baseline fits the same
-// classifier on as many random neurons. Evaluate reports accuracy,
+// plus task accuracy with the neurons suppressed). Baseline compares a
+// classifier restricted to the H-Neurons with the same classifier restricted
+// to as many random neurons, cross-validated over several seeds: by default
+// L2-regularised logistic regression (C = 1) on the subset's columns
+// standardised per training fold, so that every neuron of the subset is used
+// (the probe's L1 fit at its C on a small random subset usually keeps no
+// weight and predicts the majority class; that old baseline remains as
+// BaselineProbe). Evaluate reports accuracy,
 // precision, recall, F1 and tie-aware AUROC with bootstrap intervals, and
 // Assess applies a saved probe to new features (optionally on a
 // class-balanced subset, as the paper's accuracies are) with the baseline.

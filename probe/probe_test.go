@@ -167,14 +167,22 @@ func TestTrainSaveLoad(t *testing.T) {
 	for i, n := range pr.HNeurons {
 		hcols[i] = n.Layer*500 + n.Neuron
 	}
-	b, err := Baseline(context.Background(), tr.X, tr.Labels, nil, hcols, 3, 3, Options{Penalty: L1, C: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("baseline: H %.3f/%.3f random %.3f±%.3f / %.3f", b.HNeuronAccuracy, b.HNeuronAUROC,
-		b.RandomAccuracyMean, b.RandomAccuracyStd, b.RandomAUROCMean)
-	if len(b.Random) != 3 || b.HNeuronAccuracy <= b.RandomAccuracyMean+0.1 {
-		t.Fatalf("baseline %+v", b)
+	for _, bo := range []BaselineOptions{
+		{Seeds: 3, Folds: 3}, // restricted L2, the default
+		{Seeds: 3, Folds: 3, Classifier: BaselineProbe, Probe: Options{Penalty: L1, C: 1}},
+	} {
+		b, err := Baseline(context.Background(), tr.X, tr.Labels, nil, hcols, bo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("baseline %s: H %.3f±%.3f/%.3f random %.3f±%.3f / %.3f±%.3f", b.Classifier, b.HNeuronAccuracy, b.HNeuronAccuracyStd,
+			b.HNeuronAUROC, b.RandomAccuracyMean, b.RandomAccuracyStd, b.RandomAUROCMean, b.RandomAUROCStd)
+		if len(b.Random) != 3 || b.HNeuronAccuracy <= b.RandomAccuracyMean+0.1 {
+			t.Fatalf("baseline %+v", b)
+		}
+		if bo.Classifier == "" && (b.HNeuronAUROC < 0.9 || b.RandomAUROCMean > 0.7) {
+			t.Fatalf("restricted L2 on planted neurons: AUROC H %v random %v", b.HNeuronAUROC, b.RandomAUROCMean)
+		}
 	}
 }
 
@@ -264,17 +272,21 @@ func TestBalancedBaseline(t *testing.T) {
 			sub.Data[c*sub.Rows+j] = x.At(i, c)
 		}
 	}
-	opt := Options{Penalty: L1, C: 1, Seed: 5}
 	hcols := []int{1, 2, 3, 50, 60}
-	a, err := Baseline(context.Background(), x, y, rows, hcols, 2, 4, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Baseline(context.Background(), sub, ys, nil, hcols, 2, 4, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(float64(a.HNeuronAccuracy-b.HNeuronAccuracy)) > 1e-12 || math.Abs(float64(a.RandomAccuracyMean-b.RandomAccuracyMean)) > 1e-12 {
-		t.Fatalf("row-restricted %+v, copied %+v", a, b)
+	for _, opt := range []BaselineOptions{
+		{Seeds: 2, Folds: 4, Seed: 5},
+		{Seeds: 2, Folds: 4, Seed: 5, Classifier: BaselineProbe, Probe: Options{Penalty: L1, C: 1}},
+	} {
+		a, err := Baseline(context.Background(), x, y, rows, hcols, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Baseline(context.Background(), sub, ys, nil, hcols, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(float64(a.HNeuronAccuracy-b.HNeuronAccuracy)) > 1e-12 || math.Abs(float64(a.RandomAccuracyMean-b.RandomAccuracyMean)) > 1e-12 {
+			t.Fatalf("row-restricted %+v, copied %+v", a, b)
+		}
 	}
 }

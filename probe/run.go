@@ -63,6 +63,11 @@ type Report struct {
 type AssessOptions struct {
 	// Seeds is the number of random-neuron baselines (0 = no baseline).
 	Seeds int
+	// Baseline is the restricted classifier (BaselineL2 when empty, or
+	// BaselineProbe to refit the probe's own classifier).
+	Baseline string
+	// BaselineC is BaselineL2's inverse regularisation strength (default 1).
+	BaselineC float64
 	// Folds is the number of cross-validation folds of the baseline.
 	Folds int
 	// Boot is the number of bootstrap resamples for the intervals.
@@ -74,8 +79,9 @@ type AssessOptions struct {
 	Balance bool
 }
 
-// Assess scores probe pr on ds and, when o.Seeds > 0, cross-validates the
-// same classifier on its H-Neurons and on as many random neurons per seed.
+// Assess scores probe pr on ds and, when o.Seeds > 0, cross-validates a
+// classifier restricted to its H-Neurons and to as many random neurons per
+// seed (see Baseline).
 func Assess(ctx context.Context, pr *Probe, ds *Dataset, o AssessOptions) (*Report, error) {
 	if err := pr.CheckShape(ds.Shape); err != nil {
 		return nil, err
@@ -101,8 +107,9 @@ func Assess(ctx context.Context, pr *Probe, ds *Dataset, o AssessOptions) (*Repo
 		for i, n := range pr.HNeurons {
 			hcols[i] = n.Layer*max(pr.DFF, 0) + n.Neuron
 		}
-		rep.Baseline, err = Baseline(ctx, ds.X, ds.Labels, rows, hcols, o.Seeds, o.Folds,
-			Options{Penalty: pr.Penalty, C: pr.C, Tol: pr.Tol, Seed: o.Seed})
+		rep.Baseline, err = Baseline(ctx, ds.X, ds.Labels, rows, hcols, BaselineOptions{
+			Seeds: o.Seeds, Folds: o.Folds, Seed: o.Seed, Classifier: o.Baseline, C: o.BaselineC,
+			Probe: Options{Penalty: pr.Penalty, C: pr.C, Tol: pr.Tol}})
 		if err != nil {
 			return nil, err
 		}

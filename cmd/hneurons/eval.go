@@ -17,6 +17,8 @@ type evalOptions struct {
 	seed                  uint64
 	balance               bool
 	out                   string
+	baseline              string
+	baselineC             float64
 }
 
 func init() {
@@ -26,8 +28,13 @@ func init() {
 		Short: "Score a trained probe on labelled features, against random-neuron baselines",
 		Long: `Eval applies probe.json to a feature store (rows chosen by the probe's mode) or
 to NumPy files, and prints accuracy, precision, recall, F1 and AUROC with 95%
-bootstrap intervals. With --baseline-seeds N it also cross-validates the same
-classifier on the H-Neurons and on as many random neurons for N seeds.`,
+bootstrap intervals. With --baseline-seeds N it also cross-validates a
+classifier restricted to the H-Neurons and the same classifier restricted to as
+many random neurons, N times (fresh folds and random neurons per seed), and
+prints mean ± sd over the seeds. The restricted classifier is L2 logistic
+regression (--baseline-C, default 1) on the subset's columns standardised per
+training fold (--baseline l2), or the probe's own penalty and C on raw columns
+(--baseline probe, the old baseline, which with L1 often keeps no weight).`,
 		Example: `  hneurons eval --probe probe.json --features test-feats --baseline-seeds 5`,
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, args []string) error { return runEval(cmd, o) },
@@ -39,6 +46,8 @@ classifier on the H-Neurons and on as many random neurons for N seeds.`,
 	f.StringVar(&o.y, "y", "", "labels as .npy, with --X")
 	f.IntVar(&o.seeds, "baseline-seeds", 0, "random-neuron baseline seeds (0 = no baseline)")
 	f.IntVar(&o.folds, "folds", 5, "cross-validation folds for the baseline")
+	f.StringVar(&o.baseline, "baseline", probe.BaselineL2, "restricted classifier of the baseline: l2 or probe")
+	f.Float64Var(&o.baselineC, "baseline-C", 1, "inverse regularisation strength of the l2 baseline")
 	f.IntVar(&o.boot, "bootstrap", 1000, "bootstrap resamples for confidence intervals")
 	f.Uint64Var(&o.seed, "seed", 0, "seed for bootstrap, folds, balancing and random neurons")
 	f.BoolVar(&o.balance, "balance", false, "evaluate on a class-balanced subset (as the paper's accuracies)")
@@ -68,7 +77,8 @@ func runEval(cmd *cobra.Command, o *evalOptions) error {
 		return err
 	}
 	rep, err := probe.Assess(cmd.Context(), pr, ds, probe.AssessOptions{
-		Seeds: o.seeds, Folds: o.folds, Boot: o.boot, Seed: o.seed, Balance: o.balance})
+		Seeds: o.seeds, Folds: o.folds, Boot: o.boot, Seed: o.seed, Balance: o.balance,
+		Baseline: o.baseline, BaselineC: o.baselineC})
 	if err != nil {
 		return err
 	}
@@ -80,8 +90,15 @@ func runEval(cmd *cobra.Command, o *evalOptions) error {
 	fmt.Fprintf(w, "probe %s: %d H-Neurons, C=%g, mode %s\n", o.probe, len(pr.HNeurons), pr.C, mode)
 	printMetrics(w, "eval", &rep.Metrics)
 	if b := rep.Baseline; b != nil {
-		fmt.Fprintf(w, "%d-fold CV with %d neurons: H-Neurons accuracy %.4f AUROC %.4f; random (%d seeds) accuracy %.4f ± %.4f AUROC %.4f ± %.4f\n",
-			b.Folds, b.Neurons, b.HNeuronAccuracy, b.HNeuronAUROC, len(b.Random),
+		how := fmt.Sprintf("%s, C=%g", b.Classifier, b.C)
+		if b.Standardized {
+			how += ", standardised"
+		}
+		fmt.Fprintf(w, "baseline: %d-fold CV over %d seeds, classifier restricted to %d neurons (%s)\n",
+			b.Folds, len(b.Random), b.Neurons, how)
+		fmt.Fprintf(w, "  H-Neurons: accuracy %.4f ± %.4f AUROC %.4f ± %.4f\n",
+			b.HNeuronAccuracy, b.HNeuronAccuracyStd, b.HNeuronAUROC, b.HNeuronAUROCStd)
+		fmt.Fprintf(w, "  random:    accuracy %.4f ± %.4f AUROC %.4f ± %.4f\n",
 			b.RandomAccuracyMean, b.RandomAccuracyStd, b.RandomAUROCMean, b.RandomAUROCStd)
 	}
 	if o.out != "" {
