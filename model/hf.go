@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/hneurons/hneurons/kernels"
 	"github.com/hneurons/hneurons/safetensors"
@@ -441,67 +440,40 @@ func loadHFGeneration(dir string, h *hfConfig) (GenerationDefaults, error) {
 	return g, nil
 }
 
-// stSource serves tensors from one or more safetensors files, renamed to the
-// internal scheme.
+// stSource serves the tensors of a safetensors set (one file or the shards
+// of a model), renamed to the internal scheme.
 type stSource struct {
-	files []*safetensors.File
-	index map[string]hfEntry // internal name -> file and HF name
+	set   *safetensors.Set
+	index map[string]string // internal name -> HF name
 }
 
-type hfEntry struct {
-	file *safetensors.File
-	name string
-}
-
-// openSafetensors opens model.safetensors or the shards listed in
-// model.safetensors.index.json (or, failing both, every *.safetensors file)
-// in dir.
+// openSafetensors opens the weights in dir with safetensors.OpenDir (the
+// shards listed in model.safetensors.index.json, else model.safetensors,
+// else every *.safetensors file), which checks that shards exist, stay in
+// the folder, hold the tensors the index assigns them and share no tensor.
 func openSafetensors(dir string, postNorms bool) (*stSource, error) {
-	var paths []string
-	if data, err := os.ReadFile(filepath.Join(dir, "model.safetensors.index.json")); err == nil {
-		var idx struct {
-			WeightMap map[string]string `json:"weight_map"`
-		}
-		if err := json.Unmarshal(data, &idx); err != nil {
-			return nil, fmt.Errorf("model.safetensors.index.json: %w", err)
-		}
-		seen := map[string]bool{}
-		for _, f := range idx.WeightMap {
-			if !seen[f] {
-				seen[f] = true
-				paths = append(paths, filepath.Join(dir, filepath.Clean("/" + f)[1:]))
-			}
-		}
-		sort.Strings(paths)
-	} else if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err == nil {
-		paths = []string{filepath.Join(dir, "model.safetensors")}
-	} else {
-		paths, _ = filepath.Glob(filepath.Join(dir, "*.safetensors"))
+	set, err := safetensors.OpenDir(dir)
+	if err != nil {
+		return nil, err
 	}
-	if len(paths) == 0 {
-		return nil, fmt.Errorf("%s: no safetensors files", dir)
-	}
-	s := &stSource{index: map[string]hfEntry{}}
-	for _, p := range paths {
-		f, err := safetensors.Open(p)
-		if err != nil {
-			s.close()
-			return nil, err
+	s := &stSource{set: set, index: map[string]string{}}
+	for _, n := range set.Names() {
+		in := hfName(n, postNorms)
+		if other, dup := s.index[in]; dup {
+			set.Close()
+			return nil, fmt.Errorf("%s: tensors %s and %s both map to %s", dir, other, n, in)
 		}
-		s.files = append(s.files, f)
-		for _, n := range f.Names() {
-			s.index[hfName(n, postNorms)] = hfEntry{file: f, name: n}
-		}
+		s.index[in] = n
 	}
 	return s, nil
 }
 
 func (s *stSource) tensor(name string) (rawTensor, bool, error) {
-	e, ok := s.index[name]
+	hf, ok := s.index[name]
 	if !ok {
 		return rawTensor{}, false, nil
 	}
-	data, info, err := e.file.Data(e.name)
+	data, info, err := s.set.Data(hf)
 	if err != nil {
 		return rawTensor{}, false, err
 	}
@@ -514,20 +486,15 @@ func (s *stSource) tensor(name string) (rawTensor, bool, error) {
 	case safetensors.BF16:
 		dt = kernels.BF16
 	default:
-		return rawTensor{}, false, fmt.Errorf("%s: tensor %s: unsupported dtype %s (want F32, F16 or BF16)", e.file.Path(), e.name, info.DType)
+		file, _ := s.set.FileOf(hf)
+		return rawTensor{}, false, fmt.Errorf("%s: tensor %s: unsupported dtype %s (want F32, F16 or BF16)", file, hf, info.DType)
 	}
 	return rawTensor{data: data, dt: dt, shape: info.Shape}, true, nil
 }
 
 func (s *stSource) names() []string { return sortedNames(s.index) }
 
-func (s *stSource) close() error {
-	var errs []error
-	for _, f := range s.files {
-		errs = append(errs, f.Close())
-	}
-	return errors.Join(errs...)
-}
+func (s *stSource) close() error { return s.set.Close() }
 
 // loadHF loads a Hugging Face model folder.
 func loadHF(dir string) (*Model, error) {
