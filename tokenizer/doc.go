@@ -18,8 +18,9 @@
 // StreamDecoder turns ids into text one at a time during generation, holding
 // back incomplete UTF-8 sequences.
 //
-// FromGGUF takes any Metadata (a *gguf.File, or the metadata-only reader
-// Load uses, which never maps the weights). GGUF vocabularies follow
+// FromGGUF takes any Metadata, such as the *gguf.File that Load opens
+// (gguf.Parse on a memory map reads the header only, never the weights) and
+// closes once the tokenizer is built. GGUF vocabularies follow
 // llama.cpp: CONTROL and USER_DEFINED tokens are matched in the text,
 // tokenizer.ggml.pre selects the split patterns, and the whitespace-stripping
 // that llama.cpp gives Phi-3's special tokens by model name is reproduced.

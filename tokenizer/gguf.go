@@ -7,7 +7,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hneurons/hneurons/gguf"
 )
+
+// Metadata is the part of a GGUF file the tokenizer reads: typed metadata
+// values by key, as *gguf.File provides them.
+//
+// Value returns uint8 ... int64, float32, float64, bool, string, or a typed
+// slice ([]string, []float32, []int32, ...) for arrays.
+type Metadata interface {
+	Value(key string) (any, bool)
+}
 
 // GGUF token types (tokenizer.ggml.token_type).
 const (
@@ -32,11 +43,14 @@ func Load(path string) (*Tokenizer, error) {
 	if strings.HasSuffix(path, ".json") {
 		return loadHFFiles(path, filepath.Join(filepath.Dir(path), "tokenizer_config.json"))
 	}
-	m, err := readGGUFMeta(path)
+	// The map is released below: gguf.Parse decodes metadata values into
+	// fresh Go strings and slices, so nothing FromGGUF keeps points into it.
+	f, err := gguf.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
-	t, err := FromGGUF(m)
+	t, err := FromGGUF(f)
+	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}

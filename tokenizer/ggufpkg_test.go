@@ -11,7 +11,7 @@ import (
 var _ Metadata = (*gguf.File)(nil)
 
 // TestFromGGUFFile builds the tokenizer from a gguf.File opened by the gguf
-// package and from the metadata-only reader that Load uses; both must agree
+// package, as Load does; it must agree
 // with the reference ids.
 func TestFromGGUFFile(t *testing.T) {
 	for _, name := range []string{"gpt-2", "llama-spm", "phi-3"} {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/hneurons/hneurons/gguf"
 	"github.com/hneurons/hneurons/internal/sharedtest"
 )
 
@@ -17,7 +18,7 @@ import (
 // the legacy Llama normalizer / decoder.
 func jsonFromGGUF(t testing.TB, path string, pre any) []byte {
 	t.Helper()
-	md, err := readGGUFMeta(path)
+	md, err := openGGUF(t, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +204,7 @@ func (o overrideMeta) Value(key string) (any, bool) {
 // differ (digit groups).
 func TestLlama3AndQwen2PreOnGPT2Vocab(t *testing.T) {
 	path := sharedtest.Path(t, "vocab", "ggml-vocab-gpt-2.gguf")
-	md, err := readGGUFMeta(path)
+	md, err := openGGUF(t, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,4 +261,13 @@ func TestLlama3AndQwen2PreOnGPT2Vocab(t *testing.T) {
 		}
 		t.Logf("%s: %d of %d test strings tokenise differently from gpt-2", c.pre, differ, len(texts))
 	}
+}
+
+// openGGUF opens a GGUF file for its metadata, closed when the test ends.
+func openGGUF(t testing.TB, path string) (*gguf.File, error) {
+	f, err := gguf.Open(path)
+	if err == nil {
+		t.Cleanup(func() { f.Close() })
+	}
+	return f, err
 }

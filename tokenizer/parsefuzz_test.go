@@ -7,6 +7,18 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hneurons/hneurons/gguf"
+)
+
+// GGUF metadata value types (from the GGUF specification).
+const (
+	gtUint32  = 4
+	gtInt32   = 5
+	gtFloat32 = 6
+	gtBool    = 7
+	gtString  = 8
+	gtArray   = 9
 )
 
 // ggufBytes writes a metadata-only GGUF v3 file (test helper).
@@ -14,7 +26,7 @@ func ggufBytes(kv [][2]any) []byte {
 	var b bytes.Buffer
 	w := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
 	str := func(s string) { w(uint64(len(s))); b.WriteString(s) }
-	w(uint32(ggufMagic))
+	b.WriteString("GGUF")
 	w(uint32(3))
 	w(uint64(0))
 	w(uint64(len(kv)))
@@ -74,7 +86,7 @@ func tinySPMGGUF() []byte {
 }
 
 func TestTinyGGUF(t *testing.T) {
-	md, err := parseGGUFMeta(bytes.NewReader(tinySPMGGUF()))
+	md, err := gguf.Parse(tinySPMGGUF())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +107,7 @@ func TestTinyGGUF(t *testing.T) {
 		{{"tokenizer.ggml.model", "gpt2"}, {"tokenizer.ggml.tokens", []string{"a"}}, {"tokenizer.ggml.merges", []string{"ab"}}},
 		{{"tokenizer.ggml.model", "llama"}, {"tokenizer.ggml.tokens", []string{"a"}}, {"tokenizer.ggml.scores", []float32{0}}, {"tokenizer.ggml.token_type", []int32{1, 1}}},
 	} {
-		md, err := parseGGUFMeta(bytes.NewReader(ggufBytes(kv)))
+		md, err := gguf.Parse(ggufBytes(kv))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +123,7 @@ func FuzzGGUFMeta(f *testing.F) {
 	f.Add(ggufBytes([][2]any{{"tokenizer.ggml.model", "gpt2"}, {"tokenizer.ggml.tokens", []string{"a", "b", "ab"}},
 		{"tokenizer.ggml.merges", []string{"a b"}}, {"tokenizer.ggml.pre", "llama-bpe"}}))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		md, err := parseGGUFMeta(bytes.NewReader(data))
+		md, err := gguf.Parse(data)
 		if err != nil {
 			return
 		}
