@@ -105,7 +105,7 @@ type Extractor struct {
 	norms   [][]float32 // [L][F] ||W_down[:, j]||_2
 
 	// Per forward call.
-	absz  []float32 // [T, F] |z| of the current layer
+	z     []float32 // [T, F] view of the current layer's z, from MLPPost to MLPOut
 	class []int32   // [T] accumulator block of each row: item*numClasses + class
 	acc   []float32 // [items*numClasses, L*F] sum (or max) over positions of |z_t[j]| / (||h_t|| + eps)
 	cnt   []int     // [items*numClasses] positions per block
@@ -136,20 +136,15 @@ func NewExtractor(m *model.Model, agg Agg) (*Extractor, error) {
 // further taps in tests.
 func (e *Extractor) Runner() *model.Runner { return e.r }
 
-// mlpPost keeps |z| [T, F] of layer l until its h arrives.
+// mlpPost keeps a view of z [T, F] of layer l until its h arrives: the
+// model guarantees z unchanged until the layer's MLPOut taps return.
 func (e *Extractor) mlpPost(l int, z []float32, rows int) {
-	n := rows * e.F
-	if cap(e.absz) < n {
-		e.absz = make([]float32, n)
-	}
-	a := e.absz[:n]
-	for i, v := range z[:n] {
-		a[i] = math.Float32frombits(math.Float32bits(v) &^ (1 << 31))
-	}
+	e.z = z[:rows*e.F]
 	e.zRows = rows
 }
 
-// mlpOut scales each row of |z| by 1/(||h_t|| + 1e-8) into its block.
+// mlpOut adds (mean) or maxes (max) each row of |z| / (||h_t|| + 1e-8) into
+// its block.
 func (e *Extractor) mlpOut(l int, h []float32, rows int) {
 	if rows != e.zRows {
 		panic(fmt.Sprintf("extract: tap got %d h rows after %d z rows", rows, e.zRows))
@@ -160,18 +155,25 @@ func (e *Extractor) mlpOut(l int, h []float32, rows int) {
 		s := float32(1 / (math.Sqrt(float64(kernels.Dot(ht, ht))) + 1e-8))
 		b := int(e.class[t])
 		dst := e.acc[b*LF+l*F : b*LF+(l+1)*F]
-		src := e.absz[t*F : (t+1)*F]
+		src := e.z[t*F : (t+1)*F]
+		dst = dst[:len(src)]
 		if e.agg == AggMax {
 			for j, v := range src {
-				if v *= s; v > dst[j] {
+				if v = abs32(v) * s; v > dst[j] {
 					dst[j] = v
 				}
 			}
 		} else {
-			kernels.Axpy(s, src, dst)
+			for j, v := range src {
+				dst[j] += abs32(v) * s
+			}
 		}
 	}
+	e.z = nil
 }
+
+// abs32 returns |v| by clearing the sign bit.
+func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
 
 // Extract runs items through the model in one forward call (one segment
 // each) and returns their region vectors, in item order.
@@ -220,7 +222,7 @@ func (e *Extractor) Extract(ctx context.Context, items []Item) ([]Result, error)
 	if n == 0 {
 		return nil, nil
 	}
-	if _, err := e.r.Forward(ctx, e.segs, false); err != nil {
+	if err := e.r.Prefill(ctx, e.segs); err != nil {
 		return nil, fmt.Errorf("extract: %w", err)
 	}
 	return e.combine(n), nil

@@ -251,3 +251,50 @@ func TestItemChecks(t *testing.T) {
 		t.Error("unknown aggregation accepted")
 	}
 }
+
+// Prefill (which Extract uses) hands the taps the same z and h, bit for bit,
+// as Forward, and z stays unchanged from MLPPost until the layer's MLPOut
+// (the model's guarantee that lets the extractor keep a view, not a copy).
+func TestPrefillTapsMatchForward(t *testing.T) {
+	for _, arch := range []string{"", "gemma2"} {
+		m := tinyModel(t, arch, 3)
+		c := &m.Config
+		var segs []model.Segment
+		for _, it := range testItems() {
+			segs = append(segs, model.Segment{Cache: m.NewCache(0), Tokens: it.Tokens})
+		}
+		run := func(prefill bool) *rawTap {
+			raw := &rawTap{F: c.DFF, D: c.DModel, z: make([][]float32, c.NLayers), h: make([][]float32, c.NLayers)}
+			r := m.NewRunner()
+			r.AddTap(raw.tap())
+			var view []float32
+			r.AddTap(&model.Tap{
+				MLPPost: func(l int, z []float32, rows int) { view = z[:rows*c.DFF] },
+				MLPOut: func(l int, h []float32, rows int) {
+					if !slices.Equal(view, raw.z[l]) {
+						t.Errorf("%s layer %d: z changed between MLPPost and MLPOut", arch, l)
+					}
+				},
+			})
+			for _, s := range segs {
+				s.Cache.Reset()
+			}
+			var err error
+			if prefill {
+				err = r.Prefill(context.Background(), segs)
+			} else {
+				_, err = r.Forward(context.Background(), segs, false)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return raw
+		}
+		p, f := run(true), run(false)
+		for l := 0; l < c.NLayers; l++ {
+			if !slices.Equal(p.z[l], f.z[l]) || !slices.Equal(p.h[l], f.h[l]) {
+				t.Fatalf("%s layer %d: Prefill taps differ from Forward's", arch, l)
+			}
+		}
+	}
+}

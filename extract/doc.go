@@ -39,9 +39,11 @@
 //
 // # Cost
 //
-// The Extractor's tap keeps |z| of the current layer in one reused buffer
-// (the tap sees z before down_proj and h after it), and when h arrives scales
-// each token's |z| row by 1/(||h_t|| + 1e-8) into one accumulator per
+// The Extractor runs Runner.Prefill (no output projection). Its tap keeps a
+// view of the current layer's z from MLPPost (the model leaves z unchanged
+// until the layer's MLPOut taps return, so nothing is copied), and when h
+// arrives adds each token's |z| row scaled by 1/(||h_t|| + 1e-8) into one
+// accumulator per
 // (response, class), where the classes input, answer and output-without-answer
 // partition the positions, so each token is accumulated once whatever regions
 // are wanted. The four regions are combined from the three classes, and the

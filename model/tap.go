@@ -6,10 +6,14 @@ import (
 	"slices"
 )
 
-// Tap receives activations during Runner.Forward. Each function may be nil.
-// The slices hold the rows of every token of the call, in segment order
-// (T rows), belong to the Runner and are only valid during the call; copy
-// what you keep. A tap must not modify them.
+// Tap receives activations during Runner.Forward and Runner.Prefill (the
+// same values: Prefill only skips the output projection). Each function may
+// be nil. The slices hold the rows of every token of the call, in segment
+// order (T rows), belong to the Runner and are only valid during the call;
+// copy what you keep. A tap must not modify them. One guarantee more: the z
+// given to MLPPost of a layer stays unchanged until that layer's MLPOut
+// taps have returned (down_proj only reads it), so a tap may keep a view of
+// z from MLPPost and use it in MLPOut without copying.
 type Tap struct {
 	// MLPPost gets z [T, F], the down_proj input (after any neuron scale):
 	// TransformerLens blocks.{layer}.mlp.hook_post.
