@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -244,10 +245,17 @@ func (c *Collector) One(ctx context.Context, q datasets.Record) (label.Collected
 		if r.Reason == generate.StopLength {
 			reason = "length"
 		}
-		out.Samples[i] = label.Sample{Text: r.Text, Tokens: r.Tokens, FinishReason: reason}
+		// A sample cut by the token limit (or holding stray byte tokens) may
+		// end inside a character: store valid UTF-8, one U+FFFD per run of
+		// invalid bytes, rather than leave the replacement to JSON.
+		out.Samples[i] = label.Sample{Text: SanitizeText(r.Text), Tokens: r.Tokens, FinishReason: reason}
 	}
 	return out, nil
 }
+
+// SanitizeText returns s with each run of invalid UTF-8 replaced by one
+// U+FFFD (strings.ToValidUTF8), as collect stores sample text.
+func SanitizeText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 // Run samples every question of recs that is not yet in the JSONL file out,
 // appending one record per question in input order. Repeated ids keep their

@@ -9,8 +9,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hneurons/hneurons/datasets"
+	"github.com/hneurons/hneurons/generate"
 	"github.com/hneurons/hneurons/internal/sharedtest"
 	"github.com/hneurons/hneurons/kernels"
 	"github.com/hneurons/hneurons/label"
@@ -233,5 +235,63 @@ func TestChatPrompt(t *testing.T) {
 	}
 	if _, err := PromptText(tok, q, "nope"); err == nil {
 		t.Error("unknown format accepted")
+	}
+}
+
+func TestSanitizeText(t *testing.T) {
+	for in, want := range map[string]string{
+		"abc":             "abc",
+		"Tokyo 東\xe4\xba": "Tokyo 東\uFFFD",
+		"\xff\xfea\xc3":   "\uFFFDa\uFFFD",
+		"é\x80é":          "é\uFFFDé",
+	} {
+		if got := SanitizeText(in); got != want {
+			t.Errorf("SanitizeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Samples are stored as valid UTF-8: the decoding of their tokens with each
+// run of invalid bytes replaced by one U+FFFD. A random model sampling
+// uniformly over the Phi-3 vocabulary (SentencePiece with byte tokens) emits
+// stray bytes.
+func TestSamplesValidUTF8(t *testing.T) {
+	tok, err := tokenizer.Load(sharedtest.Path(t, "vocab", "ggml-vocab-phi-3.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := model.Shape("stories260k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Vocab = tok.VocabSize()
+	m, err := model.RandomInit(cfg, kernels.F32, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{Samples: 16, Seed: 3, PromptFormat: FormatChat,
+		Decoding: label.Decoding{Temperature: 1, TopK: 0, TopP: 1, MaxNewTokens: 64}}
+	c, err := NewCollector(m, tok, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := c.One(context.Background(), datasets.Record{ID: "u", Question: "Who wrote Hamlet?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt := PromptTokens(tok, rec.Prompt, FormatChat)
+	invalid := 0
+	for i, s := range rec.Samples {
+		raw := generate.Decoder(tok, prompt)(s.Tokens)
+		if !utf8.ValidString(raw) {
+			invalid++
+		}
+		if !utf8.ValidString(s.Text) || s.Text != strings.ToValidUTF8(raw, "\uFFFD") {
+			t.Errorf("sample %d: text %q, tokens decode to %q", i, s.Text, raw)
+		}
+	}
+	t.Logf("%d of %d samples decoded to invalid UTF-8", invalid, len(rec.Samples))
+	if invalid == 0 {
+		t.Error("no sample held invalid UTF-8; pick another seed so the test exercises sanitising")
 	}
 }

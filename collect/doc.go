@@ -20,4 +20,10 @@
 // the order of work, on the number of questions in flight, or on where a run
 // was interrupted. Each sample keeps its token ids, which the extract stage
 // uses for the teacher-forced pass (re-tokenising the text is not exact).
+//
+// Sample text is stored as valid UTF-8: a sample cut by the token limit inside
+// a character, or holding stray byte tokens, has each run of invalid bytes
+// replaced by one U+FFFD (SanitizeText, strings.ToValidUTF8). Answer spans
+// that later stages compute (label) are byte offsets into this sanitised
+// text, and extract maps the response tokens onto it the same way.
 package collect

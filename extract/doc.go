@@ -33,9 +33,11 @@
 // the first i and the first i+1 tokens; label.CharSpanToTokenSpan then keeps
 // every token that overlaps the span, so tokens straddling a boundary count
 // as answer tokens. A span that covers no token gives an empty answer region,
-// stored as an empty (zero) row, not an error. Responses reach extract
-// through JSON, which replaces each byte of invalid UTF-8 (a character cut by
-// the token limit) with U+FFFD; the offsets are mapped onto that text.
+// stored as an empty (zero) row, not an error. collect stores responses as
+// valid UTF-8, each run of invalid bytes (a character cut by the token limit)
+// replaced by one U+FFFD, and the span offsets count in that text; the token
+// byte ranges are mapped onto it the same way (and onto JSON's one U+FFFD per
+// invalid byte, for records collected before collect sanitised).
 //
 // # Cost
 //

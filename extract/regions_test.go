@@ -2,6 +2,7 @@ package extract
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -156,11 +157,24 @@ func TestInvalidUTF8Response(t *testing.T) {
 	if utf8.ValidString(raw) {
 		t.Fatalf("%q is valid UTF-8; pick a text whose last token is part of a character", raw)
 	}
+	// As collect stores it now (one U+FFFD per run of invalid bytes), and
+	// as older records hold it (JSON: one U+FFFD per invalid byte).
 	b, _ := json.Marshal(label.Labelled{Response: raw})
-	var rec label.Labelled
-	if err := json.Unmarshal(b, &rec); err != nil {
+	var old label.Labelled
+	if err := json.Unmarshal(b, &old); err != nil {
 		t.Fatal(err)
 	}
+	if old.Response == strings.ToValidUTF8(raw, "\uFFFD") {
+		t.Fatalf("%q: the two encodings agree; cut more than one byte", raw)
+	}
+	for _, text := range []string{strings.ToValidUTF8(raw, "\uFFFD"), old.Response} {
+		invalidResponse(t, tok, prompt, ids, text)
+	}
+}
+
+func invalidResponse(t *testing.T, tok *tokenizer.Tokenizer, prompt string, ids []int, text string) {
+	t.Helper()
+	rec := label.Labelled{Response: text}
 	// The answer: the cut character, as JSON wrote it.
 	start := strings.Index(rec.Response, "京都")
 	if start >= 0 {
@@ -183,5 +197,50 @@ func TestInvalidUTF8Response(t *testing.T) {
 	// And the clean prefix keeps its offsets: " 東京" is the first tokens.
 	if got := rec.Response[sq.Offsets[0][0]:sq.Offsets[0][1]]; !strings.HasPrefix(" 東京", got) {
 		t.Errorf("first token covers %q", got)
+	}
+}
+
+// sanitizedText gives strings.ToValidUTF8's text (per run) and
+// encoding/json's (per byte), and its offsets split the text where the input
+// splits between runs; inside a run of invalid bytes replaced by one
+// U+FFFD, lo and hi are that replacement's start and end.
+func TestSanitizedText(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{"a", "京", "\xe4", "\xba", "\xac", "\xff", " ", "é", "\xc3"}
+	for n := 0; n < 2000; n++ {
+		var b strings.Builder
+		for k := rng.IntN(8); k >= 0; k-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		j, _ := json.Marshal(s)
+		var viaJSON string
+		json.Unmarshal(j, &viaJSON)
+		for _, perByte := range []bool{false, true} {
+			want := strings.ToValidUTF8(s, "\uFFFD")
+			if perByte {
+				want = viaJSON
+			}
+			got, lo, hi := sanitizedText(s, perByte)
+			if got != want {
+				t.Fatalf("%q per byte %v: %q, want %q", s, perByte, got, want)
+			}
+			for a := 0; a <= len(s); a++ {
+				if lo[a] > hi[a] || hi[a] > len(got) || (a > 0 && lo[a] < lo[a-1]) {
+					t.Fatalf("%q: offsets lo %v hi %v", s, lo, hi)
+				}
+				// Where a splits two independently sanitised halves, the
+				// offsets point at the split.
+				h1, _, _ := sanitizedText(s[:a], perByte)
+				h2, _, _ := sanitizedText(s[a:], perByte)
+				if h1+h2 == got && (lo[a] != len(h1) || hi[a] != len(h1)) {
+					t.Fatalf("%q split at %d: lo %d hi %d, want %d", s, a, lo[a], hi[a], len(h1))
+				}
+				if !perByte && a > 0 && a < len(s) && lo[a] == lo[a-1] &&
+					(got[lo[a]:hi[a]] != "\uFFFD" || utf8.ValidString(s[a-1:a+1])) {
+					t.Fatalf("%q at %d inside a run: [%d, %d) of %q", s, a, lo[a], hi[a], got)
+				}
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -50,26 +51,39 @@ func ResponseOffsets(tok *tokenizer.Tokenizer, prompt, response []int) ([][2]int
 	return offs, prev
 }
 
-// jsonText returns s as encoding/json writes it (every byte of invalid UTF-8
-// replaced by U+FFFD) and pos [len(s)+1], the offset in the result of each
-// byte offset of s.
-func jsonText(s string) (string, []int) {
-	pos := make([]int, len(s)+1)
+// sanitizedText returns s with invalid UTF-8 replaced by U+FFFD, as collect
+// stores response text (strings.ToValidUTF8: one U+FFFD per run of invalid
+// bytes) or, with perByte, as encoding/json writes it (one U+FFFD per invalid
+// byte: records collected before collect sanitised its text). lo and hi
+// [len(s)+1] map each byte offset of s to the result: the same offset except
+// inside a run of invalid bytes replaced by one U+FFFD, where lo is the start
+// of the replacement and hi its end (so a range [lo[a], hi[b]) covers every
+// replacement that bytes [a, b) contributed to).
+func sanitizedText(s string, perByte bool) (out string, lo, hi []int) {
+	lo = make([]int, len(s)+1)
 	if utf8.ValidString(s) {
-		for i := range pos {
-			pos[i] = i
+		for i := range lo {
+			lo[i] = i
 		}
-		return s, pos
+		return s, lo, lo
 	}
+	pos := lo
 	var b strings.Builder
+	inRun := false // the previous byte was invalid and already replaced
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
-			pos[i] = b.Len()
-			b.WriteString("\uFFFD")
+			if perByte || !inRun {
+				pos[i] = b.Len()
+				b.WriteString("\uFFFD")
+			} else {
+				pos[i] = b.Len() - len("\uFFFD") // inside the run's replacement
+			}
+			inRun = true
 			i++
 			continue
 		}
+		inRun = false
 		for k := 0; k < size; k++ {
 			pos[i+k] = b.Len() + k
 		}
@@ -77,7 +91,13 @@ func jsonText(s string) (string, []int) {
 		i += size
 	}
 	pos[len(s)] = b.Len()
-	return b.String(), pos
+	hi = slices.Clone(lo)
+	for i := 1; i < len(s); i++ {
+		if lo[i] == lo[i-1] { // byte i continues a run of invalid bytes
+			hi[i] = lo[i] + len("\uFFFD")
+		}
+	}
+	return b.String(), lo, hi
 }
 
 func commonPrefix(a, b string) int {
@@ -117,19 +137,25 @@ func BuildSequence(tok *tokenizer.Tokenizer, rec label.Labelled) (Sequence, erro
 		resp = tok.Encode(rec.Response, false)
 		sq.Retokenised = true
 	}
-	offs, decoded := ResponseOffsets(tok, prompt, resp)
-	// The record's text went through JSON, which replaced every byte of
-	// invalid UTF-8 (a character cut by the token limit, stray byte tokens)
-	// with U+FFFD: its span offsets count those 3-byte replacements.
-	decoded, pos := jsonText(decoded)
+	offs, raw := ResponseOffsets(tok, prompt, resp)
+	// collect stored the text with invalid UTF-8 (a character cut by the
+	// token limit, stray byte tokens) replaced by U+FFFD, one per run of
+	// invalid bytes; older records got one per byte from JSON. The span
+	// offsets count those 3-byte replacements. The text is the decoding, or
+	// a prefix of it cut before a stop string.
+	isPrefix := func(d string) bool { return len(d) >= len(rec.Response) && d[:len(rec.Response)] == rec.Response }
+	decoded, lo, hi := sanitizedText(raw, false)
+	if !isPrefix(decoded) {
+		if d, l, h := sanitizedText(raw, true); isPrefix(d) {
+			decoded, lo, hi = d, l, h
+		} else {
+			sq.TextMismatch = true
+		}
+	}
 	for i := range offs {
-		offs[i] = [2]int{pos[offs[i][0]], pos[offs[i][1]]}
+		offs[i] = [2]int{lo[offs[i][0]], hi[offs[i][1]]}
 	}
 	sq.Offsets = offs
-	// The text is the decoding, or a prefix of it cut before a stop string.
-	if len(decoded) < len(rec.Response) || decoded[:len(rec.Response)] != rec.Response {
-		sq.TextMismatch = true
-	}
 	P := len(prompt)
 	sq.Tokens = append(prompt[:P:P], resp...)
 	sq.Prompt = P
