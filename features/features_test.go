@@ -2,6 +2,7 @@ package features
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -258,4 +259,29 @@ func TestRowsSideFile(t *testing.T) {
 	if _, err := Open(dir); err == nil {
 		t.Fatal("label 7 in rows.jsonl accepted")
 	}
+}
+
+// BenchmarkAppend appends rows of 4096 columns to a store that already holds
+// 2000 rows (b.N rows per run); the cost must not grow with the store.
+func BenchmarkAppend(b *testing.B) {
+	dir := b.TempDir()
+	meta := Meta{ModelFingerprint: "fp", Layers: 4, DFF: 1024}
+	w, err := OpenWriter(dir, meta)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := vec(1, 4096)
+	for i := 0; i < 2000; i++ {
+		if err := w.Append(Row{ID: fmt.Sprint("pre", i), Region: "answer"}, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := w.Append(Row{ID: fmt.Sprint(i), Region: "answer"}, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	w.Close()
 }
