@@ -61,6 +61,12 @@ func FuzzRoundTrip(f *testing.F) {
 		if pos != len(s) {
 			t.Fatalf("%q: ranges end at %d", s, pos)
 		}
+		if path == "" {
+			// The hand-written SPM fixture has no Metaspace decoder that
+			// restores leading white space, so only the real Llama vocabulary
+			// is held to the exact round trip.
+			return
+		}
 		if strings.Contains(s, "<s>") || strings.Contains(s, "</s>") || strings.Contains(s, "<unk>") {
 			return // control tokens written in the text are skipped by Decode(skipSpecial)
 		}
