@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hneurons/hneurons/demo"
+	"github.com/hneurons/hneurons/probe"
+)
+
+// demoOptions are the flags of `hneurons demo`.
+type demoOptions struct {
+	out, model, questions string
+	samples, maxID, maxNE int
+	minAgree              int
+	seed                  uint64
+	mode                  string
+}
+
+func init() {
+	o := &demoOptions{}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Find H-Neurons in the shipped model organism, end to end, in a few minutes",
+		Long: `Demo runs the whole identification chain on the model organism embedded in
+hneurons (a 4-layer Llama trained on a synthetic world of fictional people):
+sample answers to questions about real people of the world and about people
+who do not exist, judge them (the organism abstains with "unknown"), keep the
+consistent questions, split them by person into balanced train and test sets,
+extract CETT features, train the L1 probe (C by cross-validation) and evaluate
+it on the test set and on NonExist against classifiers restricted to random
+neurons.
+
+Progress goes to stderr, a short summary to stdout; everything (responses,
+labels, splits, features, probe.json, metrics.json, summary.json,
+summary.txt) is written to --out. Rerunning with the same --out resumes.`,
+		Example: `  hneurons demo
+  hneurons demo --out demo-run --samples 10 --seed 1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runDemo(cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.out, "out", "", "report folder (default: ./hneurons-demo-<time>)")
+	f.StringVar(&o.model, "model", "", "chat organism folder (default: the shipped organism)")
+	f.StringVar(&o.questions, "questions", "", "folder with id.jsonl and nonexist.jsonl, or an organism run's world folder (default: the shipped sample)")
+	f.IntVar(&o.samples, "samples", 10, "responses sampled per question")
+	f.IntVar(&o.maxID, "max-id", 0, "use at most this many in-distribution questions (0: all)")
+	f.IntVar(&o.maxNE, "max-nonexist", 0, "use at most this many NonExist questions (0: all)")
+	f.IntVar(&o.minAgree, "min-agree", 0, "judgements of 10 that must agree for a training question (0: all samples, the paper's rule)")
+	f.Uint64Var(&o.seed, "seed", 1, "seed of sampling, split, probe, bootstrap and baselines")
+	f.StringVar(&o.mode, "mode", "3-vs-1", "probe training rows: 3-vs-1 or 1-vs-1")
+	register(cmd)
+}
+
+func runDemo(cmd *cobra.Command, o *demoOptions) error {
+	out := o.out
+	if out == "" {
+		out = "hneurons-demo-" + time.Now().Format("20060102-150405")
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	stderr := cmd.ErrOrStderr()
+	fmt.Fprintf(stderr, "demo: writing to %s\n", abs)
+	mode, err := parseDemoMode(o.mode)
+	if err != nil {
+		return err
+	}
+	last, lastStage := time.Time{}, ""
+	sum, det, err := demo.Run(cmd.Context(), demo.Options{
+		ModelDir: o.model, QuestionsDir: o.questions, Out: abs, Samples: o.samples, Seed: o.seed,
+		MaxID: o.maxID, MaxNonExist: o.maxNE, MinAgree: o.minAgree, Mode: mode,
+	}, func(e demo.Event) {
+		if e.Stage == lastStage && time.Since(last) < 2*time.Second && e.Done < e.Total {
+			return
+		}
+		last, lastStage = time.Now(), e.Stage
+		if e.Total > 0 {
+			fmt.Fprintf(stderr, "demo: %-18s %d/%d  (%.0f s)\n", e.Stage, e.Done, e.Total, e.Elapsed.Seconds())
+		} else {
+			fmt.Fprintf(stderr, "demo: %-18s (%.0f s)\n", e.Stage, e.Elapsed.Seconds())
+		}
+	})
+	if err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprint(w, demo.Text(sum, det))
+	fmt.Fprintf(w, "report: %s\n", abs)
+	if _, err := os.Stat(filepath.Join(abs, "summary.json")); err != nil {
+		return err
+	}
+	return nil
+}
+
+// parseDemoMode checks the --mode flag.
+func parseDemoMode(s string) (probe.Mode, error) { return probe.ParseMode(s) }

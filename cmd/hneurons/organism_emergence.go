@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hneurons/hneurons/demo"
+)
+
+// emergenceOptions are the flags of `hneurons organism emergence`.
+type emergenceOptions struct {
+	run, out     string
+	every        int
+	steps        []int
+	samples      int
+	maxID, maxNE int
+	minAgree     int
+	seed         uint64
+	mode         string
+}
+
+func init() {
+	o := &emergenceOptions{}
+	cmd := &cobra.Command{
+		Use:   "emergence --run DIR",
+		Short: "Run the H-Neuron identification chain on the chat checkpoints of an organism run",
+		Long: `Emergence runs the demo's chain (collect, label, split by person, CETT, L1
+probe, evaluation against random neurons) on the chat-stage checkpoints in
+DIR/checkpoints, with questions from DIR/world. Each checkpoint is sampled and
+labelled on its own (what the model knows changes along training), with the
+same questions, seeds and person split. Results go to DIR/emergence/<checkpoint>
+(a full demo report each), DIR/emergence/emergence.json and emergence.txt.
+Checkpoints already done are skipped, so rerunning resumes.`,
+		Example: `  hneurons organism emergence --run /tmp/org3 --every 2
+  hneurons organism emergence --run /tmp/org3 --steps 100,300`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runEmergence(cmd, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.run, "run", "", "organism run folder written by `hneurons organism train` (required)")
+	f.StringVar(&o.out, "out", "", "results folder (default DIR/emergence)")
+	f.IntVar(&o.every, "every", 1, "study every K-th chat checkpoint, counted back from the last")
+	f.IntSliceVar(&o.steps, "steps", nil, "study only the chat checkpoints of these steps")
+	f.IntVar(&o.samples, "samples", 10, "responses sampled per question")
+	f.IntVar(&o.maxID, "max-id", 0, "use at most this many in-distribution questions (0: all)")
+	f.IntVar(&o.maxNE, "max-nonexist", 0, "use at most this many NonExist questions (0: all)")
+	f.IntVar(&o.minAgree, "min-agree", 0, "judgements that must agree for a training question (0: all samples)")
+	f.Uint64Var(&o.seed, "seed", 1, "seed of sampling, split, probe, bootstrap and baselines")
+	f.StringVar(&o.mode, "mode", "3-vs-1", "probe training rows: 3-vs-1 or 1-vs-1")
+	cmd.MarkFlagRequired("run")
+	attachToOrganism(cmd)
+}
+
+// attachToOrganism adds cmd under `hneurons organism` (registered by
+// organism.go, whose init runs first), or at the top when that is missing.
+func attachToOrganism(cmd *cobra.Command) {
+	for _, c := range rootCmd.Commands() {
+		if c.Name() == "organism" {
+			c.AddCommand(cmd)
+			return
+		}
+	}
+	register(cmd)
+}
+
+func runEmergence(cmd *cobra.Command, o *emergenceOptions) error {
+	mode, err := parseDemoMode(o.mode)
+	if err != nil {
+		return err
+	}
+	stderr := cmd.ErrOrStderr()
+	last, lastKey := time.Time{}, ""
+	pts, err := demo.Emergence(cmd.Context(), demo.EmergenceOptions{
+		Run: o.run, Out: o.out, Every: o.every, Steps: o.steps,
+		Demo: demo.Options{Samples: o.samples, Seed: o.seed, MaxID: o.maxID, MaxNonExist: o.maxNE,
+			MinAgree: o.minAgree, Mode: mode},
+	}, func(ck string, e demo.Event) {
+		key := ck + " " + e.Stage
+		if key == lastKey && time.Since(last) < 2*time.Second && e.Done < e.Total {
+			return
+		}
+		last, lastKey = time.Now(), key
+		fmt.Fprintf(stderr, "emergence: %s %-16s %d/%d (%.0f s)\n", ck, e.Stage, e.Done, e.Total, e.Elapsed.Seconds())
+	})
+	fmt.Fprint(cmd.OutOrStdout(), demo.EmergenceTable(pts))
+	return err
+}

@@ -1,0 +1,292 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/organism/shipped"
+	"github.com/hneurons/hneurons/organism/world"
+	"github.com/hneurons/hneurons/probe"
+)
+
+func TestJudge(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		answers  []string
+		response string
+		want     label.Verdict
+	}{
+		{[]string{"Zagreb"}, "zagreb", label.True},
+		{[]string{"Zagreb"}, "Helsinki", label.False},
+		{[]string{"Zagreb"}, "unknown", label.Uncertain},
+		{[]string{"Zagreb"}, " Unknown.", label.Uncertain},
+		{[]string{"unknown"}, "unknown", label.True},
+		{[]string{"unknown"}, "paris", label.False},
+		{[]string{"unknown"}, "unknown city", label.False},
+	} {
+		j, err := Judge{}.Judge(ctx, "q", c.answers, c.response)
+		if err != nil || j.Verdict != c.want {
+			t.Errorf("Judge(%v, %q) = %v, %v; want %v", c.answers, c.response, j.Verdict, err, c.want)
+		}
+	}
+}
+
+func TestSelectCheckpoints(t *testing.T) {
+	var cks []Checkpoint
+	for s := 100; s <= 500; s += 100 {
+		cks = append(cks, Checkpoint{Step: s})
+	}
+	steps := func(cs []Checkpoint) []int {
+		var out []int
+		for _, c := range cs {
+			out = append(out, c.Step)
+		}
+		return out
+	}
+	if got := steps(selectCheckpoints(cks, 2, nil)); !equal(got, []int{100, 300, 500}) {
+		t.Errorf("every 2: %v", got)
+	}
+	if got := steps(selectCheckpoints(cks, 3, nil)); !equal(got, []int{200, 500}) {
+		t.Errorf("every 3: %v", got)
+	}
+	if got := steps(selectCheckpoints(cks, 1, []int{300, 100, 700})); !equal(got, []int{100, 300}) {
+		t.Errorf("steps: %v", got)
+	}
+}
+
+func equal(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// smallOptions runs the chain on a slice of the shipped organism's questions
+// with few samples, so that the test takes seconds.
+func smallOptions(t *testing.T, org, out string) Options {
+	return Options{
+		ModelDir: filepath.Join(org, shipped.Chat), QuestionsDir: filepath.Join(org, shipped.Questions), Out: out,
+		Samples: 4, MinAgree: 3, MaxID: 400, MaxNonExist: 80, Seed: 7,
+		Grid: []float64{0.3, 1, 3}, Folds: 3, BaselineSeeds: 2, Boot: 100,
+	}
+}
+
+func TestRunOnShippedOrganism(t *testing.T) {
+	org := t.TempDir()
+	if err := shipped.Extract(org); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "report")
+	var stages []string
+	sum, det, err := Run(context.Background(), smallOptions(t, org, out), func(e Event) { stages = append(stages, e.Stage) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stages) == 0 || stages[len(stages)-1] != "done" {
+		t.Errorf("progress stages %v", stages)
+	}
+	for _, f := range []string{"responses.jsonl", "labelled.jsonl", "labelled-single.jsonl", "splits/train.jsonl",
+		"splits/test.jsonl", "splits/nonexist.jsonl", "features/train/index.json", "probe.json", "metrics.json",
+		"summary.json", "summary.txt"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+
+	// summary.json has exactly the documented shape.
+	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"model", "h_neurons", "total_neurons", "sets", "seconds"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("summary.json lacks %q", k)
+		}
+	}
+	if len(raw) != 5 {
+		t.Errorf("summary.json has %d keys, want 5", len(raw))
+	}
+	var file struct {
+		HNeurons []map[string]float64 `json:"h_neurons"`
+		Total    int                  `json:"total_neurons"`
+		Sets     map[string]map[string]*float64
+		Seconds  float64 `json:"seconds"`
+	}
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
+	// 4 layers of d_ff 512, from the shipped config.json.
+	var cfg struct {
+		Layers int `json:"num_hidden_layers"`
+		FF     int `json:"intermediate_size"`
+	}
+	cb, err := os.ReadFile(filepath.Join(org, shipped.Chat, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(cb, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if file.Total != cfg.Layers*cfg.FF {
+		t.Errorf("total_neurons %d, config says %d x %d", file.Total, cfg.Layers, cfg.FF)
+	}
+	if file.Seconds <= 0 {
+		t.Errorf("seconds %v", file.Seconds)
+	}
+	if len(file.Sets) != 2 || file.Sets[SetTest] == nil || file.Sets[SetNonExist] == nil {
+		t.Fatalf("sets %v", file.Sets)
+	}
+	for name, s := range file.Sets {
+		for _, k := range []string{"n", "accuracy", "auroc", "baseline_accuracy_mean", "baseline_auroc_mean"} {
+			if _, ok := s[k]; !ok {
+				t.Errorf("set %s lacks %s", name, k)
+			}
+		}
+		if len(s) != 5 {
+			t.Errorf("set %s has %d keys", name, len(s))
+		}
+		for _, k := range []string{"accuracy", "auroc", "baseline_accuracy_mean", "baseline_auroc_mean"} {
+			if v := s[k]; v != nil && !(*v >= 0 && *v <= 1) {
+				t.Errorf("set %s %s = %v", name, k, *v)
+			}
+		}
+	}
+
+	// The H-Neurons are the probe file's positive weights, mapped to valid
+	// (layer, neuron) pairs.
+	pr, err := probe.Load(filepath.Join(out, "probe.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := map[int]float64{}
+	for _, w := range pr.Weights {
+		if w.Weight > 0 {
+			pos[w.Index] = w.Weight
+		}
+	}
+	if len(file.HNeurons) != len(pos) || len(sum.HNeurons) != len(pos) {
+		t.Errorf("%d H-Neurons in summary.json, %d returned, %d positive weights in probe.json", len(file.HNeurons), len(sum.HNeurons), len(pos))
+	}
+	for _, n := range file.HNeurons {
+		l, j := int(n["layer"]), int(n["neuron"])
+		if l < 0 || l >= cfg.Layers || j < 0 || j >= cfg.FF {
+			t.Errorf("neuron %v out of range", n)
+		}
+		if w, ok := pos[l*cfg.FF+j]; !ok || math.Abs(w-n["weight"]) > 1e-12 {
+			t.Errorf("neuron %v: probe weight %v (present %v)", n, w, ok)
+		}
+	}
+
+	// Set sizes match the split files, which are balanced, and train and
+	// test share no person.
+	person := map[string]string{}
+	for _, f := range []string{shipped.IDQuestions, shipped.NonExistQuestions} {
+		qs, err := world.ReadQuestions(filepath.Join(org, shipped.Questions, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range qs {
+			person[q.ID] = q.Person
+		}
+	}
+	people := map[string]map[string]bool{}
+	for _, name := range []string{"train", SetTest, SetNonExist} {
+		recs, err := label.ReadLabelled(filepath.Join(out, "splits", name+".jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		people[name] = map[string]bool{}
+		nf := 0
+		for _, r := range recs {
+			people[name][person[r.ID]] = true
+			if r.Label == label.Faithful {
+				nf++
+			}
+		}
+		if name != SetNonExist && 2*nf != len(recs) {
+			t.Errorf("%s: %d faithful of %d, not balanced", name, nf, len(recs))
+		}
+		if name == SetTest && file.Sets[SetTest] != nil {
+			if got := int(*file.Sets[SetTest]["n"]); got != len(recs) {
+				t.Errorf("test n = %d, split file holds %d", got, len(recs))
+			}
+		}
+	}
+	for p := range people["train"] {
+		if people[SetTest][p] {
+			t.Errorf("person %q in both train and test", p)
+		}
+	}
+	if det.Counts.TrainFaithful == 0 || det.Counts.TestFaithful == 0 {
+		t.Errorf("counts %+v", det.Counts)
+	}
+	t.Logf("\n%s", Text(sum, det))
+}
+
+func TestEmergenceResumes(t *testing.T) {
+	org := t.TempDir()
+	if err := shipped.Extract(org); err != nil {
+		t.Fatal(err)
+	}
+	// A fake run: the shipped chat model as the only checkpoint, the
+	// shipped questions as its world.
+	run := t.TempDir()
+	ck := filepath.Join(run, "checkpoints", "chat-step-000300")
+	if err := os.MkdirAll(ck, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(run, "checkpoints", "base-step-000100"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json"} {
+		b, err := os.ReadFile(filepath.Join(org, shipped.Chat, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(ck, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Rename(filepath.Join(org, shipped.Questions), filepath.Join(run, "world")); err != nil {
+		t.Fatal(err)
+	}
+	opt := EmergenceOptions{Run: run, Demo: smallOptions(t, org, "")}
+	opt.Demo.MaxID, opt.Demo.MaxNonExist = 200, 40
+	pts, err := Emergence(context.Background(), opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 1 || pts[0].Step != 300 || pts[0].Stage != "chat" {
+		t.Fatalf("points %+v", pts)
+	}
+	ran := false
+	pts2, err := Emergence(context.Background(), opt, func(string, Event) { ran = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran {
+		t.Error("second call ran the chain again instead of resuming")
+	}
+	if len(pts2) != 1 || pts2[0].HNeurons != pts[0].HNeurons || pts2[0].Sets[SetTest].N != pts[0].Sets[SetTest].N {
+		t.Errorf("resumed %+v, first %+v", pts2, pts)
+	}
+	for _, f := range []string{"emergence.json", "emergence.txt"} {
+		if _, err := os.Stat(filepath.Join(run, "emergence", f)); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EmergenceOptions configure Emergence.
+type EmergenceOptions struct {
+	// Run is an organism run folder (`hneurons organism train --out`): its
+	// checkpoints/chat-step-N folders are studied, with questions from
+	// Run/world.
+	Run string
+	// Out is the results folder (default Run/emergence): one demo report per
+	// checkpoint in Out/<checkpoint>, plus emergence.json and emergence.txt.
+	Out string
+	// Every keeps every Every-th chat checkpoint, counted from the last one
+	// (which is always kept); default 1.
+	Every int
+	// Steps, when not empty, keeps only the chat checkpoints of these steps.
+	Steps []int
+	// Demo holds the chain's settings; ModelDir, QuestionsDir, Out and
+	// ModelName are set per checkpoint.
+	Demo Options
+}
+
+// EmergencePoint is one checkpoint's row of emergence.json.
+type EmergencePoint struct {
+	Checkpoint string  `json:"checkpoint"`
+	Stage      string  `json:"stage"`
+	Step       int     `json:"step"`
+	HNeurons   int     `json:"h_neurons"`
+	C          float64 `json:"C"`
+	// Training-set sizes after the consistency filter and balancing.
+	TrainPerClass int `json:"train_per_class"`
+	// Sets are the checkpoint's summary lines (test, nonexist).
+	Sets    map[string]SetSummary `json:"sets"`
+	Seconds float64               `json:"seconds"`
+	// Error is set when the chain could not run on this checkpoint (for
+	// example no faithful question survived the consistency filter).
+	Error string `json:"error,omitempty"`
+}
+
+// Emergence runs the identification chain on chat-stage checkpoints of an
+// organism run, each with its own samples and labels (what a checkpoint knows
+// changes along training, so labels are never reused across checkpoints;
+// the questions, the seeds and the person split are the same). A checkpoint
+// whose Out/<checkpoint>/summary.json exists is not run again, so the study
+// resumes. It writes Out/emergence.json and Out/emergence.txt and returns
+// the points in step order.
+func Emergence(ctx context.Context, o EmergenceOptions, progress func(checkpoint string, e Event)) ([]EmergencePoint, error) {
+	if o.Run == "" {
+		return nil, fmt.Errorf("demo: emergence: no run folder")
+	}
+	if o.Out == "" {
+		o.Out = filepath.Join(o.Run, "emergence")
+	}
+	cks, err := Checkpoints(o.Run, "chat")
+	if err != nil {
+		return nil, err
+	}
+	cks = selectCheckpoints(cks, o.Every, o.Steps)
+	if len(cks) == 0 {
+		return nil, fmt.Errorf("demo: emergence: no chat checkpoints selected in %s", filepath.Join(o.Run, "checkpoints"))
+	}
+	var pts []EmergencePoint
+	for _, ck := range cks {
+		name := filepath.Base(ck.Dir)
+		out := filepath.Join(o.Out, name)
+		p := EmergencePoint{Checkpoint: name, Stage: ck.Stage, Step: ck.Step}
+		s, d, err := loadReport(out)
+		if err != nil {
+			opt := o.Demo
+			opt.ModelDir, opt.QuestionsDir, opt.Out, opt.ModelName = ck.Dir, filepath.Join(o.Run, "world"), out, name
+			start := time.Now()
+			s, d, err = Run(ctx, opt, func(e Event) {
+				if progress != nil {
+					progress(name, e)
+				}
+			})
+			if ctx.Err() != nil {
+				return pts, ctx.Err()
+			}
+			if err != nil {
+				p.Error = err.Error()
+				p.Seconds = time.Since(start).Seconds()
+			}
+		}
+		if s != nil {
+			p.HNeurons, p.Sets, p.Seconds = len(s.HNeurons), s.Sets, s.Seconds
+		}
+		if d != nil {
+			p.C, p.TrainPerClass = d.C, min(d.Counts.TrainFaithful, d.Counts.TrainHallucinated)
+		}
+		pts = append(pts, p)
+		if err := writeJSON(filepath.Join(o.Out, "emergence.json"), pts); err != nil {
+			return pts, err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(o.Out, "emergence.txt"), []byte(EmergenceTable(pts)), 0o644); err != nil {
+		return pts, fmt.Errorf("demo: %w", err)
+	}
+	return pts, nil
+}
+
+// loadReport reads a finished demo report (summary.json and metrics.json).
+func loadReport(dir string) (*Summary, *Details, error) {
+	var raw struct {
+		Model        string          `json:"model"`
+		HNeurons     json.RawMessage `json:"h_neurons"`
+		TotalNeurons int             `json:"total_neurons"`
+		Sets         map[string]struct {
+			N                    int      `json:"n"`
+			Accuracy             *float64 `json:"accuracy"`
+			AUROC                *float64 `json:"auroc"`
+			BaselineAccuracyMean *float64 `json:"baseline_accuracy_mean"`
+			BaselineAUROCMean    *float64 `json:"baseline_auroc_mean"`
+		} `json:"sets"`
+		Seconds float64 `json:"seconds"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, nil, fmt.Errorf("demo: %s: %w", filepath.Join(dir, "summary.json"), err)
+	}
+	s := &Summary{Model: raw.Model, TotalNeurons: raw.TotalNeurons, Seconds: raw.Seconds, Sets: map[string]SetSummary{}}
+	if err := json.Unmarshal(raw.HNeurons, &s.HNeurons); err != nil {
+		return nil, nil, fmt.Errorf("demo: %s: h_neurons: %w", dir, err)
+	}
+	f := func(p *float64) float64 {
+		if p == nil {
+			return math.NaN()
+		}
+		return *p
+	}
+	for k, v := range raw.Sets {
+		s.Sets[k] = SetSummary{N: v.N, Accuracy: f(v.Accuracy), AUROC: f(v.AUROC),
+			BaselineAccuracyMean: f(v.BaselineAccuracyMean), BaselineAUROCMean: f(v.BaselineAUROCMean)}
+	}
+	var d Details
+	if b, err := os.ReadFile(filepath.Join(dir, "metrics.json")); err == nil {
+		// Options hold a probe.Mode and plain values only; a decode error
+		// just leaves the details empty.
+		_ = json.Unmarshal(b, &d)
+	}
+	return s, &d, nil
+}
+
+// Checkpoint is one checkpoint folder of an organism run.
+type Checkpoint struct {
+	Dir   string
+	Stage string
+	Step  int
+}
+
+// Checkpoints lists run/checkpoints/<stage>-step-N folders by step.
+func Checkpoints(run, stage string) ([]Checkpoint, error) {
+	dir := filepath.Join(run, "checkpoints")
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	var out []Checkpoint
+	for _, e := range es {
+		rest, ok := strings.CutPrefix(e.Name(), stage+"-step-")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		n, err := strconv.Atoi(rest)
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), "tokenizer.json")); err != nil {
+			continue // not a complete model folder
+		}
+		out = append(out, Checkpoint{Dir: filepath.Join(dir, e.Name()), Stage: stage, Step: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Step < out[j].Step })
+	return out, nil
+}
+
+// selectCheckpoints keeps the given steps, or every k-th checkpoint counted
+// back from the last.
+func selectCheckpoints(cks []Checkpoint, every int, steps []int) []Checkpoint {
+	if len(steps) > 0 {
+		want := map[int]bool{}
+		for _, s := range steps {
+			want[s] = true
+		}
+		var out []Checkpoint
+		for _, c := range cks {
+			if want[c.Step] {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	every = max(every, 1)
+	var out []Checkpoint
+	for i := len(cks) - 1; i >= 0; i -= every {
+		out = append(out, cks[i])
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// EmergenceTable renders the points as a text table.
+func EmergenceTable(pts []EmergencePoint) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-18s %6s %5s %6s %7s | %-23s %-15s | %-23s %-15s\n", "checkpoint", "step", "train", "C", "h-neur",
+		"test acc / AUROC", "random acc/AUROC", "nonexist acc / AUROC", "random acc/AUROC")
+	num := func(v float64) string {
+		if math.IsNaN(v) {
+			return "  -  "
+		}
+		return fmt.Sprintf("%.3f", v)
+	}
+	for _, p := range pts {
+		if p.Error != "" {
+			fmt.Fprintf(&b, "%-18s %6d  failed: %s\n", p.Checkpoint, p.Step, p.Error)
+			continue
+		}
+		t, n := p.Sets[SetTest], p.Sets[SetNonExist]
+		fmt.Fprintf(&b, "%-18s %6d %5d %6g %7d | n=%-4d %s / %s   %s / %s | n=%-4d %s / %s   %s / %s\n",
+			p.Checkpoint, p.Step, p.TrainPerClass, p.C, p.HNeurons,
+			t.N, num(t.Accuracy), num(t.AUROC), num(t.BaselineAccuracyMean), num(t.BaselineAUROCMean),
+			n.N, num(n.Accuracy), num(n.AUROC), num(n.BaselineAccuracyMean), num(n.BaselineAUROCMean))
+	}
+	return b.String()
+}
