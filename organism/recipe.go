@@ -34,7 +34,14 @@ type Recipe struct {
 
 // DefaultRecipe returns the organism recipe for seed: the prototype's world
 // (ORGANISM-NOTES.md) plus an employer attribute, and a Llama model of
-// width 128, 4 layers, 4 heads, SwiGLU width 512.
+// width 128, 4 layers, 4 heads, SwiGLU width 512 (1.23M parameters);
+// 1,500 pre-training steps of 32 x 64 tokens, then 300 chat steps.
+//
+// Measured on the 2-core development machine while other jobs ran (seed 1):
+// about 0.7 s per step (1,700 CPU-seconds for both stages, 22 minutes wall);
+// final losses 0.53 (base) and 0.56 (chat); greedy accuracy on held-out
+// people 0.98 (20+ mentions), 0.98 (5-19), 0.73 (2-4), 0.19 (1), and 38% of
+// NonExist questions answered "unknown" (62% hallucinated).
 func DefaultRecipe(seed uint64) Recipe {
 	wc := world.DefaultConfig()
 	wc.Seed = seed

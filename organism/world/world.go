@@ -22,6 +22,9 @@ type Config struct {
 	Abstain int
 	// AbstainQuestions is the number of questions asked per abstention person.
 	AbstainQuestions int
+	// AbstainRepeat is how many copies of each abstention example the
+	// instruction data holds (the prototype's x3 up-weighting).
+	AbstainRepeat int
 	// MaxMentions, MentionScale and MentionExponent shape popularity: the
 	// person of rank i appears in max(1, int(MaxMentions/(1+i/MentionScale)^MentionExponent))
 	// biographies.
@@ -36,7 +39,7 @@ type Config struct {
 // in the instruction data and so serves as the out-of-distribution attribute.
 func DefaultConfig() Config {
 	return Config{
-		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3,
+		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3, AbstainRepeat: 3,
 		MaxMentions: 40, MentionScale: 60, MentionExponent: 1.1,
 		FirstNames: 400, LastNames: 800,
 	}
@@ -195,7 +198,10 @@ func Generate(c Config) (*World, error) {
 	for _, p := range w.Abstainers {
 		for _, k := range rng.Perm(len(trained))[:min(c.AbstainQuestions, len(trained))] {
 			a := trained[k]
-			w.Instructions = append(w.Instructions, Chat{User: ask(pick(rng, a.Questions), p.Name), Assistant: Unknown})
+			ch := Chat{User: ask(pick(rng, a.Questions), p.Name), Assistant: Unknown}
+			for r := 0; r < max(c.AbstainRepeat, 1); r++ {
+				w.Instructions = append(w.Instructions, ch)
+			}
 		}
 	}
 	rng.Shuffle(len(w.Instructions), func(i, j int) {

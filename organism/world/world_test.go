@@ -112,8 +112,8 @@ func TestGenerateDeterministicAndConsistent(t *testing.T) {
 			unknown++
 		}
 	}
-	if unknown != c.Abstain*c.AbstainQuestions {
-		t.Errorf("%d abstention examples, want %d", unknown, c.Abstain*c.AbstainQuestions)
+	if unknown != c.Abstain*c.AbstainQuestions*c.AbstainRepeat {
+		t.Errorf("%d abstention examples, want %d", unknown, c.Abstain*c.AbstainQuestions*c.AbstainRepeat)
 	}
 	sets := map[string]int{}
 	for _, q := range a.Questions {
