@@ -53,7 +53,7 @@ func organismWorldCmd() *cobra.Command {
 func organismTrainCmd() *cobra.Command {
 	var out string
 	var seed uint64
-	var baseSteps, chatSteps, batch, every, perBucket int
+	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat int
 	cmd := &cobra.Command{
 		Use:   "train --out DIR",
 		Short: "Reproduce the organism recipe: world, base pre-training, chat tuning, evaluation (resumable)",
@@ -73,6 +73,9 @@ func organismTrainCmd() *cobra.Command {
 			if batch > 0 {
 				r.Base.Batch, r.Chat.Batch = batch, batch
 			}
+			if abstainRepeat > 0 {
+				r.World.AbstainRepeat = abstainRepeat
+			}
 			if every > 0 {
 				r.Base.CheckpointEvery, r.Chat.CheckpointEvery = every, every
 			}
@@ -89,6 +92,7 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().IntVar(&chatSteps, "chat-steps", 0, "instruction-tuning steps (0: recipe default)")
 	cmd.Flags().IntVar(&batch, "batch", 0, "sequences per step (0: recipe default)")
 	cmd.Flags().IntVar(&every, "checkpoint-every", 0, "steps between checkpoints (0: recipe default)")
+	cmd.Flags().IntVar(&abstainRepeat, "abstain-repeat", 0, "copies of each abstention (\"unknown\") example in the chat data (0: recipe default, 1)")
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
 	cmd.MarkFlagRequired("out")
 	return cmd

@@ -23,7 +23,11 @@ type Config struct {
 	// AbstainQuestions is the number of questions asked per abstention person.
 	AbstainQuestions int
 	// AbstainRepeat is how many copies of each abstention example the
-	// instruction data holds (the prototype's x3 up-weighting).
+	// instruction data holds. The default, 1, reproduces the shipped
+	// organism; 3 (the prototype's up-weighting) raised NonExist abstention
+	// from 13% to 38% with the default recipe, at some cost on rarely
+	// mentioned people. It changes neither the biographies nor the vocabulary,
+	// so a base model can be reused.
 	AbstainRepeat int
 	// MaxMentions, MentionScale and MentionExponent shape popularity: the
 	// person of rank i appears in max(1, int(MaxMentions/(1+i/MentionScale)^MentionExponent))
@@ -39,7 +43,7 @@ type Config struct {
 // in the instruction data and so serves as the out-of-distribution attribute.
 func DefaultConfig() Config {
 	return Config{
-		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3, AbstainRepeat: 3,
+		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3, AbstainRepeat: 1,
 		MaxMentions: 40, MentionScale: 60, MentionExponent: 1.1,
 		FirstNames: 400, LastNames: 800,
 	}

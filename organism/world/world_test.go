@@ -15,6 +15,7 @@ func smallConfig() Config {
 	c := DefaultConfig()
 	c.People, c.NonExist, c.Abstain = 120, 20, 10
 	c.FirstNames, c.LastNames = 60, 80
+	c.AbstainRepeat = 3
 	return c
 }
 
