@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/hneurons/hneurons/kernels"
 )
 
 // DType is a safetensors element type, spelled as in the JSON header.
@@ -113,82 +115,20 @@ func FromFloat32(src []float32, d DType) ([]byte, error) {
 	return out, nil
 }
 
-// BF16ToF32 widens a bfloat16 bit pattern to float32 (exact).
-func BF16ToF32(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
+// BF16ToF32 widens a bfloat16 bit pattern to float32 (exact). It is
+// kernels.FromBF16; the conversions live once, in the math layer, and this
+// package's exhaustive tests cover them.
+func BF16ToF32(h uint16) float32 { return kernels.FromBF16(h) }
 
 // F32ToBF16 rounds a float32 to the nearest bfloat16 (ties to even). NaNs
 // stay NaN (quiet, sign kept).
-func F32ToBF16(f float32) uint16 {
-	b := math.Float32bits(f)
-	if b&0x7fffffff > 0x7f800000 { // NaN: keep sign, force a quiet mantissa bit
-		return uint16(b>>16) | 0x0040
-	}
-	b += 0x7fff + (b>>16)&1
-	return uint16(b >> 16)
-}
+func F32ToBF16(f float32) uint16 { return kernels.ToBF16(f) }
 
 // F16ToF32 widens an IEEE 754 binary16 bit pattern to float32 (exact,
 // including subnormals, infinities and NaNs).
-func F16ToF32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // infinity or NaN
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	case exp != 0: // normal
-		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
-	case mant == 0: // signed zero
-		return math.Float32frombits(sign)
-	}
-	// Subnormal: value = mant * 2^-24, exact in float32.
-	v := float32(mant) * (1.0 / (1 << 24))
-	if sign != 0 {
-		v = -v
-	}
-	return v
-}
+func F16ToF32(h uint16) float32 { return kernels.FromF16(h) }
 
 // F32ToF16 rounds a float32 to the nearest IEEE 754 binary16 (ties to even),
 // producing subnormals, signed zeros and infinities on under- and overflow.
 // NaNs stay NaN (quiet, sign kept).
-func F32ToF16(f float32) uint16 {
-	b := math.Float32bits(f)
-	sign := uint16(b>>16) & 0x8000
-	exp := int32(b>>23) & 0xff
-	mant := b & 0x7fffff
-	if exp == 0xff { // infinity or NaN
-		if mant != 0 {
-			return sign | 0x7e00 | uint16(mant>>13)
-		}
-		return sign | 0x7c00
-	}
-	e := exp - 127 + 15 // biased binary16 exponent
-	if e >= 0x1f {
-		return sign | 0x7c00 // overflow to infinity
-	}
-	if e <= 0 {
-		// Subnormal or zero in binary16: shift the full significand
-		// (with its implicit bit) right, rounding to nearest even.
-		if e < -10 {
-			return sign // rounds to zero (below half the smallest subnormal)
-		}
-		m := mant | 0x800000
-		shift := uint32(14 - e) // 24-bit significand -> 10-bit field at exponent 0
-		half := uint32(1) << (shift - 1)
-		r := m >> shift
-		rem := m & (1<<shift - 1)
-		if rem > half || (rem == half && r&1 == 1) {
-			r++ // may carry into the smallest normal: still correct
-		}
-		return sign | uint16(r)
-	}
-	// Normal: round the 23-bit mantissa to 10 bits; a carry bumps the exponent
-	// (and may reach infinity, which is correct).
-	r := uint32(e)<<10 | mant>>13
-	rem := mant & 0x1fff
-	if rem > 0x1000 || (rem == 0x1000 && r&1 == 1) {
-		r++
-	}
-	return sign | uint16(r)
-}
+func F32ToF16(f float32) uint16 { return kernels.ToF16(f) }
