@@ -52,7 +52,10 @@ type EmergencePoint struct {
 // Emergence runs the identification chain on chat-stage checkpoints of an
 // organism run, each with its own samples and labels (what a checkpoint knows
 // changes along training, so labels are never reused across checkpoints;
-// the questions, the seeds and the person split are the same). A checkpoint
+// the questions, the seeds and the person split are the same). Base-stage
+// checkpoints are not studied: the base organism has only seen biographies,
+// so neither the chat format nor the "Q\nAnswer:" base format gets answers
+// from it. A checkpoint
 // whose Out/<checkpoint>/summary.json exists is not run again, so the study
 // resumes. It writes Out/emergence.json and Out/emergence.txt and returns
 // the points in step order.
@@ -219,8 +222,8 @@ func selectCheckpoints(cks []Checkpoint, every int, steps []int) []Checkpoint {
 // EmergenceTable renders the points as a text table.
 func EmergenceTable(pts []EmergencePoint) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-18s %6s %5s %6s %7s | %-23s %-15s | %-23s %-15s\n", "checkpoint", "step", "train", "C", "h-neur",
-		"test acc / AUROC", "random acc/AUROC", "nonexist acc / AUROC", "random acc/AUROC")
+	fmt.Fprintf(&b, "%-18s %6s %5s %6s %7s | %-6s %-13s   %-13s | %-6s %-13s   %-13s\n", "checkpoint", "step", "train", "C", "h-neur",
+		"test", "acc / AUROC", "random", "nonex.", "acc / AUROC", "random")
 	num := func(v float64) string {
 		if math.IsNaN(v) {
 			return "  -  "
