@@ -55,7 +55,9 @@ type EmergencePoint struct {
 // the questions, the seeds and the person split are the same). Base-stage
 // checkpoints are not studied: the base organism has only seen biographies,
 // so neither the chat format nor the "Q\nAnswer:" base format gets answers
-// from it. A checkpoint
+// from it (it continues the biography text: on the final base model of the
+// shipped run, 400 questions gave no consistent faithful question in either
+// format). A checkpoint
 // whose Out/<checkpoint>/summary.json exists is not run again, so the study
 // resumes. It writes Out/emergence.json and Out/emergence.txt and returns
 // the points in step order.

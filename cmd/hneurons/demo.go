@@ -18,7 +18,7 @@ type demoOptions struct {
 	samples, maxID, maxNE int
 	minAgree              int
 	seed                  uint64
-	mode                  string
+	mode, format          string
 }
 
 func init() {
@@ -53,6 +53,7 @@ summary.txt) is written to --out. Rerunning with the same --out resumes.`,
 	f.IntVar(&o.minAgree, "min-agree", 0, "judgements of 10 that must agree for a training question (0: all samples, the paper's rule)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of sampling, split, probe, bootstrap and baselines")
 	f.StringVar(&o.mode, "mode", "3-vs-1", "probe training rows: 3-vs-1 or 1-vs-1")
+	f.StringVar(&o.format, "prompt-format", "chat", "prompt format: chat or base")
 	register(cmd)
 }
 
@@ -74,7 +75,7 @@ func runDemo(cmd *cobra.Command, o *demoOptions) error {
 	last, lastStage := time.Time{}, ""
 	sum, det, err := demo.Run(cmd.Context(), demo.Options{
 		ModelDir: o.model, QuestionsDir: o.questions, Out: abs, Samples: o.samples, Seed: o.seed,
-		MaxID: o.maxID, MaxNonExist: o.maxNE, MinAgree: o.minAgree, Mode: mode,
+		MaxID: o.maxID, MaxNonExist: o.maxNE, MinAgree: o.minAgree, Mode: mode, PromptFormat: o.format,
 	}, func(e demo.Event) {
 		if e.Stage == lastStage && time.Since(last) < 2*time.Second && e.Done < e.Total {
 			return
