@@ -19,6 +19,7 @@ type demoOptions struct {
 	minAgree              int
 	seed                  uint64
 	mode, format          string
+	grid                  []float64
 }
 
 func init() {
@@ -53,6 +54,7 @@ summary.txt) is written to --out. Rerunning with the same --out resumes.`,
 	f.IntVar(&o.minAgree, "min-agree", 0, "judgements of 10 that must agree for a training question (0: all samples, the paper's rule)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of sampling, split, probe, bootstrap and baselines")
 	f.StringVar(&o.mode, "mode", "3-vs-1", "probe training rows: 3-vs-1 or 1-vs-1")
+	f.Float64SliceVar(&o.grid, "grid", nil, "C values the probe chooses from by cross-validated accuracy (default 0.03,0.1,0.3,1,3,10)")
 	f.StringVar(&o.format, "prompt-format", "chat", "prompt format: chat or base")
 	register(cmd)
 }
@@ -75,7 +77,7 @@ func runDemo(cmd *cobra.Command, o *demoOptions) error {
 	last, lastStage := time.Time{}, ""
 	sum, det, err := demo.Run(cmd.Context(), demo.Options{
 		ModelDir: o.model, QuestionsDir: o.questions, Out: abs, Samples: o.samples, Seed: o.seed,
-		MaxID: o.maxID, MaxNonExist: o.maxNE, MinAgree: o.minAgree, Mode: mode, PromptFormat: o.format,
+		MaxID: o.maxID, MaxNonExist: o.maxNE, MinAgree: o.minAgree, Mode: mode, PromptFormat: o.format, Grid: o.grid,
 	}, func(e demo.Event) {
 		if e.Stage == lastStage && time.Since(last) < 2*time.Second && e.Done < e.Total {
 			return

@@ -29,6 +29,14 @@ type Config struct {
 	// mentioned people. It changes neither the biographies nor the vocabulary,
 	// so a base model can be reused.
 	AbstainRepeat int
+	// Pairs asks for two attributes at once (see Pairs) in the
+	// in-distribution and NonExist question sets and adds such questions to
+	// the instruction data (for real people and abstainers), so that an
+	// answer is two words, the second one as dependent on knowing the
+	// person as the first. The single-attribute instruction examples stay.
+	// It changes neither the biographies nor the vocabulary, so a base model
+	// can be reused. The default, false, reproduces the shipped organism.
+	Pairs bool
 	// MaxMentions, MentionScale and MentionExponent shape popularity: the
 	// person of rank i appears in max(1, int(MaxMentions/(1+i/MentionScale)^MentionExponent))
 	// biographies.
@@ -208,6 +216,23 @@ func Generate(c Config) (*World, error) {
 			}
 		}
 	}
+	if c.Pairs {
+		for _, p := range w.Real {
+			if p.Rank%2 == 0 {
+				for _, pr := range Pairs() {
+					w.Instructions = append(w.Instructions, Chat{User: askPair(rng, pr, p.Name), Assistant: pairAnswer(pr, p)})
+				}
+			}
+		}
+		for _, p := range w.Abstainers {
+			for _, k := range rng.Perm(len(Pairs()))[:min(c.AbstainQuestions, len(Pairs()))] {
+				ch := Chat{User: askPair(rng, Pairs()[k], p.Name), Assistant: Unknown}
+				for r := 0; r < max(c.AbstainRepeat, 1); r++ {
+					w.Instructions = append(w.Instructions, ch)
+				}
+			}
+		}
+	}
 	rng.Shuffle(len(w.Instructions), func(i, j int) {
 		w.Instructions[i], w.Instructions[j] = w.Instructions[j], w.Instructions[i]
 	})
@@ -220,8 +245,21 @@ func Generate(c Config) (*World, error) {
 			Mentions: p.Mentions, Attribute: a.Key, Person: p.Name,
 		})
 	}
+	addPair := func(set string, p Person, pr [2]Attribute, answers []string) {
+		w.Questions = append(w.Questions, Question{
+			ID:       fmt.Sprintf("%s-%05d", set, len(w.Questions)),
+			Question: askPair(rng, pr, p.Name), Answers: answers, Source: set,
+			Mentions: p.Mentions, Attribute: pr[0].Key + "+" + pr[1].Key, Person: p.Name,
+		})
+	}
 	for _, p := range w.Real {
 		if p.Rank%2 == 1 {
+			if c.Pairs {
+				for _, pr := range Pairs() {
+					addPair(SetID, p, pr, []string{pairAnswer(pr, p)})
+				}
+				continue
+			}
 			for _, a := range trained {
 				add(SetID, p, a, pick(rng, a.Questions), []string{p.Attrs[a.Key]})
 			}
@@ -239,6 +277,12 @@ func Generate(c Config) (*World, error) {
 		}
 	}
 	for _, p := range w.NonExist {
+		if c.Pairs {
+			for _, pr := range Pairs() {
+				addPair(SetNonExist, p, pr, []string{Unknown})
+			}
+			continue
+		}
 		for _, a := range trained {
 			add(SetNonExist, p, a, pick(rng, a.Questions), []string{Unknown})
 		}
@@ -280,6 +324,31 @@ func biography(rng *rand.Rand, p Person) string {
 
 func ask(template, name string) string {
 	return capitalise(strings.ReplaceAll(template, "{name}", name)) + " " + Instruction
+}
+
+// Pairs returns the attribute pairs of Config.Pairs: each trained attribute
+// with the next one, cyclically (birth city and year, birth year and
+// occupation, occupation and university, university and birth city).
+func Pairs() [][2]Attribute {
+	tr := trainedAttributes()
+	out := make([][2]Attribute, len(tr))
+	for i := range tr {
+		out[i] = [2]Attribute{tr[i], tr[(i+1)%len(tr)]}
+	}
+	return out
+}
+
+// askPair asks both attributes of pr about name, one question after the
+// other, with the answer-format instruction once at the end.
+func askPair(rng *rand.Rand, pr [2]Attribute, name string) string {
+	q0 := capitalise(strings.ReplaceAll(pick(rng, pr[0].Questions), "{name}", name))
+	q1 := capitalise(strings.ReplaceAll(pick(rng, pr[1].Questions), "{name}", name))
+	return q0 + " " + q1 + " " + Instruction
+}
+
+// pairAnswer is the answer to a pair question: both values, space-separated.
+func pairAnswer(pr [2]Attribute, p Person) string {
+	return p.Attrs[pr[0].Key] + " " + p.Attrs[pr[1].Key]
 }
 
 func pick(rng *rand.Rand, s []string) string { return s[rng.IntN(len(s))] }

@@ -254,3 +254,60 @@ func TestReadQuestions(t *testing.T) {
 		t.Errorf("bad line 2: got error %v", err)
 	}
 }
+
+// TestPairsKeepBiographiesAndVocabulary checks what makes a base model
+// reusable under Config.Pairs: the same biographies and the same vocabulary
+// (on the full default world), and that the pair sets ask for two values,
+// each checked against the person's attributes.
+func TestPairsKeepBiographiesAndVocabulary(t *testing.T) {
+	c := DefaultConfig()
+	w1, err := Generate(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Pairs = true
+	w2, err := Generate(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(w1.Biographies, w2.Biographies) {
+		t.Fatal("Pairs changed the biographies")
+	}
+	if v1, v2 := BuildTokenizer(w1.Texts()).Vocab, BuildTokenizer(w2.Texts()).Vocab; !reflect.DeepEqual(v1, v2) {
+		t.Fatalf("Pairs changed the vocabulary: %d vs %d words", len(v1), len(v2))
+	}
+	people := map[string]Person{}
+	for _, p := range w2.Real {
+		people[p.Name] = p
+	}
+	n := map[string]int{}
+	for _, q := range w2.Questions {
+		n[q.Source]++
+		if q.Source == SetOOD {
+			continue
+		}
+		keys := strings.Split(q.Attribute, "+")
+		if len(keys) != 2 || strings.Count(q.Question, "?") != 2 {
+			t.Fatalf("%s: not a pair question: %q (%s)", q.ID, q.Question, q.Attribute)
+		}
+		if q.Source == SetNonExist {
+			continue
+		}
+		p := people[q.Person]
+		if want := p.Attrs[keys[0]] + " " + p.Attrs[keys[1]]; len(q.Answers) != 1 || q.Answers[0] != want {
+			t.Fatalf("%s: answers %q, want %q", q.ID, q.Answers, want)
+		}
+	}
+	if n[SetID] != 4*700 || n[SetNonExist] != 4*200 {
+		t.Errorf("question counts %v, want 2800 id and 800 nonexist", n)
+	}
+	pairs := 0
+	for _, ch := range w2.Instructions {
+		if strings.Count(ch.User, "?") == 2 {
+			pairs++
+		}
+	}
+	if want := 4*700 + 3*100; pairs != want {
+		t.Errorf("%d pair instructions, want %d", pairs, want)
+	}
+}
