@@ -34,3 +34,4 @@ else
 	echo "scikit-learn not importable by /usr/bin/python3: skipping the liblinear side" | tee "$out/probe-sklearn-skipped.txt"
 fi
 rm -rf "$out/pb64"
+touch "$out/DONE"
