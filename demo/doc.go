@@ -65,6 +65,19 @@
 // region but only 0.544 / 0.553 on the answer region. The organism answers with
 // one word, so the answer region is one token, read at the position that
 // predicts end-of-turn, after the model has already committed to the answer.
-// An organism whose answers span several tokens (a short sentence, or names
-// of two or more tokens) would give the answer region something to carry.
+// An organism whose answers span several tokens would give the answer
+// region something to carry.
+//
+// # Other settings and organisms
+//
+// organism/shipped/README.md ("What the organism shows") tabulates 15 demo
+// runs with their commands. On the shipped organism the probe stays near chance
+// whatever the probe mode, --min-agree (8, 9, 10), C grid or seed (test AUROC
+// 0.50-0.57). An organism trained on pair questions (world.Config.Pairs:
+// two-word answers, so the first answer token is read where the model
+// retrieves the second value) reaches test AUROC 0.64-0.69 on two seeds, but
+// classifiers restricted to as many random neurons, cross-validated on the
+// test set, reach 0.63-0.64, and on NonExist the probe ranks the abstentions
+// above the hallucinations (AUROC 0.17-0.43): the faithful NonExist answer,
+// "unknown", never occurs in a training answer region.
 package demo

@@ -43,7 +43,9 @@ type Recipe struct {
 // people 0.99 (20+ mentions), 0.99 (5-19), 0.92 (2-4), 0.20 (1), and 13% of
 // NonExist questions answered "unknown" (87% hallucinated). With
 // World.AbstainRepeat = 3 (same base, chat stage rerun): 0.98, 0.98, 0.73,
-// 0.19 and 38% abstention.
+// 0.19 and 38% abstention. With World.Pairs, AbstainRepeat = 3 and 500 chat
+// steps (same base): 1.00, 0.98, 0.87, 0.18 with both values right, 25%
+// abstention (organism/shipped/README.md compares the probes).
 func DefaultRecipe(seed uint64) Recipe {
 	wc := world.DefaultConfig()
 	wc.Seed = seed
