@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Blocking parameters of the GEMM driver.
@@ -50,6 +51,10 @@ var prepackF32 = true
 
 // prefetchTiles lets the AVX-512 GEMM prefetch the next weight tile.
 var prefetchTiles = true
+
+// prefetchPanels lets the AVX-512 GEMM prefetch the next prepacked
+// weight panel (F32 matrices).
+var prefetchPanels = true
 
 // directF32 lets the GEMM read f32 weight rows in place instead of
 // copying each tile.
@@ -372,12 +377,23 @@ func (w *Matrix) tile512(c []float32, ldc int, chunk []float32, ib, ie, jb, nb, 
 	if pf {
 		pfB, pfStride, pfOff, pfN = w.rawRows(nk, min(kcBlock, k-nk))
 	}
+	// Prepacked: the next tile is a contiguous [kl'][48] panel, prefetched
+	// one 192-byte k step per "row", a share per panel of A.
+	var pk0, pkl int
+	pp := nj >= 0 && nn > 0 && prepacked && prefetchPanels && nj%48 == 0
+	if pp {
+		pk0, pkl = nj*k+nk*48, min(kcBlock, k-nk)
+		pfB = unsafe.Slice((*byte)(unsafe.Pointer(&w.panels48()[pk0])), 4*48*pkl)
+	}
 	panels := (ie - ib + 15) / 16
 	wq = wq[:48*kl]
 	for i := ib; i < ie; i += 16 {
+		p := (i - ib) / 16
 		if pf {
-			p := (i - ib) / 16
 			prefetch(pfB, pfStride, pfOff, pfN, nj+p*nn/panels, nj+(p+1)*nn/panels)
+		}
+		if pp {
+			prefetch(pfB, 192, 0, 192, p*pkl/panels, (p+1)*pkl/panels)
 		}
 		panel := chunk[i*kl : (i+16)*kl]
 		mr := min(16, ie-i)
