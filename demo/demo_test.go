@@ -28,6 +28,11 @@ func TestJudge(t *testing.T) {
 		{[]string{"unknown"}, "unknown", label.True},
 		{[]string{"unknown"}, "paris", label.False},
 		{[]string{"unknown"}, "unknown city", label.False},
+		// Pair questions (world.Config.Pairs): both values must be right.
+		{[]string{"Zagreb 1927"}, "zagreb 1927", label.True},
+		{[]string{"Zagreb 1927"}, "zagreb 1930", label.False},
+		{[]string{"Zagreb 1927"}, "paris 1927", label.False},
+		{[]string{"unknown"}, "zagreb 1927", label.False},
 	} {
 		j, err := Judge{}.Judge(ctx, "q", c.answers, c.response)
 		if err != nil || j.Verdict != c.want {

@@ -70,14 +70,14 @@
 //
 // # Other settings and organisms
 //
-// organism/shipped/README.md ("What the organism shows") tabulates 15 demo
+// organism/shipped/README.md ("What the organism shows") tabulates 18 demo
 // runs with their commands. On the shipped organism the probe stays near chance
 // whatever the probe mode, --min-agree (8, 9, 10), C grid or seed (test AUROC
 // 0.50-0.57). An organism trained on pair questions (world.Config.Pairs:
 // two-word answers, so the first answer token is read where the model
-// retrieves the second value) reaches test AUROC 0.64-0.69 on two seeds, but
-// classifiers restricted to as many random neurons, cross-validated on the
-// test set, reach 0.63-0.64, and on NonExist the probe ranks the abstentions
-// above the hallucinations (AUROC 0.17-0.43): the faithful NonExist answer,
+// retrieves the second value) reaches test AUROC 0.64-0.69 (two organisms,
+// two seeds), but classifiers restricted to as many random neurons,
+// cross-validated on the test set, reach 0.61-0.64, and on NonExist the probe
+// ranks the abstentions above the hallucinations (AUROC 0.07-0.43): the faithful NonExist answer,
 // "unknown", never occurs in a training answer region.
 package demo
