@@ -116,6 +116,9 @@ type Details struct {
 	CV            []probe.CVPoint          `json:"cv"`
 	Reports       map[string]*probe.Report `json:"reports"`
 	BaselineNotes map[string]string        `json:"baseline_notes,omitempty"`
+	// Transfer is the transfer check by set (beyond the paper; see
+	// Transfer), absent without H-Neurons.
+	Transfer map[string]*Transfer `json:"transfer,omitempty"`
 }
 
 // Counts are the question counts along the chain.
@@ -346,6 +349,25 @@ func Run(ctx context.Context, o Options, progress func(Event)) (*Summary, *Detai
 		}
 		sum.Sets[name] = s
 	}
+	// 7. Transfer check (beyond the paper): restricted classifiers trained on
+	// the train set's answer regions, scored on each evaluation set.
+	if len(pr.HNeurons) > 0 {
+		emit("transfer check", 0, 0)
+		train11, err := probe.LoadDataset(filepath.Join(o.Out, "features", "train"), probe.OneVsOne)
+		if err != nil {
+			return nil, nil, err
+		}
+		hcols := make([]int, len(pr.HNeurons))
+		for i, n := range pr.HNeurons {
+			hcols[i] = n.Layer*train11.Shape.DFF + n.Neuron
+		}
+		det.Transfer = map[string]*Transfer{}
+		for _, name := range []string{SetTest, SetNonExist} {
+			if det.Transfer[name], err = transferCheck(ctx, train11, evalDS[name], hcols, o.BaselineSeeds, o.Seed); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
 	sum.Seconds = time.Since(start).Seconds()
 	if err := writeJSON(filepath.Join(o.Out, "metrics.json"), det); err != nil {
 		return nil, nil, err
@@ -399,6 +421,10 @@ func Text(s *Summary, d *Details) string {
 				bl.Neurons, bl.RandomAccuracyMean, bl.RandomAccuracyStd, bl.RandomAUROCMean, bl.RandomAUROCStd)
 		} else if n := d.BaselineNotes[name]; n != "" {
 			fmt.Fprintf(&b, "         %s\n", n)
+		}
+		if t := d.Transfer[name]; t != nil {
+			fmt.Fprintf(&b, "         transfer check (beyond the paper; L2 trained on train, scored here, %d seeds): H-Neurons acc %.3f AUROC %.3f; random %d neurons acc %.3f±%.3f AUROC %.3f±%.3f\n",
+				len(t.RandomAccuracy), t.HNeuronAccuracy, t.HNeuronAUROC, t.Neurons, t.RandomAccuracyMean, t.RandomAccuracyStd, t.RandomAUROCMean, t.RandomAUROCStd)
 		}
 	}
 	fmt.Fprintf(&b, "seconds: %.1f\n", s.Seconds)

@@ -236,6 +236,14 @@ func TestRunOnShippedOrganism(t *testing.T) {
 			t.Errorf("person %q in both train and test", p)
 		}
 	}
+	if len(sum.HNeurons) > 0 {
+		for _, name := range []string{SetTest, SetNonExist} {
+			tr := det.Transfer[name]
+			if tr == nil || tr.Neurons != len(sum.HNeurons) || len(tr.RandomAUROC) != 2 {
+				t.Errorf("transfer check on %s: %+v", name, tr)
+			}
+		}
+	}
 	if det.Counts.TrainFaithful == 0 || det.Counts.TestFaithful == 0 {
 		t.Errorf("counts %+v", det.Counts)
 	}

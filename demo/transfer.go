@@ -1,0 +1,122 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/hneurons/hneurons/probe"
+)
+
+// Transfer is the transfer check, an analysis beyond the paper: the
+// restricted classifier of probe.Assess's baseline (L2 logistic regression,
+// C = 1, columns standardised) is trained on the train set's answer regions
+// (1-vs-1 rows) and scored on an evaluation set, once on the H-Neurons and
+// once per seed on as many random neurons. Unlike the baseline, which
+// cross-validates on the evaluation set itself, it measures what the probe's
+// own figures measure: transfer from train to evaluation.
+type Transfer struct {
+	Neurons            int       `json:"neurons"`
+	HNeuronAccuracy    float64   `json:"h_neuron_accuracy"`
+	HNeuronAUROC       float64   `json:"h_neuron_auroc"`
+	RandomAccuracy     []float64 `json:"random_accuracy"`
+	RandomAUROC        []float64 `json:"random_auroc"`
+	RandomAccuracyMean float64   `json:"random_accuracy_mean"`
+	RandomAccuracyStd  float64   `json:"random_accuracy_std"`
+	RandomAUROCMean    float64   `json:"random_auroc_mean"`
+	RandomAUROCStd     float64   `json:"random_auroc_std"`
+}
+
+// transferCheck runs the transfer check for the columns hcols on train and
+// eval (both 1-vs-1 datasets of the same shape) with seeds random subsets.
+func transferCheck(ctx context.Context, train, eval *probe.Dataset, hcols []int, seeds int, seed uint64) (*Transfer, error) {
+	if len(hcols) == 0 {
+		return nil, fmt.Errorf("demo: transfer check: no H-Neurons")
+	}
+	if train.X.Cols != eval.X.Cols {
+		return nil, fmt.Errorf("demo: transfer check: %d train columns, %d evaluation columns", train.X.Cols, eval.X.Cols)
+	}
+	t := &Transfer{Neurons: len(hcols)}
+	var err error
+	if t.HNeuronAccuracy, t.HNeuronAUROC, err = transferFit(ctx, train, eval, hcols); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x7472616e73666572))
+	for s := 0; s < seeds; s++ {
+		cols := rng.Perm(train.X.Cols)[:len(hcols)]
+		acc, auc, err := transferFit(ctx, train, eval, cols)
+		if err != nil {
+			return nil, err
+		}
+		t.RandomAccuracy = append(t.RandomAccuracy, acc)
+		t.RandomAUROC = append(t.RandomAUROC, auc)
+	}
+	t.RandomAccuracyMean, t.RandomAccuracyStd = meanStd(t.RandomAccuracy)
+	t.RandomAUROCMean, t.RandomAUROCStd = meanStd(t.RandomAUROC)
+	return t, nil
+}
+
+// transferFit standardises cols with the train set's mean and standard
+// deviation, fits L2 logistic regression (C = 1) on train and returns
+// accuracy (margin > 0 is hallucinated) and AUROC on eval.
+func transferFit(ctx context.Context, train, eval *probe.Dataset, cols []int) (acc, auc float64, err error) {
+	xt := probe.NewMatrix(train.X.Rows, len(cols)) // (rows, k), column-major
+	xe := probe.NewMatrix(eval.X.Rows, len(cols))
+	for k, j := range cols {
+		src := train.X.Col(j)
+		var mean, sq float64
+		for _, v := range src {
+			mean += float64(v)
+		}
+		mean /= float64(len(src))
+		for _, v := range src {
+			sq += (float64(v) - mean) * (float64(v) - mean)
+		}
+		sd := math.Sqrt(sq / float64(len(src)))
+		if sd == 0 {
+			sd = 1
+		}
+		for i, v := range src {
+			xt.Col(k)[i] = float32((float64(v) - mean) / sd)
+		}
+		for i, v := range eval.X.Col(j) {
+			xe.Col(k)[i] = float32((float64(v) - mean) / sd)
+		}
+	}
+	p, err := probe.NewProblem(xt, train.Labels, nil, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("demo: transfer check: %w", err)
+	}
+	m, err := probe.Fit(ctx, p, probe.Options{Penalty: probe.L2, C: 1, Seed: 1}, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("demo: transfer check: %w", err)
+	}
+	scores := make([]float64, eval.X.Rows) // (rows,)
+	right := 0
+	for i := range scores {
+		s := m.Bias
+		for k := range cols {
+			s += m.W[k] * float64(xe.At(i, k))
+		}
+		scores[i] = s
+		if (s > 0) == (eval.Labels[i] == 1) {
+			right++
+		}
+	}
+	return float64(right) / float64(len(scores)), probe.AUROC(scores, eval.Labels), nil
+}
+
+func meanStd(v []float64) (mean, sd float64) {
+	if len(v) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(len(v))
+	for _, x := range v {
+		sd += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(v)))
+}
