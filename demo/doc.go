@@ -80,15 +80,16 @@
 //
 // # Other settings and organisms
 //
-// organism/shipped/README.md ("What the organism shows") tabulates 18 demo
+// organism/shipped/README.md ("What the organism shows") tabulates 21 demo
 // runs with their commands. On the shipped organism the probe stays near
 // chance whatever the probe mode, --min-agree (8, 9, 10), C grid or seed (test
 // AUROC 0.50-0.57). Organisms trained on pair questions (world.Config.Pairs:
 // two-word answers, so the first answer token is read where the model
-// retrieves the second value) reach test AUROC 0.64-0.69. Classifiers on as
-// many random neurons, cross-validated on the test set, reach 0.61-0.64.
-// Against the transfer check the probe clears random neurons in 6 of 9 runs,
+// retrieves the second value) reach test AUROC 0.63-0.69. Classifiers on as
+// many random neurons, cross-validated on the test set, reach 0.60-0.64.
+// Against the transfer check the probe clears random neurons in 6 of 11 runs,
 // but not on every seed. It keeps 4-7% of the neurons. On NonExist it ranks
-// the abstentions above the hallucinations (AUROC 0.07-0.43): the faithful
-// NonExist answer, "unknown", never occurs in a training answer region.
+// the abstentions above the hallucinations in 10 of 11 runs (AUROC
+// 0.07-0.43): the faithful NonExist answer, "unknown", never occurs in a
+// training answer region.
 package demo
