@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/hneurons/hneurons/internal/sharedtest"
+)
+
+// runCLI runs the command tree with args and returns what it printed on
+// stdout. Each test uses flags of its own command, so values left set by an
+// earlier call cannot leak into a later one.
+func runCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	rootCmd.SetOut(&out)
+	rootCmd.SetErr(&errOut)
+	rootCmd.SetArgs(args)
+	defer rootCmd.SetArgs(nil)
+	err := rootCmd.Execute()
+	return out.String(), err
+}
+
+// The greedy continuation of stories260K in ../shared/models/stories260K/README.md,
+// produced there by llama.cpp (an independent implementation).
+const storiesOnceUpon = ", there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\nLily's mom said"
+
+func TestGenerateCommandGreedy(t *testing.T) {
+	gguf := sharedtest.Path(t, "models", "stories260K", "stories260K.gguf")
+	got, err := runCLI(t, "generate", "--model", gguf, "--prompt", "Once upon a time", "-n", "64", "--temperature", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSuffix(got, "\n") != storiesOnceUpon {
+		t.Fatalf("generate printed %q\nwant %q", got, storiesOnceUpon)
+	}
+}
+
+func TestScoreCommand(t *testing.T) {
+	gguf := sharedtest.Path(t, "models", "stories260K", "stories260K.gguf")
+	got, err := runCLI(t, "score", "--model", gguf, "--text", "Once upon a time")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Tokens   []int     `json:"tokens"`
+		Logprobs []float64 `json:"logprobs"`
+	}
+	if err := json.Unmarshal([]byte(got), &res); err != nil {
+		t.Fatalf("score output %q: %v", got, err)
+	}
+	if len(res.Tokens) < 2 || res.Tokens[0] != 1 {
+		t.Fatalf("tokens %v: want BOS (1) first", res.Tokens)
+	}
+	if len(res.Logprobs) != len(res.Tokens)-1 {
+		t.Fatalf("%d logprobs for %d tokens", len(res.Logprobs), len(res.Tokens))
+	}
+	for i, lp := range res.Logprobs {
+		if !(lp <= 0) {
+			t.Errorf("logprob %d = %v, want <= 0", i, lp)
+		}
+	}
+}
+
+func TestTokenizeCommand(t *testing.T) {
+	vocab := sharedtest.Path(t, "vocab", "ggml-vocab-llama-spm.gguf")
+	got, err := runCLI(t, "tokenize", "--model", vocab, "--text", "Hello world")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Llama 2's SentencePiece ids: BOS, "▁Hello", "▁world".
+	if strings.TrimSpace(got) != "[1,15043,3186]" {
+		t.Fatalf("tokenize printed %q", got)
+	}
+}
+
+func TestInspectCommand(t *testing.T) {
+	gguf := sharedtest.Path(t, "models", "stories260K", "stories260K.gguf")
+	got, err := runCLI(t, "inspect", "--model", gguf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"llama", "5 layers x 172 = 860"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestCommandErrorsOnMissingModel(t *testing.T) {
+	if _, err := runCLI(t, "bench", "--model", t.TempDir()+"/nope.gguf"); err == nil {
+		t.Fatal("bench on a missing file: no error")
+	}
+}
