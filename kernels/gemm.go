@@ -174,10 +174,18 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 // op(A)[i,p] is a[i*lda+p], or a[p*lda+i] when trans. ap: [mp*k].
 func packA(ap, a []float32, lda, m, k int, trans bool, alpha float32) {
 	mp := (m + 15) &^ 15
-	parallelRows(mp/16, 1, 2*mp*k*8, func(p0, p1 int, _ *scratch) {
+	if mp*k < packParallelMin {
+		packPanels(ap, a, lda, m, k, trans, alpha, 0, mp/16)
+		return
+	}
+	parallelRows(mp/16, 1, parallelMin, func(p0, p1 int, _ *scratch) {
 		packPanels(ap, a, lda, m, k, trans, alpha, p0, p1)
 	})
 }
+
+// packParallelMin is the packed size (elements) under which packA copies
+// on the caller alone: waking a worker costs more than the copy.
+const packParallelMin = 1 << 18
 
 // packPanels packs panels p0 <= p < p1 (rows 16p..16p+15) for packA.
 func packPanels(ap, a []float32, lda, m, k int, trans bool, alpha float32, p0, p1 int) {
@@ -214,30 +222,27 @@ func packPanels(ap, a []float32, lda, m, k int, trans bool, alpha float32, p0, p
 	}
 }
 
-// parallelRows splits [0,n) into Threads() ranges aligned to align and runs
-// f on each, on its own goroutine, with its own scratch.
+// parallelRows runs f over [0,n) split into ranges aligned to align, on
+// the caller and up to Threads()-1 pool workers (see workerPool), each
+// with its own scratch. Ranges are claimed dynamically, about
+// chunksPerThread per participant, so a worker that starts late costs
+// little. Calls under parallelMin flops, and calls made while another
+// caller owns the pool, run on the caller alone.
 func parallelRows(n, align, flops int, f func(j0, j1 int, s *scratch)) {
 	t := Threads()
 	if flops < parallelMin || n < 2*align {
 		t = 1
 	}
-	chunk := (n + t - 1) / t
-	chunk = (chunk + align - 1) / align * align
-	var wg sync.WaitGroup
-	for j0 := chunk; j0 < n; j0 += chunk {
-		j1 := min(j0+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := scratchPool.Get().(*scratch)
-			f(j0, j1, s)
-			scratchPool.Put(s)
-		}()
+	if t > 1 {
+		chunk := (n + t*chunksPerThread - 1) / (t * chunksPerThread)
+		chunk = (chunk + align - 1) / align * align
+		if pool.run(n, chunk, t, f) {
+			return
+		}
 	}
 	s := scratchPool.Get().(*scratch)
-	f(0, min(chunk, n), s)
+	f(0, n, s)
 	scratchPool.Put(s)
-	wg.Wait()
 }
 
 // gemm computes c[i*ldc+j] (=, or += when !overwrite) Σ_k A[i,k]·W[j,k]
