@@ -15,9 +15,13 @@ run() { # name, command...
 	"$@" 2>&1 | tee -a "$out/$name.txt"
 }
 if [ -f /usr/include/x86_64-linux-gnu/cblas.h ] || [ -f /usr/include/cblas.h ]; then
-	OPENBLAS_CORETYPE=SkylakeX run gemm-avx512 go test -tags openblas -run '^$' -bench 'GEMM$' -benchtime 3x ./kernels/
-	OPENBLAS_CORETYPE=Haswell HNEURONS_KERNELS=avx2 run gemm-avx2 go test -tags openblas -run '^$' -bench 'GEMM$' -benchtime 3x ./kernels/
-	run gemm-default go test -tags openblas -run '^$' -bench 'GEMM$' -benchtime 3x ./kernels/
+	# OpenBLAS worker threads spin for ~0.1 s after each call by default and would
+	# steal a core from our next call in this interleaved benchmark; a short
+	# timeout makes both libraries sleep between calls.
+	run gemm-avx512 env OPENBLAS_THREAD_TIMEOUT=4 OPENBLAS_CORETYPE=SkylakeX go test -tags openblas -run '^$' -bench 'GEMM$' -benchtime 3x ./kernels/
+	run gemm-avx2 env OPENBLAS_THREAD_TIMEOUT=4 OPENBLAS_CORETYPE=Haswell HNEURONS_KERNELS=avx2 go test -tags openblas -run '^$' -bench 'GEMM$' -benchtime 3x ./kernels/
+	run gemm-default env OPENBLAS_THREAD_TIMEOUT=4 go test -tags openblas -run '^$' -bench 'GEMM$' -benchtime 3x ./kernels/
+	run gemm-avx512-spin env OPENBLAS_CORETYPE=SkylakeX go test -tags openblas -run '^$' -bench 'GEMM$' -benchtime 3x ./kernels/
 else
 	echo "libopenblas-dev not installed: skipping the side-by-side GEMM table" | tee "$out/gemm-skipped.txt"
 fi
