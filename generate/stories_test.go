@@ -23,14 +23,9 @@ func TestStories260KEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct{ prompt, want string }{
-		{"Once upon a time", ", there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\nLily's mom said"},
-		{"Lily and Tom went to the park", ". They saw a big box with a big box. They wanted to play with it. They wanted to play with the box. They wanted to play with the box.\n\"Look, Mom!\" Lily said. \"Let's g"},
-		{"The little dog", " was a little girl named Lily. She loved to play with her toys and her toys. One day, she saw a big box with a big box. It was a big, red ball. She wanted to play with it, but she d"},
-	}
 	r := m.NewRunner()
-	for _, tc := range cases {
-		prompt, err := Prompt(tok, tc.prompt, false)
+	for _, tc := range sharedtest.Stories(t) {
+		prompt, err := Prompt(tok, tc.Prompt, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,8 +38,8 @@ func TestStories260KEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, rs := range res {
-			if rs.Text != tc.want || len(rs.Tokens) != 64 {
-				t.Errorf("%q sequence %d: got %q (%d tokens)\nwant %q", tc.prompt, i, rs.Text, len(rs.Tokens), tc.want)
+			if rs.Text != tc.Continuation || len(rs.Tokens) != 64 {
+				t.Errorf("%q sequence %d: got %q (%d tokens)\nwant %q", tc.Prompt, i, rs.Text, len(rs.Tokens), tc.Continuation)
 			}
 		}
 	}

@@ -80,14 +80,9 @@ func TestStories260KGreedy(t *testing.T) {
 	for i, p := range pieces {
 		v.ids[p] = i
 	}
-	cases := []struct{ prompt, want string }{
-		{"Once upon a time", " Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\nLily's mom said"},
-		{"Lily and Tom went to the park", " Lily and Tom went to the park. They saw a big box with a big box. They wanted to play with it. They wanted to play with the box. They wanted to play with the box.\n\"Look, Mom!\" Lily said. \"Let's g"},
-		{"The little dog", " The little dog was a little girl named Lily. She loved to play with her toys and her toys. One day, she saw a big box with a big box. It was a big, red ball. She wanted to play with it, but she d"},
-	}
 	r := m.NewRunner()
-	for _, tc := range cases {
-		ids := append([]int{m.Gen.BOS}, v.encode(tc.prompt)...)
+	for _, tc := range sharedtest.Stories(t) {
+		ids := append([]int{m.Gen.BOS}, v.encode(tc.Prompt)...)
 		cache := m.NewCache(len(ids) + 64)
 		logits, err := r.Forward(context.Background(), []Segment{{Cache: cache, Tokens: ids}}, false)
 		if err != nil {
@@ -101,8 +96,8 @@ func TestStories260KGreedy(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if got := v.decode(append(ids[1:], gen...)); got != tc.want {
-			t.Errorf("prompt %q:\n got %q\nwant %q", tc.prompt, got, tc.want)
+		if got := v.decode(append(ids[1:], gen...)); got != tc.Text {
+			t.Errorf("prompt %q:\n got %q\nwant %q", tc.Prompt, got, tc.Text)
 		}
 	}
 }

@@ -23,18 +23,16 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// The greedy continuation of stories260K in ../shared/models/stories260K/README.md,
-// produced there by llama.cpp (an independent implementation).
-const storiesOnceUpon = ", there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.\nLily's mom said"
-
 func TestGenerateCommandGreedy(t *testing.T) {
 	gguf := sharedtest.Path(t, "models", "stories260K", "stories260K.gguf")
-	got, err := runCLI(t, "generate", "--model", gguf, "--prompt", "Once upon a time", "-n", "64", "--temperature", "0")
+	// The reference continuations in the model's README come from llama.cpp.
+	ref := sharedtest.Stories(t)[0]
+	got, err := runCLI(t, "generate", "--model", gguf, "--prompt", ref.Prompt, "-n", "64", "--temperature", "0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.TrimSuffix(got, "\n") != storiesOnceUpon {
-		t.Fatalf("generate printed %q\nwant %q", got, storiesOnceUpon)
+	if strings.TrimSuffix(got, "\n") != ref.Continuation {
+		t.Fatalf("generate printed %q\nwant %q", got, ref.Continuation)
 	}
 }
 
