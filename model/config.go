@@ -167,8 +167,17 @@ func (c *Config) Validate() error {
 	if c.RopeFreqFactors != nil && len(c.RopeFreqFactors) != c.ropeDim()/2 {
 		errs = append(errs, fmt.Errorf("%d rope frequency factors, want %d", len(c.RopeFreqFactors), c.ropeDim()/2))
 	}
-	switch c.RopeScaling.Type {
-	case "", "linear", "llama3":
+	switch rs := c.RopeScaling; rs.Type {
+	case "":
+	case "linear":
+		if !(rs.Factor > 0) {
+			errs = append(errs, fmt.Errorf("linear rope scaling factor must be positive, got %g", rs.Factor))
+		}
+	case "llama3":
+		if !(rs.Factor > 0) || !(rs.LowFreqFactor > 0) || !(rs.HighFreqFactor > rs.LowFreqFactor) || !(rs.OriginalMaxPos > 0) {
+			errs = append(errs, fmt.Errorf("llama3 rope scaling needs factor > 0, high_freq_factor > low_freq_factor > 0 and original_max_position_embeddings > 0; got factor %g, low %g, high %g, original %g",
+				rs.Factor, rs.LowFreqFactor, rs.HighFreqFactor, rs.OriginalMaxPos))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("unsupported rope scaling %q", c.RopeScaling.Type))
 	}

@@ -92,3 +92,9 @@ func TestCommandErrorsOnMissingModel(t *testing.T) {
 		t.Fatal("bench on a missing file: no error")
 	}
 }
+
+func TestProbeBenchRejectsTooFewColumns(t *testing.T) {
+	if _, err := runCLI(t, "probe-bench", "--rows", "10", "--cols", "10"); err == nil {
+		t.Fatal("probe-bench with fewer columns than informative ones: no error")
+	}
+}

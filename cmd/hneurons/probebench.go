@@ -57,6 +57,9 @@ probe/testdata/bench_sklearn.py can time scikit-learn's liblinear on it.`,
 
 func runProbeBench(cmd *cobra.Command, o *probeBenchOptions) error {
 	w := cmd.OutOrStdout()
+	if o.rows < 2 || o.cols < 1 || o.informative < 1 || o.informative > o.cols {
+		return fmt.Errorf("probe-bench: need --rows >= 2 and 1 <= informative (%d) <= --cols (%d); got --rows %d", o.informative, o.cols, o.rows)
+	}
 	t0 := time.Now()
 	x, y, inf := probe.Planted(o.rows, o.cols, o.informative, o.seed)
 	fmt.Fprintf(w, "generated %d x %d (%.2f GB float32) in %.1fs\n", o.rows, o.cols,
