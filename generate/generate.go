@@ -76,7 +76,18 @@ func GenerateMany(ctx context.Context, r *model.Runner, prompts [][]int, n int, 
 	if n <= 0 {
 		return nil, fmt.Errorf("generate: %d sequences", n)
 	}
+	// Generation never runs past the model's context: MaxNewTokens is cut to
+	// the room the prompt leaves (the sequence then ends with StopLength).
+	opts = append([]Options(nil), opts...)
+	maxSeq := r.Model().Config.MaxSeq
 	for p, opt := range opts {
+		if maxSeq > 0 && opt.MaxNewTokens > 0 {
+			room := maxSeq - len(prompts[p])
+			if room <= 0 {
+				return nil, fmt.Errorf("generate: prompt %d has %d tokens, which fills the model's context of %d", p, len(prompts[p]), maxSeq)
+			}
+			opts[p].MaxNewTokens = min(opt.MaxNewTokens, room)
+		}
 		if len(prompts[p]) == 0 {
 			return nil, fmt.Errorf("generate: prompt %d is empty", p)
 		}

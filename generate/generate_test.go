@@ -8,6 +8,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/hneurons/hneurons/internal/sharedtest"
 	"github.com/hneurons/hneurons/kernels"
 	"github.com/hneurons/hneurons/model"
 )
@@ -282,5 +283,33 @@ func BenchmarkSample151936(b *testing.B) {
 				s.Sample(logits)
 			}
 		})
+	}
+}
+
+// Generation stops at the model's context length instead of running past it.
+func TestGenerateStopsAtContext(t *testing.T) {
+	path := sharedtest.Path(t, "models", "stories260K", "stories260K.gguf")
+	m, err := model.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Config.MaxSeq <= 0 {
+		t.Fatalf("stories260K has no context length in its config")
+	}
+	prompt := []int{1, 403, 407, 261, 378}
+	res, err := Generate(context.Background(), m.NewRunner(), prompt, Options{MaxNewTokens: 10 * m.Config.MaxSeq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(prompt) + len(res.Tokens); got > m.Config.MaxSeq {
+		t.Fatalf("generated to %d positions, past the context of %d", got, m.Config.MaxSeq)
+	}
+	long := make([]int, m.Config.MaxSeq)
+	for i := range long {
+		long[i] = 1
+	}
+	if _, err := Generate(context.Background(), m.NewRunner(), long, Options{MaxNewTokens: 4}); err == nil {
+		t.Fatal("a prompt that fills the context: no error")
 	}
 }
