@@ -82,7 +82,9 @@ func smallOptions(t *testing.T, org, out string) Options {
 	return Options{
 		ModelDir: filepath.Join(org, shipped.Chat), QuestionsDir: filepath.Join(org, shipped.Questions), Out: out,
 		Samples: 4, MinAgree: 3, MaxID: 400, MaxNonExist: 80, Seed: 7,
-		Grid: []float64{0.3, 1, 3}, Folds: 3, BaselineSeeds: 2, Boot: 100,
+		// A single large C: the small run must still select some neurons, so
+		// that the checks on H-Neurons, baselines and transfer below bind.
+		Grid: []float64{30}, Folds: 3, BaselineSeeds: 2, Boot: 100,
 	}
 }
 
@@ -155,7 +157,15 @@ func TestRunOnShippedOrganism(t *testing.T) {
 	if len(file.Sets) != 2 || file.Sets[SetTest] == nil || file.Sets[SetNonExist] == nil {
 		t.Fatalf("sets %v", file.Sets)
 	}
+	if len(file.HNeurons) == 0 {
+		t.Fatal("the small run selected no H-Neurons: the checks below would pass vacuously")
+	}
 	for name, s := range file.Sets {
+		for _, k := range []string{"accuracy", "auroc", "baseline_accuracy_mean", "baseline_auroc_mean"} {
+			if s[k] == nil {
+				t.Errorf("set %s: %s is null", name, k)
+			}
+		}
 		for _, k := range []string{"n", "accuracy", "auroc", "baseline_accuracy_mean", "baseline_auroc_mean"} {
 			if _, ok := s[k]; !ok {
 				t.Errorf("set %s lacks %s", name, k)
