@@ -16,8 +16,10 @@ import (
 )
 
 // greedyRecord is one line of greedy.json, written at shipping time by the
-// trainer's own float32 decoder (train.Greedy), an implementation
-// independent of package model and generate.
+// trainer's own float32 decoder (train.Greedy): its forward pass, attention,
+// norms and tokenizer are separate from packages model, generate and
+// tokenizer, though both sides multiply matrices with kernels.Sgemm/MatMul
+// (tested on their own against float64). Most answers are one word.
 type greedyRecord struct {
 	ID       string `json:"id"`
 	Question string `json:"question"`
