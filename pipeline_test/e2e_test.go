@@ -182,28 +182,7 @@ func TestPipelineChat(t *testing.T) {
 		{ID: "c", Question: "東京はどこ？", Answers: []string{"zyzzyva"}},
 		{ID: "d", Question: "What is 2+2?", Answers: []string{"e", "a", "o", "i"}},
 	}
-	responses := filepath.Join(dir, "responses.jsonl")
-	if _, err := collect.Run(ctx, m, tok, qs, responses, collect.Options{Samples: 2, Seed: 3,
-		Decoding: label.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: 12}}); err != nil {
-		t.Fatal(err)
-	}
-	labelled := filepath.Join(dir, "labelled.jsonl")
-	lc, err := label.Run(ctx, label.RunOptions{In: responses, Out: labelled, Judge: label.RuleJudge{}, Options: label.Options{MinAgree: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := label.ReadLabelled(labelled)
-	if err != nil {
-		t.Fatal(err)
-	}
-	usable := lc.Faithful + lc.Hallucinated
-	st, err := extract.Run(ctx, m, tok, recs, filepath.Join(dir, "features"), extract.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if usable == 0 || st.Done != usable || st.Rows != 4*usable || st.Mismatch != 0 || st.Retokenised != 0 {
-		t.Errorf("extract %+v for %d usable records (%+v)", st, usable, lc)
-	}
+	recs := collectLabelExtract(ctx, t, m, tok, qs, dir, 2, 3, 12)
 	for _, r := range recs {
 		if !strings.HasPrefix(r.Prompt, "<s><|user|>\n"+r.Question+datasets.PromptSuffix+"<|end|>") {
 			t.Errorf("%s: prompt %q", r.ID, r.Prompt)
@@ -262,9 +241,33 @@ func TestPipelineHFChat(t *testing.T) {
 		{ID: "p", Question: "Where is the tower?", Answers: []string{"Paris"}},
 		{ID: "c", Question: "What is the capital?", Answers: []string{"the capital", "is"}},
 	}
+	recs := collectLabelExtract(ctx, t, m, tok, qs, dir, 3, 5, 10)
+	for _, r := range recs {
+		want := "<bos><user> " + r.Question + datasets.PromptSuffix + " <assistant> "
+		if r.Prompt != want {
+			t.Errorf("%s: prompt %q, want %q", r.ID, r.Prompt, want)
+		}
+		sq, err := extract.BuildSequence(tok, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.AnswerEnd > r.AnswerStart && !sq.AnswerFound {
+			t.Errorf("%s: answer %q [%d, %d) of %q maps to no token", r.ID, r.AnswerText, r.AnswerStart, r.AnswerEnd, r.Response)
+		}
+		t.Logf("%s %s: %q answer %q", r.ID, r.Label, r.Response, r.AnswerText)
+	}
+}
+
+// collectLabelExtract runs collect (samples per question, seed, paper decoding
+// with maxNew new tokens), the rule judge with no consistency requirement and
+// extract over qs in dir, checks that extract stored every usable record
+// (four regions each, nothing mismatched or re-tokenised), and returns the
+// labelled records.
+func collectLabelExtract(ctx context.Context, t *testing.T, m *model.Model, tok *tokenizer.Tokenizer, qs []datasets.Record, dir string, samples int, seed uint64, maxNew int) []label.Labelled {
+	t.Helper()
 	responses := filepath.Join(dir, "responses.jsonl")
-	if _, err := collect.Run(ctx, m, tok, qs, responses, collect.Options{Samples: 3, Seed: 5,
-		Decoding: label.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: 10}}); err != nil {
+	if _, err := collect.Run(ctx, m, tok, qs, responses, collect.Options{Samples: samples, Seed: seed,
+		Decoding: label.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: maxNew}}); err != nil {
 		t.Fatal(err)
 	}
 	labelled := filepath.Join(dir, "labelled.jsonl")
@@ -284,18 +287,5 @@ func TestPipelineHFChat(t *testing.T) {
 	if usable == 0 || st.Done != usable || st.Rows != 4*usable || st.Mismatch != 0 || st.Retokenised != 0 {
 		t.Errorf("extract %+v for %d usable records (%+v)", st, usable, lc)
 	}
-	for _, r := range recs {
-		want := "<bos><user> " + r.Question + datasets.PromptSuffix + " <assistant> "
-		if r.Prompt != want {
-			t.Errorf("%s: prompt %q, want %q", r.ID, r.Prompt, want)
-		}
-		sq, err := extract.BuildSequence(tok, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.AnswerEnd > r.AnswerStart && !sq.AnswerFound {
-			t.Errorf("%s: answer %q [%d, %d) of %q maps to no token", r.ID, r.AnswerText, r.AnswerStart, r.AnswerEnd, r.Response)
-		}
-		t.Logf("%s %s: %q answer %q", r.ID, r.Label, r.Response, r.AnswerText)
-	}
+	return recs
 }
