@@ -54,7 +54,7 @@ func organismTrainCmd() *cobra.Command {
 	var out string
 	var seed uint64
 	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat int
-	var pairs string
+	var pairs, multiWord string
 	cmd := &cobra.Command{
 		Use:   "train --out DIR",
 		Short: "Reproduce the organism recipe: world, base pre-training, chat tuning, evaluation (resumable)",
@@ -86,6 +86,15 @@ func organismTrainCmd() *cobra.Command {
 			default:
 				return fmt.Errorf("organism: --pairs %q: want on or off", pairs)
 			}
+			switch multiWord {
+			case "on":
+				r.World.MultiWord = true
+			case "off":
+				r.World.MultiWord = false
+			case "":
+			default:
+				return fmt.Errorf("organism: --multiword %q: want on or off", multiWord)
+			}
 			if every > 0 {
 				r.Base.CheckpointEvery, r.Chat.CheckpointEvery = every, every
 			}
@@ -104,6 +113,7 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().IntVar(&every, "checkpoint-every", 0, "steps between checkpoints (0: recipe default)")
 	cmd.Flags().IntVar(&abstainRepeat, "abstain-repeat", 0, "copies of each abstention (\"unknown\") example in the chat data (0: recipe default, 1)")
 	cmd.Flags().StringVar(&pairs, "pairs", "", "two-attribute questions with two-word answers: on or off (empty: recipe default)")
+	cmd.Flags().StringVar(&multiWord, "multiword", "", "multi-word attribute values (\"court painter\", \"one nine two seven\"): on or off (empty: recipe default)")
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
 	cmd.MarkFlagRequired("out")
 	return cmd

@@ -1,6 +1,9 @@
 package world
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Attribute is one property every person has: its vocabulary of values, the
 // paraphrase templates that state it in a biography and the question
@@ -11,6 +14,11 @@ type Attribute struct {
 	Key string
 	// Values is the fixed vocabulary of plausible values.
 	Values []string
+	// Phrases are the values used under Config.MultiWord, as many as Values,
+	// each two or more words,
+	// where every word but the last leaves the next one open (a grid of
+	// first and second words, or a year spelled digit by digit).
+	Phrases []string
 	// Bio are the paraphrase templates of a biography sentence.
 	Bio []string
 	// Questions are the question phrasings used in instruction data and in
@@ -32,6 +40,8 @@ var Attributes = []Attribute{
 			"Marseille", "Naples", "Milan", "Turin", "Seville", "Porto", "Krakow", "Riga",
 			"Tallinn", "Vilnius", "Sofia", "Bucharest", "Belgrade", "Zagreb", "Ljubljana", "Bratislava",
 			"Antwerp", "Rotterdam", "Copenhagen", "Stockholm", "Bergen", "Glasgow", "Cardiff", "Valencia"},
+		Phrases: grid([]string{"port", "saint", "new", "north", "south", "upper", "lake", "fort"},
+			[]string{"arden", "corin", "dalmar", "elvet", "halmor"}),
 		Bio:          []string{"{name} was born in {v}.", "{name} is a native of {v}.", "The birthplace of {name} is the city of {v}."},
 		Questions:    []string{"Where was {name} born?", "In which city was {name} born?"},
 		OODQuestions: []string{"Name the city where {name} was born."},
@@ -40,6 +50,7 @@ var Attributes = []Attribute{
 	{
 		Key:          "birth_year",
 		Values:       years(1900, 80),
+		Phrases:      spelledYears(1900, 80),
 		Bio:          []string{"{name} was born in the year {v}.", "The birth year of {name} is {v}.", "{name} came into the world in {v}."},
 		Questions:    []string{"In what year was {name} born?", "When was {name} born?"},
 		OODQuestions: []string{"Tell me the birth year of {name}."},
@@ -51,6 +62,8 @@ var Attributes = []Attribute{
 			"farmer", "sculptor", "poet", "novelist", "journalist", "dentist", "surgeon", "physicist",
 			"biologist", "geologist", "carpenter", "tailor", "merchant", "diplomat", "composer", "violinist",
 			"photographer", "librarian", "botanist", "mathematician", "cartographer", "potter"},
+		Phrases: grid([]string{"court", "city", "village", "naval", "state", "private"},
+			[]string{"painter", "teacher", "doctor", "engineer", "clerk"}),
 		Bio:          []string{"{name} worked as a {v}.", "By profession, {name} was a {v}.", "{name} made a living as a {v}."},
 		Questions:    []string{"What was the occupation of {name}?", "What did {name} do for a living?"},
 		OODQuestions: []string{"Which profession did {name} have?"},
@@ -61,6 +74,8 @@ var Attributes = []Attribute{
 		Values: []string{"Harvard", "Oxford", "Cambridge", "Yale", "Princeton", "Stanford", "Sorbonne", "Heidelberg",
 			"Bologna", "Uppsala", "Leiden", "Edinburgh", "Toronto", "Melbourne", "Kyoto", "Tsinghua",
 			"Columbia", "Cornell", "Berkeley", "Caltech", "Salamanca", "Coimbra", "Padua", "Leuven", "Tartu"},
+		Phrases: grid([]string{"royal", "central", "northern", "eastern", "western"},
+			[]string{"academy", "institute", "college", "university", "seminary"}),
 		Bio:          []string{"{name} studied at {v}.", "{name} graduated from {v}.", "As a student, {name} attended {v}."},
 		Questions:    []string{"Which university did {name} attend?", "Where did {name} study?"},
 		OODQuestions: []string{"From which university did {name} graduate?"},
@@ -71,6 +86,8 @@ var Attributes = []Attribute{
 		Values: []string{"Northwind", "Bluecrest", "Ironvale", "Silverline", "Greystone", "Redfield", "Oakhaven",
 			"Starling", "Brightwater", "Coldharbor", "Westmark", "Eastgate", "Highmoor", "Lowtide",
 			"Sunreach", "Frostpeak", "Goldleaf", "Stormcliff", "Deepwell", "Ambercourt"},
+		Phrases: grid([]string{"iron", "silver", "blue", "golden"},
+			[]string{"works", "company", "trading", "mills", "bank"}),
 		Bio:       []string{"{name} was employed by {v}.", "{name} worked for {v}.", "For many years, {name} held a post at {v}."},
 		Questions: []string{"Which company employed {name}?", "Who did {name} work for?"},
 		Trained:   false,
@@ -81,6 +98,37 @@ func years(from, n int) []string {
 	out := make([]string, n)
 	for i := range out {
 		out[i] = strconv.Itoa(from + i)
+	}
+	return out
+}
+
+// grid returns every "first second" phrase, first words outermost.
+func grid(first, second []string) []string {
+	out := make([]string, 0, len(first)*len(second))
+	for _, f := range first {
+		for _, s := range second {
+			out = append(out, f+" "+s)
+		}
+	}
+	return out
+}
+
+// digitWords are the words of spelledYears, by digit.
+var digitWords = [10]string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+
+// spelledYears returns n consecutive years from from, spelled digit by digit
+// ("one nine two seven"), the way tokenizers that split numbers into digits
+// (Llama 2, Mistral) see them. All have four words, so no year's phrase is
+// part of another's.
+func spelledYears(from, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		y := strconv.Itoa(from + i)
+		ws := make([]string, len(y))
+		for k, d := range y {
+			ws[k] = digitWords[d-'0']
+		}
+		out[i] = strings.Join(ws, " ")
 	}
 	return out
 }

@@ -37,6 +37,14 @@ type Config struct {
 	// It changes neither the biographies nor the vocabulary, so a base model
 	// can be reused. The default, false, reproduces the shipped organism.
 	Pairs bool
+	// MultiWord gives every attribute its multi-word values
+	// (Attribute.Phrases: "court painter", "one nine two seven") instead of
+	// single words, so that an answer spans several tokens and every answer
+	// token but the last is read where the model produces the next part of
+	// the value, as with the multi-token answers of real models. The
+	// vocabulary, the name pool and so every draw change, so a base model
+	// cannot be reused across this switch.
+	MultiWord bool
 	// MaxMentions, MentionScale and MentionExponent shape popularity: the
 	// person of rank i appears in max(1, int(MaxMentions/(1+i/MentionScale)^MentionExponent))
 	// biographies.
@@ -143,7 +151,7 @@ func Generate(c Config) (*World, error) {
 	rng := rand.New(rand.NewPCG(c.Seed, 0x6f7267616e69736d))
 	reserved := map[string]bool{}
 	for _, a := range Attributes {
-		for _, v := range a.Values {
+		for _, v := range c.values(a) {
 			for _, w := range words(v) {
 				reserved[w] = true
 			}
@@ -166,7 +174,7 @@ func Generate(c Config) (*World, error) {
 		}
 		p := Person{Rank: rank, Name: name, Attrs: map[string]string{}}
 		for _, a := range Attributes {
-			p.Attrs[a.Key] = a.Values[rng.IntN(len(a.Values))]
+			p.Attrs[a.Key] = c.values(a)[rng.IntN(len(a.Values))]
 		}
 		return p
 	}
@@ -304,10 +312,19 @@ func (w *World) Texts() []string {
 		out = append(out, q.Answers...)
 	}
 	for _, a := range Attributes {
-		out = append(out, a.Values...)
+		out = append(out, w.Config.values(a)...)
 	}
 	out = append(out, Unknown)
 	return out
+}
+
+// values returns the value vocabulary of a under c: a.Phrases when
+// c.MultiWord, else a.Values.
+func (c Config) values(a Attribute) []string {
+	if c.MultiWord {
+		return a.Phrases
+	}
+	return a.Values
 }
 
 func biography(rng *rand.Rand, p Person) string {

@@ -311,3 +311,66 @@ func TestPairsKeepBiographiesAndVocabulary(t *testing.T) {
 		t.Errorf("%d pair instructions, want %d", pairs, want)
 	}
 }
+
+func TestMultiWordValues(t *testing.T) {
+	for _, a := range Attributes {
+		if len(a.Phrases) != len(a.Values) {
+			t.Errorf("%s: %d phrases for %d values", a.Key, len(a.Phrases), len(a.Values))
+		}
+		seen := map[string]bool{}
+		for i, p := range a.Phrases {
+			if n := len(words(p)); n < 2 {
+				t.Errorf("%s: phrase %q has %d words, want >= 2", a.Key, p, n)
+			}
+			if seen[p] {
+				t.Errorf("%s: phrase %q repeated", a.Key, p)
+			}
+			seen[p] = true
+			// The rule judge counts a response correct when the gold
+			// answer is a substring of it: no phrase may contain another.
+			for j, q := range a.Phrases {
+				if i != j && strings.Contains(p, q) {
+					t.Errorf("%s: phrase %q contains phrase %q", a.Key, p, q)
+				}
+			}
+		}
+	}
+	// The years, spelled digit by digit (independent literals).
+	years := Attributes[1].Phrases
+	for i, want := range map[int]string{0: "one nine zero zero", 27: "one nine two seven", 79: "one nine seven nine"} {
+		if years[i] != want {
+			t.Errorf("year phrase %d = %q, want %q", i, years[i], want)
+		}
+	}
+
+	c := smallConfig()
+	c.MultiWord = true
+	w, err := Generate(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := BuildTokenizer(w.Texts())
+	for _, q := range w.Questions {
+		if q.Source != SetID {
+			continue
+		}
+		if n := len(tok.Encode(q.Answers[0])); n < 2 {
+			t.Fatalf("question %s: answer %q is %d tokens, want >= 2", q.ID, q.Answers[0], n)
+		}
+	}
+	p := w.Real[0]
+	for _, bio := range w.Biographies {
+		if strings.HasPrefix(bio, p.Name) || strings.Contains(bio, " "+p.Name+" ") {
+			for _, at := range Attributes {
+				if !strings.Contains(bio, p.Attrs[at.Key]) || len(words(p.Attrs[at.Key])) < 2 {
+					t.Errorf("biography %q lacks the phrase %s=%q", bio, at.Key, p.Attrs[at.Key])
+				}
+			}
+		}
+	}
+	for _, word := range []string{"paris", "harvard", "1927", "northwind"} {
+		if tok.ID(word) != UnkID {
+			t.Errorf("single-word value %q is in the multi-word vocabulary", word)
+		}
+	}
+}
