@@ -119,6 +119,9 @@ type Details struct {
 	// Transfer is the transfer check by set (beyond the paper; see
 	// Transfer), absent without H-Neurons.
 	Transfer map[string]*Transfer `json:"transfer,omitempty"`
+	// Within is the probe's AUROC within each question attribute, by set
+	// (a confound check beyond the paper; see Within).
+	Within map[string]*Within `json:"within_attribute,omitempty"`
 }
 
 // Counts are the question counts along the chain.
@@ -216,7 +219,7 @@ func Run(ctx context.Context, o Options, progress func(Event)) (*Summary, *Detai
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("demo: %w", err)
 	}
-	recs, person, err := readQuestions(o.QuestionsDir, o.MaxID, o.MaxNonExist)
+	recs, person, attribute, err := readQuestions(o.QuestionsDir, o.MaxID, o.MaxNonExist)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -348,6 +351,14 @@ func Run(ctx context.Context, o Options, progress func(Event)) (*Summary, *Detai
 			s.BaselineAccuracyMean, s.BaselineAUROCMean = float64(b.RandomAccuracyMean), float64(b.RandomAUROCMean)
 		}
 		sum.Sets[name] = s
+		groups, mean, err := withinGroups(pr, filepath.Join(o.Out, "features", name), attribute)
+		if err != nil {
+			return nil, nil, err
+		}
+		if det.Within == nil {
+			det.Within = map[string]*Within{}
+		}
+		det.Within[name] = &Within{Groups: groups, WeightedAUROC: probe.Float(mean)}
 	}
 	// 7. Transfer check (beyond the paper): restricted classifiers trained on
 	// the train set's answer regions, scored on each evaluation set.
@@ -426,6 +437,13 @@ func Text(s *Summary, d *Details) string {
 			fmt.Fprintf(&b, "         transfer check (beyond the paper; L2 trained on train, scored here, %d seeds): H-Neurons acc %.3f AUROC %.3f; random %d neurons acc %.3f±%.3f AUROC %.3f±%.3f\n",
 				len(t.RandomAccuracy), t.HNeuronAccuracy, t.HNeuronAUROC, t.Neurons, t.RandomAccuracyMean, t.RandomAccuracyStd, t.RandomAUROCMean, t.RandomAUROCStd)
 		}
+		if w := d.Within[name]; w != nil && len(w.Groups) > 1 {
+			fmt.Fprintf(&b, "         AUROC within attribute (confound check, beyond the paper): weighted mean %.3f;", float64(w.WeightedAUROC))
+			for _, g := range w.Groups {
+				fmt.Fprintf(&b, " %s %.3f (n=%d, %d hallucinated)", g.Group, float64(g.AUROC), g.N, g.Hallucinated)
+			}
+			b.WriteString("\n")
+		}
 	}
 	fmt.Fprintf(&b, "seconds: %.1f\n", s.Seconds)
 	return b.String()
@@ -433,10 +451,9 @@ func Text(s *Summary, d *Details) string {
 
 // readQuestions reads the id and NonExist question sets of dir as pipeline
 // records (the paper suffix removed from the text, since collect adds it)
-// and returns each id's person.
-func readQuestions(dir string, maxID, maxNE int) ([]datasets.Record, map[string]string, error) {
-	person := map[string]string{}
-	var recs []datasets.Record
+// and returns each id's person and attribute.
+func readQuestions(dir string, maxID, maxNE int) (recs []datasets.Record, person, attribute map[string]string, err error) {
+	person, attribute = map[string]string{}, map[string]string{}
 	for _, set := range []struct {
 		names []string
 		limit int
@@ -457,7 +474,7 @@ func readQuestions(dir string, maxID, maxNE int) ([]datasets.Record, map[string]
 			break
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if set.limit > 0 && len(qs) > set.limit {
 			qs = qs[:set.limit]
@@ -466,9 +483,10 @@ func readQuestions(dir string, maxID, maxNE int) ([]datasets.Record, map[string]
 			text := strings.TrimSuffix(q.Question, datasets.PromptSuffix)
 			recs = append(recs, datasets.Record{ID: q.ID, Question: text, Answers: q.Answers, Source: set.src})
 			person[q.ID] = q.Person
+			attribute[q.ID] = q.Attribute
 		}
 	}
-	return recs, person, nil
+	return recs, person, attribute, nil
 }
 
 // setOf maps a record source to its set name ("id" or "nonexist").
