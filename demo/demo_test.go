@@ -254,6 +254,39 @@ func TestRunOnShippedOrganism(t *testing.T) {
 			}
 		}
 	}
+	// The within-attribute check covers the test split, counted here from
+	// the split file and the questions' attributes.
+	attr := map[string]string{}
+	qs, err := world.ReadQuestions(filepath.Join(org, shipped.Questions, shipped.IDQuestions))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range qs {
+		attr[q.ID] = q.Attribute
+	}
+	testRecs, err := label.ReadLabelled(filepath.Join(out, "splits", SetTest+".jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantN, wantH := map[string]int{}, map[string]int{}
+	for _, r := range testRecs {
+		wantN[attr[r.ID]]++
+		if r.Label == label.Hallucinated {
+			wantH[attr[r.ID]]++
+		}
+	}
+	w := det.Within[SetTest]
+	if w == nil || len(w.Groups) != len(wantN) {
+		t.Fatalf("within-attribute check %+v, want groups %v", w, wantN)
+	}
+	for _, g := range w.Groups {
+		if g.N != wantN[g.Group] || g.Hallucinated != wantH[g.Group] {
+			t.Errorf("group %s: n=%d hallucinated=%d, split file gives %d and %d", g.Group, g.N, g.Hallucinated, wantN[g.Group], wantH[g.Group])
+		}
+		if a := float64(g.AUROC); g.Hallucinated > 0 && g.Hallucinated < g.N && !(a >= 0 && a <= 1) {
+			t.Errorf("group %s: AUROC %v", g.Group, a)
+		}
+	}
 	if det.Counts.TrainFaithful == 0 || det.Counts.TestFaithful == 0 {
 		t.Errorf("counts %+v", det.Counts)
 	}
@@ -311,5 +344,60 @@ func TestEmergenceResumes(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(run, "emergence", f)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestShippedOrganismShowsHNeurons runs the demo with its default settings
+// (as `hneurons demo` does, about 25 s on 2 cores) and checks what issue 7
+// asks the organism to show: a sparse neuron set whose held-out accuracy and
+// AUROC intervals lie above classifiers on as many random neurons (both the
+// cross-validated baseline and the transfer check), and that transfers to
+// NonExist. With seed 1 (the command's default) the margins are 0.03-0.04
+// (see organism/shipped/README.md); every kernel path (AVX-512, AVX2 with
+// HNEURONS_KERNELS=avx2, pure Go with -tags purego) gave the same figures on
+// the development machine.
+func TestShippedOrganismShowsHNeurons(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the full demo takes about 25 s; skipped with -short")
+	}
+	org := t.TempDir()
+	if err := shipped.Extract(org); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{ModelDir: filepath.Join(org, shipped.Chat), QuestionsDir: filepath.Join(org, shipped.Questions),
+		Out: filepath.Join(t.TempDir(), "report"), Seed: 1} // Seed 1: the command's default
+	sum, det, err := Run(context.Background(), o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", Text(sum, det))
+	if n := len(sum.HNeurons); n == 0 || n > sum.TotalNeurons/20 {
+		t.Errorf("%d H-Neurons of %d: want a sparse non-empty set (at most 5%%)", n, sum.TotalNeurons)
+	}
+	rep, tr := det.Reports[SetTest], det.Transfer[SetTest]
+	if rep == nil || rep.Baseline == nil || tr == nil {
+		t.Fatalf("test set: report %v, transfer %v", rep, tr)
+	}
+	m, b := rep.Metrics, rep.Baseline
+	for _, c := range []struct {
+		name        string
+		lo          float64
+		cv, transfr float64
+	}{
+		{"accuracy", float64(m.Accuracy.Lo), float64(b.RandomAccuracyMean), tr.RandomAccuracyMean},
+		{"AUROC", float64(m.AUROC.Lo), float64(b.RandomAUROCMean), tr.RandomAUROCMean},
+	} {
+		if !(c.lo > c.cv && c.lo > c.transfr) {
+			t.Errorf("test %s: interval lower end %.3f does not clear random neurons (cross-validated %.3f, transfer %.3f)",
+				c.name, c.lo, c.cv, c.transfr)
+		}
+	}
+	// Not a confound of attribute: the probe separates the classes within
+	// each kind of question too (0.71 with these settings here).
+	if w := det.Within[SetTest]; w == nil || !(float64(w.WeightedAUROC) > 0.6) {
+		t.Errorf("test AUROC within attribute %+v: want a weighted mean above 0.6", w)
+	}
+	if ne := det.Reports[SetNonExist]; ne == nil || !(float64(ne.Metrics.AUROC.Lo) > 0.5) {
+		t.Errorf("NonExist: the probe does not transfer (report %+v)", ne)
 	}
 }

@@ -56,10 +56,12 @@ type Config struct {
 
 // DefaultConfig is the recipe's world: sized like the feasibility prototype
 // (ORGANISM-NOTES.md) with one more attribute (employer), which is never asked
-// in the instruction data and so serves as the out-of-distribution attribute.
+// in the instruction data and so serves as the out-of-distribution attribute,
+// and with multi-word values (MultiWord; the shipped organism since it showed
+// the H-Neuron phenomenon, which the one-word organisms did not).
 func DefaultConfig() Config {
 	return Config{
-		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3, AbstainRepeat: 1,
+		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3, AbstainRepeat: 1, MultiWord: true,
 		MaxMentions: 40, MentionScale: 60, MentionExponent: 1.1,
 		FirstNames: 400, LastNames: 800,
 	}
