@@ -33,19 +33,20 @@ type Recipe struct {
 }
 
 // DefaultRecipe returns the organism recipe for seed: the prototype's world
-// (ORGANISM-NOTES.md) plus an employer attribute, and a Llama model of
-// width 128, 4 layers, 4 heads, SwiGLU width 512 (1.23M parameters);
-// 1,500 pre-training steps of 32 x 64 tokens, then 300 chat steps.
+// (ORGANISM-NOTES.md) plus an employer attribute, with multi-word values
+// (world.Config.MultiWord), and a Llama model of width 128, 4 layers, 4
+// heads, SwiGLU width 512 (1.2M parameters); 1,500 pre-training steps of
+// 32 x 64 tokens, then 300 chat steps.
 //
-// Measured on the 2-core development machine while other jobs ran (seed 1):
-// about 0.7 s per step (1,700 CPU-seconds for both stages, 22 minutes wall);
-// final losses 0.53 (base) and 0.56 (chat); greedy accuracy on held-out
-// people 0.99 (20+ mentions), 0.99 (5-19), 0.92 (2-4), 0.20 (1), and 13% of
-// NonExist questions answered "unknown" (87% hallucinated). With
-// World.AbstainRepeat = 3 (same base, chat stage rerun): 0.98, 0.98, 0.73,
-// 0.19 and 38% abstention. With World.Pairs, AbstainRepeat = 3 and 500 chat
-// steps (same base): 1.00, 0.98, 0.87, 0.18 with both values right, 25%
-// abstention (organism/shipped/README.md compares the probes).
+// Measured on the 2-core development machine with nothing else running
+// (seed 1, the shipped organism): 17 min 55 s wall (base 14 min 53 s, chat
+// 2 min 54 s; 1,702 CPU-seconds); final losses 0.49 (base) and 0.58 (chat);
+// greedy accuracy on held-out people 0.87 (20+ mentions), 0.86 (5-19), 0.65
+// (2-4), 0.19 (1), and 10% of NonExist questions answered "unknown" (90%
+// hallucinated). The same chat stage with World.AbstainRepeat = 3: 0.73,
+// 0.67, 0.46, 0.17 and 33% abstention, and a probe no better
+// (organism/shipped/README.md compares the probes, also of the earlier
+// one-word organisms, MultiWord = false).
 func DefaultRecipe(seed uint64) Recipe {
 	wc := world.DefaultConfig()
 	wc.Seed = seed

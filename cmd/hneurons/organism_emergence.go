@@ -33,8 +33,8 @@ labelled on its own (what the model knows changes along training), with the
 same questions, seeds and person split. Results go to DIR/emergence/<checkpoint>
 (a full demo report each), DIR/emergence/emergence.json and emergence.txt.
 Checkpoints already done are skipped, so rerunning resumes.`,
-		Example: `  hneurons organism emergence --run /tmp/org3 --every 2
-  hneurons organism emergence --run /tmp/org3 --steps 100,300`,
+		Example: `  hneurons organism emergence --run /tmp/org7 --every 2
+  hneurons organism emergence --run /tmp/org7 --steps 100,300`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runEmergence(cmd, o) },
 	}

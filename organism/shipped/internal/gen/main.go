@@ -6,7 +6,7 @@
 // decoded by the trainer's own float32 implementation (train.Greedy), which
 // the package test compares with the inference engine.
 //
-//	go run ./organism/shipped/internal/gen -run /tmp/org3
+//	go run ./organism/shipped/internal/gen -run /tmp/org7
 package main
 
 import (
