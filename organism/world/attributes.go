@@ -12,12 +12,13 @@ import (
 type Attribute struct {
 	// Key names the attribute in question records ("birth_city", ...).
 	Key string
-	// Values is the fixed vocabulary of plausible values.
+	// Values is the fixed vocabulary of one-word values (Config.MultiWord
+	// false).
 	Values []string
-	// Phrases are the values used under Config.MultiWord, as many as Values,
-	// each two or more words,
-	// where every word but the last leaves the next one open (a grid of
-	// first and second words, or a year spelled digit by digit).
+	// Phrases is the vocabulary under Config.MultiWord (the default): as
+	// many values as Values, each of two or more words, where every word but
+	// the last leaves the next one open (a grid of first and second words,
+	// or a year spelled digit by digit).
 	Phrases []string
 	// Bio are the paraphrase templates of a biography sentence.
 	Bio []string
