@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hneurons/hneurons/internal/sharedtest"
+	"github.com/hneurons/hneurons/organism/world"
 )
 
 // runCLI runs the command tree with args and returns what it printed on
@@ -96,5 +98,32 @@ func TestCommandErrorsOnMissingModel(t *testing.T) {
 func TestProbeBenchRejectsTooFewColumns(t *testing.T) {
 	if _, err := runCLI(t, "probe-bench", "--rows", "10", "--cols", "10"); err == nil {
 		t.Fatal("probe-bench with fewer columns than informative ones: no error")
+	}
+}
+
+func TestOrganismWorldMultiWordSwitch(t *testing.T) {
+	words := func(args ...string) map[int]int {
+		dir := t.TempDir()
+		if _, err := runCLI(t, append([]string{"organism", "world", "--out", dir}, args...)...); err != nil {
+			t.Fatal(err)
+		}
+		qs, err := world.ReadQuestions(filepath.Join(dir, "questions-id.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := map[int]int{} // answer word count -> questions
+		for _, q := range qs {
+			n[len(strings.Fields(q.Answers[0]))]++
+		}
+		return n
+	}
+	if n := words(); n[1] != 0 || n[2] == 0 || n[4] == 0 {
+		t.Errorf("default world: answers by word count %v, want phrases of 2 and 4 words", n)
+	}
+	if n := words("--multiword", "off"); len(n) != 1 || n[1] == 0 {
+		t.Errorf("--multiword off: answers by word count %v, want one word each", n)
+	}
+	if _, err := runCLI(t, "organism", "world", "--out", t.TempDir(), "--multiword", "maybe"); err == nil {
+		t.Error("--multiword maybe: no error")
 	}
 }

@@ -21,7 +21,7 @@ func init() {
 }
 
 func organismWorldCmd() *cobra.Command {
-	var out string
+	var out, multiWord string
 	var seed uint64
 	cmd := &cobra.Command{
 		Use:   "world --out DIR",
@@ -29,6 +29,9 @@ func organismWorldCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r := organism.DefaultRecipe(seed)
+			if err := onOff("--multiword", multiWord, &r.World.MultiWord); err != nil {
+				return err
+			}
 			d, err := organism.Prepare(r)
 			if err != nil {
 				return err
@@ -46,8 +49,27 @@ func organismWorldCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output folder (required)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "world seed")
+	cmd.Flags().StringVar(&multiWord, "multiword", "", multiWordUsage)
 	cmd.MarkFlagRequired("out")
 	return cmd
+}
+
+// multiWordUsage documents the --multiword switch of world and train.
+const multiWordUsage = "multi-word attribute values (\"court painter\", \"one nine two seven\"): on or off (empty: recipe default, on)"
+
+// onOff sets *dst from a switch flag's value: "on", "off", or "" to keep the
+// recipe's default.
+func onOff(flag, v string, dst *bool) error {
+	switch v {
+	case "on":
+		*dst = true
+	case "off":
+		*dst = false
+	case "":
+	default:
+		return fmt.Errorf("organism: %s %q: want on or off", flag, v)
+	}
+	return nil
 }
 
 func organismTrainCmd() *cobra.Command {
@@ -77,23 +99,11 @@ func organismTrainCmd() *cobra.Command {
 			if abstainRepeat > 0 {
 				r.World.AbstainRepeat = abstainRepeat
 			}
-			switch pairs {
-			case "on":
-				r.World.Pairs = true
-			case "off":
-				r.World.Pairs = false
-			case "":
-			default:
-				return fmt.Errorf("organism: --pairs %q: want on or off", pairs)
+			if err := onOff("--pairs", pairs, &r.World.Pairs); err != nil {
+				return err
 			}
-			switch multiWord {
-			case "on":
-				r.World.MultiWord = true
-			case "off":
-				r.World.MultiWord = false
-			case "":
-			default:
-				return fmt.Errorf("organism: --multiword %q: want on or off", multiWord)
+			if err := onOff("--multiword", multiWord, &r.World.MultiWord); err != nil {
+				return err
 			}
 			if every > 0 {
 				r.Base.CheckpointEvery, r.Chat.CheckpointEvery = every, every
@@ -113,7 +123,7 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().IntVar(&every, "checkpoint-every", 0, "steps between checkpoints (0: recipe default)")
 	cmd.Flags().IntVar(&abstainRepeat, "abstain-repeat", 0, "copies of each abstention (\"unknown\") example in the chat data (0: recipe default, 1)")
 	cmd.Flags().StringVar(&pairs, "pairs", "", "two-attribute questions with two-word answers: on or off (empty: recipe default)")
-	cmd.Flags().StringVar(&multiWord, "multiword", "", "multi-word attribute values (\"court painter\", \"one nine two seven\"): on or off (empty: recipe default)")
+	cmd.Flags().StringVar(&multiWord, "multiword", "", multiWordUsage)
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
 	cmd.MarkFlagRequired("out")
 	return cmd
