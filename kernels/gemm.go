@@ -584,12 +584,16 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 				w = &Matrix{dt: F32, n: nb, k: kb, ld: ldb, f32: b[j0*ldb+k0:]}
 			} else {
 				bt := ps.growB(nb * kb)
-				for p := 0; p < kb; p++ {
-					row := b[(k0+p)*ldb+j0 : (k0+p)*ldb+j0+nb]
-					for j, v := range row {
-						bt[j*kb+p] = v
-					}
+				// Columns [j1, j2) of the block are rows [j1, j2) of bt;
+				// blocks of 64k elements or more are split over the threads.
+				bsub := b[k0*ldb+j0:]
+				work := 0
+				if nb*kb >= transposeParallelMin {
+					work = parallelMin
 				}
+				parallelRows(nb, 16, work, func(j1, j2 int, _ *scratch) {
+					transposeBlock(bt[j1*kb:], bsub[j1:], ldb, kb, j2-j1)
+				})
 				w = &Matrix{dt: F32, n: nb, k: kb, ld: kb, f32: bt}
 			}
 			for i0 := 0; i0 < m; i0 += sgemmMC {
@@ -609,6 +613,32 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		}
 	}
 }
+
+// transposeBlock writes the transpose of the (rows, cols) block of src
+// (leading dimension ld) into dst as (cols, rows), packed. It walks 16x16
+// tiles column by column, so that each write is a contiguous run of 16 and
+// the 16 source rows stay in cache: 3-4x faster than scattering each source
+// row (BenchmarkTranspose; the scatter took 15% of the organism trainer's
+// step).
+func transposeBlock(dst, src []float32, ld, rows, cols int) {
+	const tile = 16
+	for c0 := 0; c0 < cols; c0 += tile {
+		c1 := min(c0+tile, cols)
+		for r0 := 0; r0 < rows; r0 += tile {
+			r1 := min(r0+tile, rows)
+			for c := c0; c < c1; c++ {
+				d := dst[c*rows+r0 : c*rows+r1]
+				for i := range d {
+					d[i] = src[(r0+i)*ld+c]
+				}
+			}
+		}
+	}
+}
+
+// transposeParallelMin is the block size (elements) from which Sgemm's
+// transposed copy of B runs on every thread.
+const transposeParallelMin = 1 << 16
 
 // Sgemm blocking: the packed blocks of op(A) ([sgemmMC, sgemmKC]) and of
 // a transposed B ([sgemmNC, sgemmKC]) stay bounded whatever the shape.
