@@ -131,8 +131,17 @@ func gemmRows[T Float](transA, transB bool, lo, hi, n, k int, alpha T, a []T, ld
 	}
 }
 
-// axpy: y += alpha*x.
+// axpy: y += alpha*x (the SSE assembly for float32 where there is one).
 func axpy[T Float](alpha T, x, y []T) {
+	if x32, ok := any(x).([]float32); ok {
+		axpy32(float32(alpha), x32, any(y).([]float32))
+		return
+	}
+	axpyGo(alpha, x, y)
+}
+
+// axpyGo is axpy in Go: four independent products and sums per step.
+func axpyGo[T Float](alpha T, x, y []T) {
 	y = y[:len(x)]
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
@@ -146,8 +155,18 @@ func axpy[T Float](alpha T, x, y []T) {
 	}
 }
 
-// dot returns x·y.
+// dot returns x·y (the SSE assembly for float32 where there is one).
 func dot[T Float](x, y []T) T {
+	if x32, ok := any(x).([]float32); ok {
+		return T(dot32(x32, any(y).([]float32)))
+	}
+	return dotGo(x, y)
+}
+
+// dotGo is dot in Go, with four accumulators: element i goes to
+// accumulator i mod 4 over whole groups of four, the rest to the first,
+// and the result is (s0+s1)+(s2+s3).
+func dotGo[T Float](x, y []T) T {
 	y = y[:len(x)]
 	var s0, s1, s2, s3 T
 	i := 0
