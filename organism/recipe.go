@@ -39,8 +39,9 @@ type Recipe struct {
 // 32 x 64 tokens, then 300 chat steps.
 //
 // Measured on the 2-core development machine with nothing else running
-// (seed 1, the shipped organism): 17 min 55 s wall (base 14 min 53 s, chat
-// 2 min 54 s; 1,702 CPU-seconds); final losses 0.49 (base) and 0.58 (chat);
+// (seed 1, the shipped organism, which it reproduces byte for byte): 13 min
+// 45 s wall (base 11 min 25 s, chat 2 min 11 s; 1,471 CPU-seconds); final
+// losses 0.49 (base) and 0.58 (chat);
 // greedy accuracy on held-out people 0.87 (20+ mentions), 0.86 (5-19), 0.65
 // (2-4), 0.19 (1), and 10% of NonExist questions answered "unknown" (90%
 // hallucinated). The same chat stage with World.AbstainRepeat = 3: 0.73,

@@ -38,4 +38,8 @@ else
 	echo "scikit-learn not importable by /usr/bin/python3: skipping the liblinear side" | tee "$out/probe-sklearn-skipped.txt"
 fi
 rm -rf "$out/pb64"
+run trainer-step go test -run '^$' -bench 'Step$' -benchtime 20x ./organism/train/
+run transpose go test -run '^$' -bench 'Transpose$' -benchtime 200x ./kernels/
+run demo /usr/bin/time -v "$out/hn" demo --out "$out/demo"
+rm -rf "$out/demo"
 touch "$out/DONE"
