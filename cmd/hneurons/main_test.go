@@ -2,18 +2,25 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hneurons/hneurons/internal/sharedtest"
 	"github.com/hneurons/hneurons/organism/world"
 )
 
 // runCLI runs the command tree with args and returns what it printed on
-// stdout. Each test uses flags of its own command, so values left set by an
-// earlier call cannot leak into a later one.
+// stdout. Cobra keeps flag values between executions of one tree, so every
+// flag a call set is put back to its default afterwards.
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
@@ -21,8 +28,39 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 	rootCmd.SetErr(&errOut)
 	rootCmd.SetArgs(args)
 	defer rootCmd.SetArgs(nil)
+	defer resetFlags(t, rootCmd)
 	err := rootCmd.Execute()
 	return out.String(), err
+}
+
+// resetFlags puts every changed flag of c and its subcommands back to its
+// default value.
+func resetFlags(t *testing.T, c *cobra.Command) {
+	t.Helper()
+	reset := func(f *pflag.Flag) {
+		if !f.Changed {
+			return
+		}
+		var err error
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			var def []string
+			if d := strings.Trim(f.DefValue, "[]"); d != "" {
+				def = strings.Split(d, ",")
+			}
+			err = sv.Replace(def)
+		} else {
+			err = f.Value.Set(f.DefValue)
+		}
+		if err != nil {
+			t.Fatalf("resetting --%s to %q: %v", f.Name, f.DefValue, err)
+		}
+		f.Changed = false
+	}
+	c.Flags().VisitAll(reset)
+	c.PersistentFlags().VisitAll(reset)
+	for _, sub := range c.Commands() {
+		resetFlags(t, sub)
+	}
 }
 
 func TestGenerateCommandGreedy(t *testing.T) {
@@ -35,6 +73,61 @@ func TestGenerateCommandGreedy(t *testing.T) {
 	}
 	if strings.TrimSuffix(got, "\n") != ref.Continuation {
 		t.Fatalf("generate printed %q\nwant %q", got, ref.Continuation)
+	}
+}
+
+// TestScoreCommandMatchesReference scores the tiny random Llama's reference
+// tokens and compares every log-probability with the log-softmax of the
+// logits PyTorch computed in float64 (model/testdata/make_reference.py).
+func TestScoreCommandMatchesReference(t *testing.T) {
+	dir := filepath.Join("..", "..", "model", "testdata", "tiny", "llama")
+	var tokens []int
+	b, err := os.ReadFile(filepath.Join(dir, "ref_tokens.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &tokens); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "ref_logits.f32"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vocab := len(raw) / 4 / len(tokens)
+	ids := make([]string, len(tokens))
+	for i, id := range tokens {
+		ids[i] = strconv.Itoa(id)
+	}
+	got, err := runCLI(t, "score", "--model", dir, "--tokens", strings.Join(ids, ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Tokens   []int     `json:"tokens"`
+		Logprobs []float64 `json:"logprobs"`
+	}
+	if err := json.Unmarshal([]byte(got), &res); err != nil {
+		t.Fatalf("score output %q: %v", got, err)
+	}
+	if len(res.Logprobs) != len(tokens)-1 {
+		t.Fatalf("%d logprobs for %d tokens", len(res.Logprobs), len(tokens))
+	}
+	for i, lp := range res.Logprobs {
+		// log p(tokens[i+1] | tokens[:i+1]) from row i of the reference.
+		row := make([]float64, vocab)
+		mx := math.Inf(-1)
+		for j := range row {
+			row[j] = float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(i*vocab+j):])))
+			mx = math.Max(mx, row[j])
+		}
+		var sum float64
+		for _, v := range row {
+			sum += math.Exp(v - mx)
+		}
+		want := row[tokens[i+1]] - mx - math.Log(sum)
+		if math.Abs(lp-want) > 1e-5 {
+			t.Errorf("logprob %d = %.7f, PyTorch reference %.7f", i, lp, want)
+		}
 	}
 }
 
