@@ -50,7 +50,15 @@ type workerPool struct {
 	chunk   int // rows per chunk
 	nchunks int
 	nw      int // workers allowed to join (index < nw)
+
+	// panicked holds the first panic of f in the current job, caught on
+	// whichever goroutine ran the chunk and raised again by run on the
+	// caller's goroutine once every worker has left the job.
+	panicked atomic.Pointer[chunkPanic]
 }
+
+// chunkPanic boxes a recovered panic value.
+type chunkPanic struct{ value any }
 
 // worker is one pool goroutine.
 type worker struct {
@@ -86,7 +94,9 @@ func (p *workerPool) run(n, chunk, t int, f func(j0, j1 int, s *scratch)) bool {
 	s := scratchPool.Get().(*scratch)
 	p.claim(s)
 	scratchPool.Put(s)
-	// Close the job to late workers, then wait for those inside.
+	// Close the job to late workers, then wait for those inside (after a
+	// panic too: claim recovers it, so that no worker still runs f when
+	// the pool is handed to the next caller).
 	for {
 		v := p.ctl.Load()
 		if p.ctl.CompareAndSwap(v, v&^ctlOpen) {
@@ -99,11 +109,22 @@ func (p *workerPool) run(n, chunk, t int, f func(j0, j1 int, s *scratch)) bool {
 		}
 	}
 	p.f = nil
+	if pv := p.panicked.Swap(nil); pv != nil {
+		panic(pv.value)
+	}
 	return true
 }
 
-// claim runs chunks of the current job until none is left.
+// claim runs chunks of the current job until none is left. A panic in f
+// ends the job (no participant claims another chunk) and is kept in
+// p.panicked for run to raise on the caller's goroutine.
 func (p *workerPool) claim(s *scratch) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.next.Store(int64(p.nchunks))
+			p.panicked.CompareAndSwap(nil, &chunkPanic{value: r})
+		}
+	}()
 	for {
 		i := int(p.next.Add(1) - 1)
 		if i >= p.nchunks {

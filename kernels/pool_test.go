@@ -89,3 +89,52 @@ func TestParallelConcurrentMatMul(t *testing.T) {
 		checkClose(t, fmt.Sprintf("caller %d", g), c, ref, mag, 1e-5)
 	}
 }
+
+// TestParallelRowsPanic checks that a panic in a chunk, on the caller's
+// goroutine or a worker's, reaches parallelRows' caller (instead of crashing
+// the process from a worker), only after every worker has left the job, and
+// that the pool then runs the next job completely.
+func TestParallelRowsPanic(t *testing.T) {
+	saved := Threads()
+	defer SetThreads(saved)
+	SetThreads(2)
+	for rep := range 50 {
+		const n = 64
+		bad := rep % 8 // the chunk (of 8 rows) that panics
+		var inside atomic.Int32
+		var leftInside atomic.Int32
+		func() {
+			defer func() {
+				if r := recover(); r != fmt.Sprint("chunk ", bad) {
+					t.Fatalf("rep %d: recovered %v, want the chunk's panic", rep, r)
+				}
+				leftInside.Store(inside.Load())
+			}()
+			pool.run(n, 8, 2, func(j0, j1 int, s *scratch) {
+				inside.Add(1)
+				defer inside.Add(-1)
+				if j0/8 == bad {
+					panic(fmt.Sprint("chunk ", bad))
+				}
+				time.Sleep(time.Duration(j0%3) * time.Microsecond)
+			})
+			t.Fatalf("rep %d: run returned normally", rep)
+		}()
+		if v := leftInside.Load(); v != 0 {
+			t.Fatalf("rep %d: %d chunks still running when the panic reached the caller", rep, v)
+		}
+		hits := make([]atomic.Int32, n)
+		if !pool.run(n, 8, 2, func(j0, j1 int, s *scratch) {
+			for j := j0; j < j1; j++ {
+				hits[j].Add(1)
+			}
+		}) {
+			t.Fatalf("rep %d: the pool stayed busy after a panic", rep)
+		}
+		for j := range hits {
+			if h := hits[j].Load(); h != 1 {
+				t.Fatalf("rep %d: after a panic, row %d run %d times", rep, j, h)
+			}
+		}
+	}
+}
