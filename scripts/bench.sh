@@ -30,6 +30,9 @@ run tokenizer go test -run '^$' -bench 'Encode' -benchtime 10x ./tokenizer/
 run stories-t2 "$out/hn" bench --model ../shared/models/stories260K/stories260K.gguf --threads 2 --min-time 3s
 run stories-t1 "$out/hn" bench --model ../shared/models/stories260K/stories260K.gguf --threads 1 --min-time 3s
 run qwen-bf16 "$out/hn" bench --random-shape qwen2.5-0.5b --dtype bf16 --threads 2 --min-time 1ms
+run qwen-bf16-folder "$out/hn" bench --random-shape qwen2.5-0.5b --dtype bf16 --save "$out/q05" --threads 2 --min-time 1ms
+run qwen-bf16-score-memory /usr/bin/time -v "$out/hn" score --model "$out/q05" --tokens "$(seq -s, 1 64)"
+rm -rf "$out/q05"
 run extract go test -run '^$' -bench 'Extract' -benchtime 8x ./extract/
 run probe-go "$out/hn" probe-bench --rows 2000 --cols 65536 --C 1 --tol 1e-6 --npy "$out/pb64"
 if /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then

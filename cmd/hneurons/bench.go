@@ -28,6 +28,7 @@ type benchOptions struct {
 	threads      int
 	minTime      time.Duration
 	cpuProfile   string
+	save         string
 }
 
 func init() {
@@ -41,7 +42,11 @@ greedy decoding (--gen-tokens single-token steps) and prints
 until --min-time has passed; the best run counts.
 
 --random-shape builds a randomly initialised model of a known shape
-(qwen2.5-0.5b, llama-3.2-1b, stories260k) so that no file is needed.`,
+(qwen2.5-0.5b, llama-3.2-1b, stories260k) so that no file is needed. With
+--save DIR it is written as a Hugging Face folder (config.json and
+model.safetensors; llama and qwen2 shapes) and the benchmark runs on that
+folder, memory-mapped like a downloaded model; the folder stays for other
+commands (for example a peak-memory measurement of hneurons score).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runBench(cmd, o) },
 	}
@@ -56,6 +61,7 @@ until --min-time has passed; the best run counts.
 	f.IntVar(&o.threads, "threads", 0, "worker goroutines for matrix products (0: all cores)")
 	f.DurationVar(&o.minTime, "min-time", time.Second, "repeat each part for at least this long")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs to this file")
+	f.StringVar(&o.save, "save", "", "with --random-shape: write the random model to this folder and benchmark the folder")
 	cmd.MarkFlagsMutuallyExclusive("model", "random-shape")
 	cmd.MarkFlagsOneRequired("model", "random-shape")
 	register(cmd)
@@ -86,10 +92,22 @@ func runBench(cmd *cobra.Command, o *benchOptions) error {
 		default:
 			return fmt.Errorf("--dtype %q: want f32, f16 or bf16", o.dtype)
 		}
-		slog.Info("building random model", "shape", o.randomShape, "dtype", dt, "vocab", cfg.Vocab)
-		if m, err = model.RandomInit(cfg, dt, 1); err != nil {
-			return err
+		if o.save != "" {
+			slog.Info("writing random model", "shape", o.randomShape, "dtype", dt, "vocab", cfg.Vocab, "dir", o.save)
+			if err := model.WriteRandomHF(o.save, cfg, dt, 1); err != nil {
+				return err
+			}
+			if m, err = model.Load(o.save); err != nil {
+				return err
+			}
+		} else {
+			slog.Info("building random model", "shape", o.randomShape, "dtype", dt, "vocab", cfg.Vocab)
+			if m, err = model.RandomInit(cfg, dt, 1); err != nil {
+				return err
+			}
 		}
+	} else if o.save != "" {
+		return fmt.Errorf("--save needs --random-shape")
 	} else if m, err = model.Load(o.model); err != nil {
 		return err
 	}
