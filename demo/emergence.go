@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hneurons/hneurons/probe"
 )
 
 // EmergenceOptions configure Emergence.
@@ -42,8 +44,15 @@ type EmergencePoint struct {
 	// Training-set sizes after the consistency filter and balancing.
 	TrainPerClass int `json:"train_per_class"`
 	// Sets are the checkpoint's summary lines (test, nonexist).
-	Sets    map[string]SetSummary `json:"sets"`
-	Seconds float64               `json:"seconds"`
+	Sets map[string]SetSummary `json:"sets"`
+	// WithinAUROC is the test set's AUROC within attribute, weighted (see
+	// Within); NaN (null) when not computed.
+	WithinAUROC probe.Float `json:"within_auroc"`
+	// SharedWithLast counts this checkpoint's H-Neurons that are also
+	// H-Neurons of the last studied checkpoint (whose own count is its
+	// HNeurons).
+	SharedWithLast int     `json:"shared_with_last"`
+	Seconds        float64 `json:"seconds"`
 	// Error is set when the chain could not run on this checkpoint (for
 	// example no faithful question survived the consistency filter).
 	Error string `json:"error,omitempty"`
@@ -77,10 +86,11 @@ func Emergence(ctx context.Context, o EmergenceOptions, progress func(checkpoint
 		return nil, fmt.Errorf("demo: emergence: no chat checkpoints selected in %s", filepath.Join(o.Run, "checkpoints"))
 	}
 	var pts []EmergencePoint
+	var sets []map[probe.Neuron]bool // H-Neurons (weight zeroed) per point
 	for _, ck := range cks {
 		name := filepath.Base(ck.Dir)
 		out := filepath.Join(o.Out, name)
-		p := EmergencePoint{Checkpoint: name, Stage: ck.Stage, Step: ck.Step}
+		p := EmergencePoint{Checkpoint: name, Stage: ck.Stage, Step: ck.Step, WithinAUROC: probe.Float(math.NaN())}
 		s, d, err := loadReport(out)
 		if err != nil {
 			opt := o.Demo
@@ -99,13 +109,21 @@ func Emergence(ctx context.Context, o EmergenceOptions, progress func(checkpoint
 				p.Seconds = time.Since(start).Seconds()
 			}
 		}
+		set := map[probe.Neuron]bool{}
 		if s != nil {
 			p.HNeurons, p.Sets, p.Seconds = len(s.HNeurons), s.Sets, s.Seconds
+			for _, n := range s.HNeurons {
+				set[probe.Neuron{Layer: n.Layer, Neuron: n.Neuron}] = true
+			}
 		}
 		if d != nil {
 			p.C, p.TrainPerClass = d.C, min(d.Counts.TrainFaithful, d.Counts.TrainHallucinated)
+			if w := d.Within[SetTest]; w != nil {
+				p.WithinAUROC = w.WeightedAUROC
+			}
 		}
-		pts = append(pts, p)
+		pts, sets = append(pts, p), append(sets, set)
+		sharedWithLast(pts, sets)
 		if err := writeJSON(filepath.Join(o.Out, "emergence.json"), pts); err != nil {
 			return pts, err
 		}
@@ -114,6 +132,19 @@ func Emergence(ctx context.Context, o EmergenceOptions, progress func(checkpoint
 		return pts, fmt.Errorf("demo: %w", err)
 	}
 	return pts, nil
+}
+
+// sharedWithLast sets every point's SharedWithLast against the last point.
+func sharedWithLast(pts []EmergencePoint, sets []map[probe.Neuron]bool) {
+	last := sets[len(sets)-1]
+	for i := range pts {
+		pts[i].SharedWithLast = 0
+		for n := range sets[i] {
+			if last[n] {
+				pts[i].SharedWithLast++
+			}
+		}
+	}
 }
 
 // loadReport reads a finished demo report (summary.json and metrics.json).
@@ -224,8 +255,8 @@ func selectCheckpoints(cks []Checkpoint, every int, steps []int) []Checkpoint {
 // EmergenceTable renders the points as a text table.
 func EmergenceTable(pts []EmergencePoint) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-18s %6s %5s %6s %7s | %-6s %-13s   %-13s | %-6s %-13s   %-13s\n", "checkpoint", "step", "train", "C", "h-neur",
-		"test", "acc / AUROC", "random", "nonex.", "acc / AUROC", "random")
+	fmt.Fprintf(&b, "%-18s %6s %5s %6s %7s %6s | %-6s %-13s   %-13s %6s | %-6s %-13s   %-13s\n", "checkpoint", "step", "train", "C", "h-neur", "shared",
+		"test", "acc / AUROC", "random", "within", "nonex.", "acc / AUROC", "random")
 	num := func(v float64) string {
 		if math.IsNaN(v) {
 			return "  -  "
@@ -238,9 +269,9 @@ func EmergenceTable(pts []EmergencePoint) string {
 			continue
 		}
 		t, n := p.Sets[SetTest], p.Sets[SetNonExist]
-		fmt.Fprintf(&b, "%-18s %6d %5d %6g %7d | n=%-4d %s / %s   %s / %s | n=%-4d %s / %s   %s / %s\n",
-			p.Checkpoint, p.Step, p.TrainPerClass, p.C, p.HNeurons,
-			t.N, num(t.Accuracy), num(t.AUROC), num(t.BaselineAccuracyMean), num(t.BaselineAUROCMean),
+		fmt.Fprintf(&b, "%-18s %6d %5d %6g %7d %6d | n=%-4d %s / %s   %s / %s  %s | n=%-4d %s / %s   %s / %s\n",
+			p.Checkpoint, p.Step, p.TrainPerClass, p.C, p.HNeurons, p.SharedWithLast,
+			t.N, num(t.Accuracy), num(t.AUROC), num(t.BaselineAccuracyMean), num(t.BaselineAUROCMean), num(float64(p.WithinAUROC)),
 			n.N, num(n.Accuracy), num(n.AUROC), num(n.BaselineAccuracyMean), num(n.BaselineAUROCMean))
 	}
 	return b.String()
