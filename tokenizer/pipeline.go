@@ -156,6 +156,23 @@ type part struct {
 // splitBy splits g at the ranges ms (sorted, non-overlapping) as the
 // Hugging Face SplitDelimiterBehavior does.
 func splitBy(g seg, ms [][2]int, beh splitBehavior, invert bool, out []seg) []seg {
+	if beh == behIsolated {
+		// Every match and every gap is a piece: no intermediate parts.
+		last := 0
+		for _, m := range ms {
+			if m[0] > last {
+				out = append(out, g.sub(last, m[0]))
+			}
+			if m[1] > m[0] {
+				out = append(out, g.sub(m[0], m[1]))
+			}
+			last = m[1]
+		}
+		if last < len(g.s) {
+			out = append(out, g.sub(last, len(g.s)))
+		}
+		return out
+	}
 	parts := make([]part, 0, 2*len(ms)+1)
 	last := 0
 	for _, m := range ms {

@@ -51,6 +51,9 @@ func newMatcher(pattern string, isolated bool) (matcher, error) {
 		case patDigit:
 			return handMatcher(splitDigits), nil
 		}
+		if m, ok := simpleMatcher(pattern); ok {
+			return m, nil
+		}
 	}
 	return newRegexMatcher(pattern)
 }

@@ -28,6 +28,8 @@ func randomText(r *rand.Rand, n int) string {
 		"'", "'s", "'S", "'ll", "'Ll", "'ve", "'re", "'d", "'m", "'t",
 		".", ",", "!", "?", "-", "$", "+", "<", "=", ">", "^", "~", "|", "`", "(", ")", "…", "。",
 		"🦙", "😀", "\u0301", "\u200d", "\x80", "\xff", "_",
+		// in and around the DeepSeek classes
+		"µ", "À", "×", "Ω", "ℂ", "℃", "！", "ａ", "Ａ", "～", "‘", "“", "‟", "、", "가", "一", "龥", "ࠀ", "\u1fbe", "𐐀", "𞤀", "@", "[", "]", "{",
 	}
 	var sb strings.Builder
 	for range n {
@@ -52,7 +54,15 @@ func TestHandSplittersMatchRegexp2(t *testing.T) {
 	for range 3000 {
 		texts = append(texts, randomText(r, 1+r.IntN(30)))
 	}
-	for _, pat := range []string{patGPT2, patGPT2NoTail, patLlama3, patLlama3CPP, patQwen2, patQwen2CPP, patDigit} {
+	pats := []string{patGPT2, patGPT2NoTail, patLlama3, patLlama3CPP, patQwen2, patQwen2CPP, patDigit}
+	for _, pre := range []string{"deepseek-llm", "deepseek-coder"} {
+		ps, ok := ggufPre(pre)
+		if !ok {
+			t.Fatalf("no patterns for %s", pre)
+		}
+		pats = append(pats, ps...)
+	}
+	for _, pat := range pats {
 		hand, err := newMatcher(pat, true)
 		if err != nil {
 			t.Fatal(err)
