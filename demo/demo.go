@@ -61,7 +61,9 @@ type Options struct {
 	// (default 0.03, 0.1, 0.3, 1, 3, 10).
 	Grid []float64
 	// Folds for the C choice and the baseline (default 5); BaselineSeeds
-	// random-neuron subsets (default 5); Boot bootstrap resamples (default 1000).
+	// random-neuron subsets of the baseline and of the transfer check
+	// (default 100: with 5, their means were off by about 0.01, as much as
+	// some margins); Boot bootstrap resamples (default 1000).
 	Folds, BaselineSeeds, Boot int
 	// PromptFormat is collect.FormatChat (default) or collect.FormatBase.
 	PromptFormat string
@@ -183,7 +185,7 @@ func (o *Options) defaults() error {
 		o.Folds = 5
 	}
 	if o.BaselineSeeds <= 0 {
-		o.BaselineSeeds = 5
+		o.BaselineSeeds = 100
 	}
 	if o.Boot <= 0 {
 		o.Boot = 1000
@@ -330,6 +332,11 @@ func Run(ctx context.Context, o Options, progress func(Event)) (*Summary, *Detai
 	if sum.HNeurons == nil {
 		sum.HNeurons = []probe.Neuron{}
 	}
+	trainGroups, trainLabels, err := rowGroups(filepath.Join(o.Out, "features", "train"), attribute)
+	if err != nil {
+		return nil, nil, err
+	}
+	evalGroups := map[string][]string{}
 	for _, name := range []string{SetTest, SetNonExist} {
 		emit("evaluate "+name, 0, 0)
 		ds := evalDS[name]
@@ -351,14 +358,19 @@ func Run(ctx context.Context, o Options, progress func(Event)) (*Summary, *Detai
 			s.BaselineAccuracyMean, s.BaselineAUROCMean = float64(b.RandomAccuracyMean), float64(b.RandomAUROCMean)
 		}
 		sum.Sets[name] = s
-		groups, mean, err := withinGroups(pr, filepath.Join(o.Out, "features", name), attribute)
-		if err != nil {
+		if evalGroups[name], _, err = rowGroups(filepath.Join(o.Out, "features", name), attribute); err != nil {
 			return nil, nil, err
 		}
+		scores, err := pr.Scores(ds.X)
+		if err != nil {
+			return nil, nil, fmt.Errorf("demo: evaluating %s: %w", name, err)
+		}
+		groups, mean := groupAUROC(scores, ds.Labels, evalGroups[name])
 		if det.Within == nil {
 			det.Within = map[string]*Within{}
 		}
-		det.Within[name] = &Within{Groups: groups, WeightedAUROC: probe.Float(mean)}
+		det.Within[name] = &Within{Groups: groups, WeightedAUROC: probe.Float(mean),
+			AttributeOnlyAUROC: probe.Float(attributeOnlyAUROC(trainLabels, trainGroups, ds.Labels, evalGroups[name]))}
 	}
 	// 7. Transfer check (beyond the paper): restricted classifiers trained on
 	// the train set's answer regions, scored on each evaluation set.
@@ -374,7 +386,7 @@ func Run(ctx context.Context, o Options, progress func(Event)) (*Summary, *Detai
 		}
 		det.Transfer = map[string]*Transfer{}
 		for _, name := range []string{SetTest, SetNonExist} {
-			if det.Transfer[name], err = transferCheck(ctx, train11, evalDS[name], hcols, o.BaselineSeeds, o.Seed); err != nil {
+			if det.Transfer[name], err = transferCheck(ctx, train11, evalDS[name], hcols, o.BaselineSeeds, o.Seed, evalGroups[name]); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -438,7 +450,12 @@ func Text(s *Summary, d *Details) string {
 				len(t.RandomAccuracy), t.HNeuronAccuracy, t.HNeuronAUROC, t.Neurons, t.RandomAccuracyMean, t.RandomAccuracyStd, t.RandomAUROCMean, t.RandomAUROCStd)
 		}
 		if w := d.Within[name]; w != nil && len(w.Groups) > 1 {
-			fmt.Fprintf(&b, "         AUROC within attribute (confound check, beyond the paper): weighted mean %.3f;", float64(w.WeightedAUROC))
+			fmt.Fprintf(&b, "         AUROC within attribute (confound check, beyond the paper): probe %.3f", float64(w.WeightedAUROC))
+			if t := d.Transfer[name]; t != nil && !math.IsNaN(float64(t.RandomWithinAUROCMean)) {
+				fmt.Fprintf(&b, ", transfer-check random %d neurons %.3f±%.3f (max %.3f)", t.Neurons,
+					float64(t.RandomWithinAUROCMean), float64(t.RandomWithinAUROCStd), t.RandomWithinAUROCRange[1])
+			}
+			fmt.Fprintf(&b, "; the attribute alone scores %.3f on the mixed set;", float64(w.AttributeOnlyAUROC))
 			for _, g := range w.Groups {
 				fmt.Fprintf(&b, " %s %.3f (n=%d, %d hallucinated)", g.Group, float64(g.AUROC), g.N, g.Hallucinated)
 			}

@@ -352,8 +352,9 @@ func TestEmergenceResumes(t *testing.T) {
 // asks the organism to show: a sparse neuron set whose held-out accuracy and
 // AUROC intervals lie above classifiers on as many random neurons (both the
 // cross-validated baseline and the transfer check), and that transfers to
-// NonExist. With seed 1 (the command's default) the margins are 0.03-0.04
-// (see organism/shipped/README.md); every kernel path (AVX-512, AVX2 with
+// NonExist. With seed 1 (the command's default) the margins are 0.011
+// (accuracy) and 0.022 (AUROC) over means of 100 random draws (see
+// organism/shipped/README.md); every kernel path (AVX-512, AVX2 with
 // HNEURONS_KERNELS=avx2, pure Go with -tags purego) gave the same figures on
 // the development machine.
 func TestShippedOrganismShowsHNeurons(t *testing.T) {
@@ -392,12 +393,17 @@ func TestShippedOrganismShowsHNeurons(t *testing.T) {
 				c.name, c.lo, c.cv, c.transfr)
 		}
 	}
-	// Not a confound of attribute: the probe separates the classes within
-	// each kind of question too (0.71 with these settings here).
-	if w := det.Within[SetTest]; w == nil || !(float64(w.WeightedAUROC) > 0.6) {
-		t.Errorf("test AUROC within attribute %+v: want a weighted mean above 0.6", w)
+	// Not only the kind of question: within attributes the probe separates
+	// the classes better than the random classifiers by more than two of
+	// their standard deviations (0.709 against 0.624±0.024 with these
+	// settings here).
+	if w := det.Within[SetTest]; w == nil || !(float64(w.WeightedAUROC) > float64(tr.RandomWithinAUROCMean)+2*float64(tr.RandomWithinAUROCStd)) {
+		t.Errorf("test AUROC within attribute %+v: not above the random classifiers' %v±%v", w, tr.RandomWithinAUROCMean, tr.RandomWithinAUROCStd)
 	}
-	if ne := det.Reports[SetNonExist]; ne == nil || !(float64(ne.Metrics.AUROC.Lo) > 0.5) {
-		t.Errorf("NonExist: the probe does not transfer (report %+v)", ne)
+	// NonExist (never trained on): above chance and above the random
+	// classifiers' mean (0.973 against 0.702 here; their spread is wide).
+	if ne, trn := det.Reports[SetNonExist], det.Transfer[SetNonExist]; ne == nil || trn == nil ||
+		!(float64(ne.Metrics.AUROC.Lo) > 0.5) || !(float64(ne.Metrics.AUROC.Value) > trn.RandomAUROCMean) {
+		t.Errorf("NonExist: report %+v, transfer %+v", ne, trn)
 	}
 }

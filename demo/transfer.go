@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/hneurons/hneurons/probe"
 )
@@ -26,41 +27,68 @@ type Transfer struct {
 	RandomAccuracyStd  float64   `json:"random_accuracy_std"`
 	RandomAUROCMean    float64   `json:"random_auroc_mean"`
 	RandomAUROCStd     float64   `json:"random_auroc_std"`
+	// The same classifiers' AUROC within each group of the evaluation rows
+	// (the question's attribute), weighted by group size (see Within); NaN
+	// (null) without groups.
+	HNeuronWithinAUROC     probe.Float `json:"h_neuron_within_auroc"`
+	RandomWithinAUROCMean  probe.Float `json:"random_within_auroc_mean"`
+	RandomWithinAUROCStd   probe.Float `json:"random_within_auroc_std"`
+	RandomWithinAUROCRange [2]float64  `json:"random_within_auroc_range"`
 }
 
 // transferCheck runs the transfer check for the columns hcols on train and
-// eval (both 1-vs-1 datasets of the same shape) with seeds random subsets.
-func transferCheck(ctx context.Context, train, eval *probe.Dataset, hcols []int, seeds int, seed uint64) (*Transfer, error) {
+// eval (both 1-vs-1 datasets of the same shape) with seeds random subsets;
+// groups, when not nil, names the group of every eval row for the
+// within-group figures.
+func transferCheck(ctx context.Context, train, eval *probe.Dataset, hcols []int, seeds int, seed uint64, groups []string) (*Transfer, error) {
 	if len(hcols) == 0 {
 		return nil, fmt.Errorf("demo: transfer check: no H-Neurons")
 	}
 	if train.X.Cols != eval.X.Cols {
 		return nil, fmt.Errorf("demo: transfer check: %d train columns, %d evaluation columns", train.X.Cols, eval.X.Cols)
 	}
-	t := &Transfer{Neurons: len(hcols)}
-	var err error
-	if t.HNeuronAccuracy, t.HNeuronAUROC, err = transferFit(ctx, train, eval, hcols); err != nil {
+	t := &Transfer{Neurons: len(hcols), HNeuronWithinAUROC: probe.Float(math.NaN()),
+		RandomWithinAUROCMean: probe.Float(math.NaN()), RandomWithinAUROCStd: probe.Float(math.NaN())}
+	within := func(scores []float64) float64 {
+		if groups == nil {
+			return math.NaN()
+		}
+		_, w := groupAUROC(scores, eval.Labels, groups)
+		return w
+	}
+	acc, auc, scores, err := transferFit(ctx, train, eval, hcols)
+	if err != nil {
 		return nil, err
 	}
+	t.HNeuronAccuracy, t.HNeuronAUROC, t.HNeuronWithinAUROC = acc, auc, probe.Float(within(scores))
 	rng := rand.New(rand.NewPCG(seed, 0x7472616e73666572))
+	var ws []float64
 	for s := 0; s < seeds; s++ {
 		cols := rng.Perm(train.X.Cols)[:len(hcols)]
-		acc, auc, err := transferFit(ctx, train, eval, cols)
+		acc, auc, scores, err := transferFit(ctx, train, eval, cols)
 		if err != nil {
 			return nil, err
 		}
 		t.RandomAccuracy = append(t.RandomAccuracy, acc)
 		t.RandomAUROC = append(t.RandomAUROC, auc)
+		if w := within(scores); !math.IsNaN(w) {
+			ws = append(ws, w)
+		}
 	}
 	t.RandomAccuracyMean, t.RandomAccuracyStd = meanStd(t.RandomAccuracy)
 	t.RandomAUROCMean, t.RandomAUROCStd = meanStd(t.RandomAUROC)
+	if len(ws) > 0 {
+		m, sd := meanStd(ws)
+		t.RandomWithinAUROCMean, t.RandomWithinAUROCStd = probe.Float(m), probe.Float(sd)
+		t.RandomWithinAUROCRange = [2]float64{slices.Min(ws), slices.Max(ws)}
+	}
 	return t, nil
 }
 
 // transferFit standardises cols with the train set's mean and standard
 // deviation, fits L2 logistic regression (C = 1) on train and returns
-// accuracy (margin > 0 is hallucinated) and AUROC on eval.
-func transferFit(ctx context.Context, train, eval *probe.Dataset, cols []int) (acc, auc float64, err error) {
+// accuracy (margin > 0 is hallucinated), AUROC and the margins on eval.
+func transferFit(ctx context.Context, train, eval *probe.Dataset, cols []int) (acc, auc float64, scores []float64, err error) {
 	xt := probe.NewMatrix(train.X.Rows, len(cols)) // (rows, k), column-major
 	xe := probe.NewMatrix(eval.X.Rows, len(cols))
 	for k, j := range cols {
@@ -86,13 +114,13 @@ func transferFit(ctx context.Context, train, eval *probe.Dataset, cols []int) (a
 	}
 	p, err := probe.NewProblem(xt, train.Labels, nil, nil)
 	if err != nil {
-		return 0, 0, fmt.Errorf("demo: transfer check: %w", err)
+		return 0, 0, nil, fmt.Errorf("demo: transfer check: %w", err)
 	}
 	m, err := probe.Fit(ctx, p, probe.Options{Penalty: probe.L2, C: 1, Seed: 1}, nil)
 	if err != nil {
-		return 0, 0, fmt.Errorf("demo: transfer check: %w", err)
+		return 0, 0, nil, fmt.Errorf("demo: transfer check: %w", err)
 	}
-	scores := make([]float64, eval.X.Rows) // (rows,)
+	scores = make([]float64, eval.X.Rows) // (rows,)
 	right := 0
 	for i := range scores {
 		s := m.Bias
@@ -104,7 +132,7 @@ func transferFit(ctx context.Context, train, eval *probe.Dataset, cols []int) (a
 			right++
 		}
 	}
-	return float64(right) / float64(len(scores)), probe.AUROC(scores, eval.Labels), nil
+	return float64(right) / float64(len(scores)), probe.AUROC(scores, eval.Labels), scores, nil
 }
 
 func meanStd(v []float64) (mean, sd float64) {

@@ -35,7 +35,7 @@ func TestTransferCheckPlanted(t *testing.T) {
 		}
 	}
 	train, eval := rowsOf(x, labels, tr), rowsOf(x, labels, ev)
-	res, err := transferCheck(context.Background(), train, eval, informative, 4, 1)
+	res, err := transferCheck(context.Background(), train, eval, informative, 4, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestTransferCheckPlanted(t *testing.T) {
 	for i, l := range eval.Labels {
 		flipped.Labels[i] = 1 - l
 	}
-	acc, auc, err := transferFit(context.Background(), train, flipped, informative)
+	acc, auc, _, err := transferFit(context.Background(), train, flipped, informative)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestTransferCheckPlanted(t *testing.T) {
 	if d := acc - (1 - res.HNeuronAccuracy); d > 1e-12 || d < -1e-12 {
 		t.Errorf("flipped accuracy %.6f, want %.6f", acc, 1-res.HNeuronAccuracy)
 	}
-	if _, err := transferCheck(context.Background(), train, eval, nil, 2, 1); err == nil {
+	if _, err := transferCheck(context.Background(), train, eval, nil, 2, 1, nil); err == nil {
 		t.Error("no H-Neurons: want an error")
 	}
 }
@@ -77,7 +77,7 @@ func TestTransferFitSeparable(t *testing.T) {
 	copy(tr.Col(0), []float32{0, 1, 0, 1, 0, 1})
 	ev := probe.NewMatrix(4, 1)
 	copy(ev.Col(0), []float32{0.1, 0.9, 0.2, 0.8})
-	acc, auc, err := transferFit(context.Background(), &probe.Dataset{X: tr, Labels: []int{0, 1, 0, 1, 0, 1}},
+	acc, auc, _, err := transferFit(context.Background(), &probe.Dataset{X: tr, Labels: []int{0, 1, 0, 1, 0, 1}},
 		&probe.Dataset{X: ev, Labels: []int{0, 1, 0, 1}}, []int{0})
 	if err != nil {
 		t.Fatal(err)

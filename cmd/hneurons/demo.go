@@ -16,7 +16,7 @@ import (
 type demoOptions struct {
 	out, model, questions string
 	samples, maxID, maxNE int
-	minAgree              int
+	minAgree, seeds       int
 	seed                  uint64
 	mode, format          string
 	grid                  []float64
@@ -56,6 +56,7 @@ summary.txt) is written to --out. Rerunning with the same --out resumes.`,
 	f.StringVar(&o.mode, "mode", "3-vs-1", "probe training rows: 3-vs-1 or 1-vs-1")
 	f.Float64SliceVar(&o.grid, "grid", nil, "C values the probe chooses from by cross-validated accuracy (default 0.03,0.1,0.3,1,3,10)")
 	f.StringVar(&o.format, "prompt-format", "chat", "prompt format: chat or base")
+	f.IntVar(&o.seeds, "baseline-seeds", 100, "random-neuron subsets of the baseline and of the transfer check")
 	register(cmd)
 }
 
@@ -78,6 +79,7 @@ func runDemo(cmd *cobra.Command, o *demoOptions) error {
 	sum, det, err := demo.Run(cmd.Context(), demo.Options{
 		ModelDir: o.model, QuestionsDir: o.questions, Out: abs, Samples: o.samples, Seed: o.seed,
 		MaxID: o.maxID, MaxNonExist: o.maxNE, MinAgree: o.minAgree, Mode: mode, PromptFormat: o.format, Grid: o.grid,
+		BaselineSeeds: o.seeds,
 	}, func(e demo.Event) {
 		if e.Stage == lastStage && time.Since(last) < 2*time.Second && e.Done < e.Total {
 			return

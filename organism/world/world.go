@@ -176,7 +176,8 @@ func Generate(c Config) (*World, error) {
 		}
 		p := Person{Rank: rank, Name: name, Attrs: map[string]string{}}
 		for _, a := range Attributes {
-			p.Attrs[a.Key] = c.values(a)[rng.IntN(len(a.Values))]
+			vs := c.values(a)
+			p.Attrs[a.Key] = vs[rng.IntN(len(vs))]
 		}
 		return p
 	}

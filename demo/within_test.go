@@ -1,0 +1,77 @@
+package demo
+
+import (
+	"math"
+	"testing"
+)
+
+// pairAUROC is the AUROC by counting pairs: the share of (hallucinated,
+// faithful) pairs the scores order correctly, ties counting one half.
+func pairAUROC(scores []float64, labels []int) float64 {
+	var good, all float64
+	for i := range scores {
+		for j := range scores {
+			if labels[i] != 1 || labels[j] != 0 {
+				continue
+			}
+			all++
+			switch {
+			case scores[i] > scores[j]:
+				good++
+			case scores[i] == scores[j]:
+				good += 0.5
+			}
+		}
+	}
+	return good / all
+}
+
+func TestGroupAUROC(t *testing.T) {
+	scores := []float64{0.9, 0.1, 0.4, 0.4, 0.8, 0.3, 0.2, 0.7, 0.6, 0.5, 0.55}
+	labels := []int{1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1}
+	groups := []string{"a", "a", "a", "a", "b", "b", "b", "b", "b", "c", "c"}
+	got, mean := groupAUROC(scores, labels, groups)
+	if len(got) != 3 || got[0].Group != "a" || got[1].Group != "b" || got[2].Group != "c" {
+		t.Fatalf("groups %+v", got)
+	}
+	want := map[string]float64{
+		"a": pairAUROC(scores[:4], labels[:4]),
+		"b": pairAUROC(scores[4:9], labels[4:9]),
+	}
+	for _, g := range got[:2] {
+		if d := float64(g.AUROC) - want[g.Group]; math.Abs(d) > 1e-12 {
+			t.Errorf("group %s: AUROC %v, pair count %v", g.Group, g.AUROC, want[g.Group])
+		}
+	}
+	if got[0].N != 4 || got[0].Hallucinated != 2 || got[1].N != 5 || got[1].Hallucinated != 3 {
+		t.Errorf("counts %+v", got)
+	}
+	// Group c holds one class: no AUROC, and left out of the mean.
+	if !math.IsNaN(float64(got[2].AUROC)) {
+		t.Errorf("one-class group: AUROC %v, want NaN", got[2].AUROC)
+	}
+	if w := (4*want["a"] + 5*want["b"]) / 9; math.Abs(mean-w) > 1e-12 {
+		t.Errorf("weighted mean %v, want %v", mean, w)
+	}
+	// One group holding every row: its AUROC is the overall one.
+	all := make([]string, len(scores))
+	for i := range all {
+		all[i] = "x"
+	}
+	if _, m := groupAUROC(scores, labels, all); math.Abs(m-pairAUROC(scores, labels)) > 1e-12 {
+		t.Errorf("single group %v, overall %v", m, pairAUROC(scores, labels))
+	}
+}
+
+func TestAttributeOnlyAUROC(t *testing.T) {
+	// Train rates: a 3/4 hallucinated, b 1/4, c absent (overall 4/8).
+	trainLabels := []int{1, 1, 1, 0, 1, 0, 0, 0}
+	trainGroups := []string{"a", "a", "a", "a", "b", "b", "b", "b"}
+	evalLabels := []int{1, 0, 1, 0, 1, 0}
+	evalGroups := []string{"a", "a", "b", "b", "c", "a"}
+	rates := []float64{0.75, 0.75, 0.25, 0.25, 0.5, 0.75}
+	got := attributeOnlyAUROC(trainLabels, trainGroups, evalLabels, evalGroups)
+	if want := pairAUROC(rates, evalLabels); math.Abs(got-want) > 1e-12 {
+		t.Errorf("AUROC %v, want %v", got, want)
+	}
+}
