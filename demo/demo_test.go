@@ -348,7 +348,7 @@ func TestEmergenceResumes(t *testing.T) {
 }
 
 // TestShippedOrganismShowsHNeurons runs the demo with its default settings
-// (as `hneurons demo` does, about 25 s on 2 cores) and checks what issue 7
+// (as `hneurons demo` does, about 40 s on 2 cores) and checks what issue 7
 // asks the organism to show: a sparse neuron set whose held-out accuracy and
 // AUROC intervals lie above classifiers on as many random neurons (both the
 // cross-validated baseline and the transfer check), and that transfers to
@@ -359,7 +359,7 @@ func TestEmergenceResumes(t *testing.T) {
 // the development machine.
 func TestShippedOrganismShowsHNeurons(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the full demo takes about 25 s; skipped with -short")
+		t.Skip("the full demo takes about 40 s; skipped with -short")
 	}
 	org := t.TempDir()
 	if err := shipped.Extract(org); err != nil {

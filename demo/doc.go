@@ -53,7 +53,7 @@
 // always the token "unknown", any neurons separate the classes within the
 // set, so a high baseline there says nothing about transfer.
 //
-// # Result on the shipped organism (seed 1, about 25 s on 2 cores)
+// # Result on the shipped organism (seed 1, about 40 s on 2 cores)
 //
 // 352 faithful and 503 hallucinated of 2,800 questions are consistent (1,945
 // are not: sampling at temperature 1 or an "unknown" among the 10); balanced
