@@ -55,29 +55,11 @@ func RandomInit(cfg Config, dtype kernels.DType, seed uint64) (*Model, error) {
 	default:
 		return nil, fmt.Errorf("model: random init: dtype %v not supported (want F32, F16 or BF16)", dtype)
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x6e6575726f6e73))
+	rng := rand.New(rand.NewPCG(seed, randomSeed))
 	D, F, Dh := cfg.DModel, cfg.DFF, cfg.HeadDim
 	qd, kvd := cfg.NHeads*Dh, cfg.NKVHeads*Dh
 	mat := func(n, k int) *kernels.Matrix {
-		// uniform on [-a, a] with a = sqrt(3)/sqrt(k): std 1/sqrt(k), cheap to draw
-		a := math.Sqrt(3) / math.Sqrt(float64(k))
-		size := 4
-		if dtype != kernels.F32 {
-			size = 2
-		}
-		buf := make([]byte, n*k*size) // [n, k] in dtype
-		for i := 0; i < n*k; i++ {
-			v := float32((float64(rng.Uint32())/(1<<31) - 1) * a)
-			switch dtype {
-			case kernels.F32:
-				binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
-			case kernels.F16:
-				binary.LittleEndian.PutUint16(buf[2*i:], kernels.ToF16(v))
-			default:
-				binary.LittleEndian.PutUint16(buf[2*i:], kernels.ToBF16(v))
-			}
-		}
-		m, err := kernels.Pack(buf, dtype, n, k)
+		m, err := kernels.Pack(randomMatrix(rng, dtype, n, k), dtype, n, k)
 		if err != nil {
 			panic(err) // sizes computed above
 		}
@@ -93,13 +75,7 @@ func RandomInit(cfg Config, dtype kernels.DType, seed uint64) (*Model, error) {
 		}
 		return v
 	}
-	vec := func(n int) []float32 {
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(rng.NormFloat64() * 0.1)
-		}
-		return v
-	}
+	vec := func(n int) []float32 { return randomBias(rng, n) }
 	w := &weights{layers: make([]layerWeights, cfg.NLayers)}
 	w.embed = mat(cfg.Vocab, D)
 	w.outNorm = ones(D)
@@ -126,4 +102,41 @@ func RandomInit(cfg Config, dtype kernels.DType, seed uint64) (*Model, error) {
 		lw.wGate, lw.wUp, lw.wDown = mat(F, D), mat(F, D), mat(D, F)
 	}
 	return newModel(cfg, w, nil, GenerationDefaults{BOS: -1}, "", "random"), nil
+}
+
+// randomSeed is the second word of RandomInit's and WriteRandomHF's PCG
+// stream, so that both draw the same values for the same seed.
+const randomSeed = 0x6e6575726f6e73
+
+// randomMatrix draws an (n, k) matrix uniform on [-a, a] with
+// a = sqrt(3)/sqrt(k) (std 1/sqrt(k), cheap to draw) as little-endian
+// dtype (F32, F16 or BF16) bytes.
+func randomMatrix(rng *rand.Rand, dtype kernels.DType, n, k int) []byte {
+	a := math.Sqrt(3) / math.Sqrt(float64(k))
+	size := 4
+	if dtype != kernels.F32 {
+		size = 2
+	}
+	buf := make([]byte, n*k*size) // [n, k] in dtype
+	for i := 0; i < n*k; i++ {
+		v := float32((float64(rng.Uint32())/(1<<31) - 1) * a)
+		switch dtype {
+		case kernels.F32:
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+		case kernels.F16:
+			binary.LittleEndian.PutUint16(buf[2*i:], kernels.ToF16(v))
+		default:
+			binary.LittleEndian.PutUint16(buf[2*i:], kernels.ToBF16(v))
+		}
+	}
+	return buf
+}
+
+// randomBias draws n values from N(0, 0.1^2) (qwen2's q/k/v biases).
+func randomBias(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64() * 0.1)
+	}
+	return v
 }

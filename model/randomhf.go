@@ -1,10 +1,8 @@
 package model
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -40,58 +38,41 @@ func WriteRandomHF(dir string, cfg Config, dtype kernels.DType, seed uint64) err
 	default:
 		return fmt.Errorf("model: write random folder: dtype %v not supported (want F32, F16 or BF16)", dtype)
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x6e6575726f6e73))
+	rng := rand.New(rand.NewPCG(seed, randomSeed))
 	D, F, Dh := cfg.DModel, cfg.DFF, cfg.HeadDim
 	qd, kvd := cfg.NHeads*Dh, cfg.NKVHeads*Dh
 	var tensors []safetensors.TensorToWrite
 	mat := func(name string, n, k int) {
-		a := math.Sqrt(3) / math.Sqrt(float64(k))
-		size := 4
-		if dtype != kernels.F32 {
-			size = 2
-		}
-		buf := make([]byte, n*k*size) // [n, k] in dtype
-		for i := 0; i < n*k; i++ {
-			v := float32((float64(rng.Uint32())/(1<<31) - 1) * a)
-			switch dtype {
-			case kernels.F32:
-				binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
-			case kernels.F16:
-				binary.LittleEndian.PutUint16(buf[2*i:], kernels.ToF16(v))
-			default:
-				binary.LittleEndian.PutUint16(buf[2*i:], kernels.ToBF16(v))
-			}
-		}
-		tensors = append(tensors, safetensors.TensorToWrite{Name: name, DType: st, Shape: []int{n, k}, Data: buf})
+		tensors = append(tensors, safetensors.TensorToWrite{Name: name, DType: st, Shape: []int{n, k}, Data: randomMatrix(rng, dtype, n, k)})
 	}
-	vec := func(name string, n int, std float64) {
+	ones := func(name string, n int) {
 		v := make([]float32, n)
 		for i := range v {
 			v[i] = 1
-			if std > 0 {
-				v[i] = float32(rng.NormFloat64() * std)
-			}
 		}
 		tensors = append(tensors, safetensors.TensorToWrite{Name: name, DType: st, Shape: []int{n}, F32: v})
 	}
+	bias := func(name string, n int) {
+		tensors = append(tensors, safetensors.TensorToWrite{Name: name, DType: st, Shape: []int{n}, F32: randomBias(rng, n)})
+	}
 	mat("model.embed_tokens.weight", cfg.Vocab, D)
-	vec("model.norm.weight", D, 0)
+	ones("model.norm.weight", D)
 	if !cfg.TiedEmbeddings {
 		mat("lm_head.weight", cfg.Vocab, D)
 	}
 	for l := 0; l < cfg.NLayers; l++ {
 		p := fmt.Sprintf("model.layers.%d.", l)
-		vec(p+"input_layernorm.weight", D, 0)
+		ones(p+"input_layernorm.weight", D)
 		mat(p+"self_attn.q_proj.weight", qd, D)
 		mat(p+"self_attn.k_proj.weight", kvd, D)
 		mat(p+"self_attn.v_proj.weight", kvd, D)
 		if cfg.Arch == "qwen2" {
-			vec(p+"self_attn.q_proj.bias", qd, 0.1)
-			vec(p+"self_attn.k_proj.bias", kvd, 0.1)
-			vec(p+"self_attn.v_proj.bias", kvd, 0.1)
+			bias(p+"self_attn.q_proj.bias", qd)
+			bias(p+"self_attn.k_proj.bias", kvd)
+			bias(p+"self_attn.v_proj.bias", kvd)
 		}
 		mat(p+"self_attn.o_proj.weight", D, qd)
-		vec(p+"post_attention_layernorm.weight", D, 0)
+		ones(p+"post_attention_layernorm.weight", D)
 		mat(p+"mlp.gate_proj.weight", F, D)
 		mat(p+"mlp.up_proj.weight", F, D)
 		mat(p+"mlp.down_proj.weight", D, F)

@@ -79,7 +79,16 @@ func parseBracket(p string) (*runeSet, bool) {
 				i += 6
 				continue
 			case 'r', 'n', 't', '\\', '-', ']', '[':
-				items, isLit = append(items, map[byte]rune{'r': '\r', 'n': '\n', 't': '\t', '\\': '\\', '-': '-', ']': ']', '[': '['}[c]), append(isLit, true)
+				e := rune(c)
+				switch c {
+				case 'r':
+					e = '\r'
+				case 'n':
+					e = '\n'
+				case 't':
+					e = '\t'
+				}
+				items, isLit = append(items, e), append(isLit, true)
 				i += 2
 				continue
 			default:

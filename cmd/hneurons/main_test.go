@@ -76,6 +76,26 @@ func TestGenerateCommandGreedy(t *testing.T) {
 	}
 }
 
+// scoreResult is the JSON `hneurons score` prints.
+type scoreResult struct {
+	Tokens   []int     `json:"tokens"`
+	Logprobs []float64 `json:"logprobs"`
+}
+
+// scoreCLI runs `hneurons score` with args and decodes its output.
+func scoreCLI(t *testing.T, args ...string) scoreResult {
+	t.Helper()
+	got, err := runCLI(t, append([]string{"score"}, args...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res scoreResult
+	if err := json.Unmarshal([]byte(got), &res); err != nil {
+		t.Fatalf("score output %q: %v", got, err)
+	}
+	return res
+}
+
 // TestScoreCommandMatchesReference scores the tiny random Llama's reference
 // tokens and compares every log-probability with the log-softmax of the
 // logits PyTorch computed in float64 (model/testdata/make_reference.py).
@@ -98,17 +118,7 @@ func TestScoreCommandMatchesReference(t *testing.T) {
 	for i, id := range tokens {
 		ids[i] = strconv.Itoa(id)
 	}
-	got, err := runCLI(t, "score", "--model", dir, "--tokens", strings.Join(ids, ","))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res struct {
-		Tokens   []int     `json:"tokens"`
-		Logprobs []float64 `json:"logprobs"`
-	}
-	if err := json.Unmarshal([]byte(got), &res); err != nil {
-		t.Fatalf("score output %q: %v", got, err)
-	}
+	res := scoreCLI(t, "--model", dir, "--tokens", strings.Join(ids, ","))
 	if len(res.Logprobs) != len(tokens)-1 {
 		t.Fatalf("%d logprobs for %d tokens", len(res.Logprobs), len(tokens))
 	}
@@ -133,17 +143,7 @@ func TestScoreCommandMatchesReference(t *testing.T) {
 
 func TestScoreCommand(t *testing.T) {
 	gguf := sharedtest.Path(t, "models", "stories260K", "stories260K.gguf")
-	got, err := runCLI(t, "score", "--model", gguf, "--text", "Once upon a time")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res struct {
-		Tokens   []int     `json:"tokens"`
-		Logprobs []float64 `json:"logprobs"`
-	}
-	if err := json.Unmarshal([]byte(got), &res); err != nil {
-		t.Fatalf("score output %q: %v", got, err)
-	}
+	res := scoreCLI(t, "--model", gguf, "--text", "Once upon a time")
 	if len(res.Tokens) < 2 || res.Tokens[0] != 1 {
 		t.Fatalf("tokens %v: want BOS (1) first", res.Tokens)
 	}
