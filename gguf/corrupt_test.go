@@ -149,6 +149,9 @@ func TestParseRejectsCorruptFields(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("Parse: error %v, want one containing %q", err, c.want)
 			}
+			if !strings.Contains(err.Error(), "offset") {
+				t.Errorf("Parse: error %v does not say at which offset", err)
+			}
 			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".gguf")
 			if err := os.WriteFile(path, b, 0o644); err != nil {
 				t.Fatal(err)
@@ -222,7 +225,7 @@ func TestParseRejectsOverlap(t *testing.T) {
 	// offset, the empty one lies between a and b.
 	binary.LittleEndian.PutUint64(b[after(t, b, "empty")+4+8+4:], 16)
 	binary.LittleEndian.PutUint64(b[after(t, b, "b")+4+8+4:], 32)
-	if _, err := Parse(b); err == nil || !strings.Contains(err.Error(), `"b" (data [32, 96)) overlaps tensor "a"`) {
+	if _, err := Parse(b); err == nil || !strings.Contains(err.Error(), `"b" (data [32, 96), file offset `) || !strings.Contains(err.Error(), `overlaps tensor "a"`) {
 		t.Fatalf("overlap: %v", err)
 	}
 }

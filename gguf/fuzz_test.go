@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/hneurons/hneurons/internal/sharedtest"
@@ -20,7 +22,9 @@ func (s *seedTB) Skip(...any)          { s.skipped = true }
 func (s *seedTB) Skipf(string, ...any) { s.skipped = true }
 func (s *seedTB) SkipNow()             { s.skipped = true }
 
-// FuzzParse feeds arbitrary bytes to Parse. It must never panic; whatever it
+// FuzzParse feeds arbitrary bytes to Parse (what Open and model.Load run on a
+// file's mapped bytes). It must never panic nor allocate more than a small
+// multiple of the input; every error must say at which offset; whatever it
 // accepts must have in-bounds tensors, and its metadata must survive the
 // Writer: re-encoding every value gives back the original bytes.
 func FuzzParse(f *testing.F) {
@@ -52,8 +56,15 @@ func FuzzParse(f *testing.F) {
 		f.Add(valid[:n])
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		file, err := Parse(data)
+		var file *File
+		var err error
+		if n := allocated(func() { file, err = Parse(data) }); n > 64*uint64(len(data))+1<<16 {
+			t.Fatalf("Parse of %d bytes allocated %d bytes", len(data), n)
+		}
 		if err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "gguf: ") || !strings.Contains(msg, "offset") {
+				t.Fatalf("error %q does not say where", msg)
+			}
 			return
 		}
 		for _, ti := range file.Tensors {
@@ -109,4 +120,13 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// allocated runs fn and returns the bytes it allocated on the heap.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }

@@ -95,14 +95,14 @@ func Parse(data []byte) (*File, error) {
 		return nil, fmt.Errorf("gguf: reading magic: %w", err)
 	}
 	if string(magic) != Magic {
-		return nil, fmt.Errorf("gguf: bad magic %q (not a GGUF file)", magic)
+		return nil, fmt.Errorf("gguf: bad magic %q at offset 0 (not a GGUF file)", magic)
 	}
 	f := &File{values: map[string]any{}, tensors: map[string]int{}, data: data}
 	if f.Version, err = r.u32(); err != nil {
 		return nil, fmt.Errorf("gguf: reading version: %w", err)
 	}
 	if f.Version != 2 && f.Version != 3 {
-		return nil, fmt.Errorf("gguf: unsupported version %d (want 2 or 3)", f.Version)
+		return nil, fmt.Errorf("gguf: unsupported version %d at offset 4 (want 2 or 3)", f.Version)
 	}
 	nTensors, err := r.u64()
 	if err != nil {
@@ -114,11 +114,12 @@ func Parse(data []byte) (*File, error) {
 	}
 	// Every key/value pair takes at least 12 bytes, every tensor info at least 24.
 	if nKV > uint64(r.remaining())/12 {
-		return nil, fmt.Errorf("gguf: metadata count %d exceeds what %d bytes can hold", nKV, len(data))
+		return nil, fmt.Errorf("gguf: metadata count %d at offset 16 exceeds what %d bytes can hold", nKV, len(data))
 	}
 	if nTensors > uint64(r.remaining())/24 {
-		return nil, fmt.Errorf("gguf: tensor count %d exceeds what %d bytes can hold", nTensors, len(data))
+		return nil, fmt.Errorf("gguf: tensor count %d at offset 8 exceeds what %d bytes can hold", nTensors, len(data))
 	}
+	alignAt := 0 // file offset of general.alignment, for its error
 	for i := uint64(0); i < nKV; i++ {
 		at := r.off
 		key, err := r.str()
@@ -134,7 +135,10 @@ func Parse(data []byte) (*File, error) {
 			return nil, fmt.Errorf("gguf: metadata %q: %w", key, err)
 		}
 		if _, dup := f.values[key]; dup {
-			return nil, fmt.Errorf("gguf: metadata key %q appears twice", key)
+			return nil, fmt.Errorf("gguf: metadata key %q appears twice (again at offset %d)", key, at)
+		}
+		if key == "general.alignment" {
+			alignAt = at
 		}
 		f.keys = append(f.keys, key)
 		f.values[key] = v
@@ -143,11 +147,12 @@ func Parse(data []byte) (*File, error) {
 	if v, present := f.values["general.alignment"]; present {
 		a, ok := asUint(v)
 		if !ok || a == 0 || a&(a-1) != 0 || a > 1<<20 {
-			return nil, fmt.Errorf("gguf: general.alignment %v (%T) is not a power of two up to 1 MiB", v, v)
+			return nil, fmt.Errorf("gguf: general.alignment %v (%T) at offset %d is not a power of two up to 1 MiB", v, v, alignAt)
 		}
 		f.Alignment = a
 	}
 	f.Tensors = make([]TensorInfo, 0, nTensors)
+	infoAt := make([]int, 0, nTensors) // file offset of each tensor info, for errors
 	for i := uint64(0); i < nTensors; i++ {
 		at := r.off
 		name, err := r.str()
@@ -159,7 +164,7 @@ func Parse(data []byte) (*File, error) {
 			return nil, fmt.Errorf("gguf: tensor %q: dimension count: %w", name, err)
 		}
 		if nd > maxDims {
-			return nil, fmt.Errorf("gguf: tensor %q: %d dimensions (at most %d)", name, nd, maxDims)
+			return nil, fmt.Errorf("gguf: tensor %q at offset %d: %d dimensions (at most %d)", name, at, nd, maxDims)
 		}
 		t := TensorInfo{Name: name, Dims: make([]uint64, nd)}
 		for d := range t.Dims {
@@ -176,8 +181,9 @@ func Parse(data []byte) (*File, error) {
 			return nil, fmt.Errorf("gguf: tensor %q: offset: %w", name, err)
 		}
 		if _, dup := f.tensors[name]; dup {
-			return nil, fmt.Errorf("gguf: tensor %q appears twice", name)
+			return nil, fmt.Errorf("gguf: tensor %q appears twice (again at offset %d)", name, at)
 		}
+		infoAt = append(infoAt, at)
 		f.tensors[name] = len(f.Tensors)
 		f.Tensors = append(f.Tensors, t)
 	}
@@ -186,17 +192,17 @@ func Parse(data []byte) (*File, error) {
 		start += f.Alignment - rem
 	}
 	if len(f.Tensors) > 0 && start > uint64(len(data)) {
-		return nil, fmt.Errorf("gguf: data section starts at %d, beyond the end of the file (%d bytes)", start, len(data))
+		return nil, fmt.Errorf("gguf: data section starts at offset %d, beyond the end of the file (%d bytes)", start, len(data))
 	}
 	f.DataOffset = int64(start)
 	spans := make([]span, 0, len(f.Tensors)) // (tensors) data ranges, for the overlap check
-	for _, t := range f.Tensors {
+	for i, t := range f.Tensors {
 		size, err := t.Bytes()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w (tensor info at offset %d)", err, infoAt[i])
 		}
 		if t.Offset%f.Alignment != 0 {
-			return nil, fmt.Errorf("gguf: tensor %q: offset %d is not aligned to %d", t.Name, t.Offset, f.Alignment)
+			return nil, fmt.Errorf("gguf: tensor %q (info at offset %d): data offset %d is not aligned to %d", t.Name, infoAt[i], t.Offset, f.Alignment)
 		}
 		// Every term is at most len(data) <= MaxInt64 before adding, so the
 		// sums cannot wrap.
@@ -213,7 +219,7 @@ func Parse(data []byte) (*File, error) {
 			continue // an empty tensor overlaps nothing
 		}
 		if c.begin < reach.end {
-			return nil, fmt.Errorf("gguf: tensor %q (data [%d, %d)) overlaps tensor %q (data [%d, %d))", c.name, c.begin, c.end, reach.name, reach.begin, reach.end)
+			return nil, fmt.Errorf("gguf: tensor %q (data [%d, %d), file offset %d) overlaps tensor %q (data [%d, %d))", c.name, c.begin, c.end, start+c.begin, reach.name, reach.begin, reach.end)
 		}
 		reach = c
 	}
@@ -522,7 +528,7 @@ func (r *reader) value(vt uint32, depth int) (any, error) {
 		return r.str()
 	case mvArray:
 		if depth >= maxNesting {
-			return nil, fmt.Errorf("arrays nested deeper than %d", maxNesting)
+			return nil, fmt.Errorf("arrays nested deeper than %d at offset %d", maxNesting, r.off)
 		}
 		et, err := r.u32()
 		if err != nil {
@@ -555,6 +561,7 @@ func elemMinSize(et uint32) int {
 }
 
 func (r *reader) array(et uint32, n uint64, depth int) (any, error) {
+	at := r.off // the first element
 	if n > uint64(r.remaining()/elemMinSize(et)) {
 		return nil, fmt.Errorf("array of %d elements of type %d exceeds the %d bytes left at offset %d", n, et, r.remaining(), r.off)
 	}
@@ -643,7 +650,7 @@ func (r *reader) array(et uint32, n uint64, depth int) (any, error) {
 		out := make([]bool, cnt)
 		for i := range out {
 			if b[i] > 1 {
-				return nil, fmt.Errorf("bool value %d in array", b[i])
+				return nil, fmt.Errorf("bool value %d in array at offset %d", b[i], at+i)
 			}
 			out[i] = b[i] == 1
 		}
@@ -669,5 +676,5 @@ func (r *reader) array(et uint32, n uint64, depth int) (any, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("unknown array element type %d", et)
+	return nil, fmt.Errorf("unknown array element type %d at offset %d", et, at-12)
 }
