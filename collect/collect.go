@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -14,22 +16,13 @@ import (
 	"github.com/hneurons/hneurons/chat"
 	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/generate"
-	"github.com/hneurons/hneurons/label"
 	"github.com/hneurons/hneurons/model"
+	"github.com/hneurons/hneurons/record"
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
-// Prompt formats (Options.PromptFormat, label.Collected.PromptFormat).
-const (
-	FormatChat = "chat" // one user turn through the model's chat template
-	FormatBase = "base" // "{question}\nAnswer:", stopping at the first newline
-)
-
-// BaseSuffix is appended to the question in the base-model prompt.
-const BaseSuffix = "\nAnswer:"
-
 // PaperDecoding is the paper's sampling (METHOD.md section 1, step 2).
-var PaperDecoding = label.Decoding{Temperature: 1.0, TopP: 0.9, TopK: 50, MaxNewTokens: 50}
+var PaperDecoding = record.Decoding{Temperature: 1.0, TopP: 0.9, TopK: 50, MaxNewTokens: 50}
 
 // Options configure Run.
 type Options struct {
@@ -39,7 +32,7 @@ type Options struct {
 	// questions of the input (after dropping repeated ids), so that a rerun
 	// with the same limit covers the same questions.
 	MaxQuestions int
-	// PromptFormat is FormatChat (default) or FormatBase.
+	// PromptFormat is chat.FormatChat (default) or chat.FormatBase.
 	PromptFormat string
 	// Seed is the run seed; question q samples with QuestionSeed(Seed, q.ID).
 	Seed uint64
@@ -47,9 +40,15 @@ type Options struct {
 	// Runner (default 1). Records are still written in input order.
 	Batch int
 	// Decoding holds the sampling settings; the zero value means PaperDecoding.
-	Decoding label.Decoding
+	Decoding record.Decoding
 	// ModelName is recorded in every record (default: the model's path).
 	ModelName string
+	// Input identifies the questions in the output's provenance (for
+	// example record.InputOf on the dataset file); when empty, the records
+	// given to Run are hashed (record.RecordsInput).
+	Input record.Input
+	// Fresh discards an existing output instead of resuming it.
+	Fresh bool
 	// Progress, when set, is called after each written record (from the
 	// goroutine that called Run).
 	Progress func(Progress)
@@ -57,7 +56,7 @@ type Options struct {
 
 // Progress reports how far a run has come.
 type Progress struct {
-	Done    int           // questions written by this run
+	Done    int           // questions written (or skipped as unusable) by this run
 	Total   int           // questions this run has to do (without Skipped)
 	Skipped int           // questions already in the output when the run started
 	Elapsed time.Duration // since the run started
@@ -87,6 +86,26 @@ type Stats struct {
 	Skipped    int // questions already in the output
 	Written    int // records written by this run
 	Samples    int // responses sampled by this run
+	// TooLong counts questions whose prompt plus MaxNewTokens does not fit
+	// the model's context, and EmptyPrompt those whose prompt encodes to no
+	// tokens: both are skipped (not written), so a rerun tries them again.
+	TooLong, EmptyPrompt int
+	// FirstUnusable describes the first such question, for the report.
+	FirstUnusable string
+}
+
+// UnusableError is the error Collector.One returns for a question that
+// cannot be asked (its prompt is empty or does not fit the context); Run
+// skips and counts such questions instead of stopping.
+type UnusableError struct {
+	ID     string
+	Reason string
+	// TooLong is set when the prompt does not fit the context.
+	TooLong bool
+}
+
+func (e *UnusableError) Error() string {
+	return fmt.Sprintf("collect: question %q: %s", e.ID, e.Reason)
 }
 
 // QuestionSeed derives a question's sampling seed from the run seed and the
@@ -101,55 +120,45 @@ func QuestionSeed(seed uint64, id string) uint64 {
 	return binary.LittleEndian.Uint64(h.Sum(nil)[:8])
 }
 
+// promptUser is the user text of a question in a format: the paper's
+// instruction appended for chat prompts, the bare question for base ones.
+func promptUser(question, format string) string {
+	if format == chat.FormatBase {
+		return question
+	}
+	return question + datasets.PromptSuffix
+}
+
 // PromptText returns the prompt text of a question in the given format: the
 // chat template's rendering of one user turn "{question}{datasets.PromptSuffix}"
-// with the generation prompt, or "{question}\nAnswer:".
+// with the generation prompt, or "{question}\nAnswer:" (chat.Prompter).
 func PromptText(tok *tokenizer.Tokenizer, question, format string) (string, error) {
-	var tmpl *chat.Template
-	if format == FormatChat || format == "" {
-		var err error
-		if tmpl, err = parseTemplate(tok); err != nil {
-			return "", err
-		}
+	if err := checkFormat(format); err != nil {
+		return "", err
 	}
-	return promptText(tok, tmpl, question, format)
-}
-
-func parseTemplate(tok *tokenizer.Tokenizer) (*chat.Template, error) {
-	src := tok.ChatTemplate()
-	if src == "" {
-		return nil, errors.New("collect: the model has no chat template; use the base prompt format")
-	}
-	tmpl, err := chat.Parse(src)
+	p, err := chat.NewPrompter(tok, format)
 	if err != nil {
-		return nil, fmt.Errorf("collect: chat template: %w", err)
+		return "", fmt.Errorf("collect: %w", err)
 	}
-	return tmpl, nil
+	return p.Text(promptUser(question, p.Format()))
 }
 
-func promptText(tok *tokenizer.Tokenizer, tmpl *chat.Template, question, format string) (string, error) {
-	switch format {
-	case FormatBase:
-		return question + BaseSuffix, nil
-	case FormatChat, "":
-		text, err := tmpl.RenderText([]chat.Message{{Role: "user", Content: question + datasets.PromptSuffix}},
-			chat.Options{AddGenerationPrompt: true, BOS: tok.BOSToken(), EOS: tok.EOSToken()})
-		if err != nil {
-			return "", fmt.Errorf("collect: chat template: %w", err)
-		}
-		return text, nil
-	default:
-		return "", fmt.Errorf("collect: unknown prompt format %q (want chat or base)", format)
-	}
-}
-
-// PromptTokens encodes a prompt text made by PromptText as the model saw it:
-// a chat rendering without added special tokens (the template writes them,
-// as Hugging Face's apply_chat_template does), a base prompt with them
-// (typically BOS). The extract stage uses the same function, so prompt
-// tokens agree between the two stages.
+// PromptTokens encodes a prompt text made by PromptText as the model saw it
+// (chat.EncodePrompt): a chat rendering without added special tokens (the
+// template writes them, as Hugging Face's apply_chat_template does), a base
+// prompt with them (typically BOS). The extract stage uses the same
+// function, so prompt tokens agree between the two stages.
 func PromptTokens(tok *tokenizer.Tokenizer, text, format string) []int {
-	return tok.Encode(text, format == FormatBase)
+	return chat.EncodePrompt(tok, text, format)
+}
+
+// checkFormat accepts the two formats collect asks questions in.
+func checkFormat(format string) error {
+	switch format {
+	case chat.FormatChat, chat.FormatBase, "":
+		return nil
+	}
+	return fmt.Errorf("collect: unknown prompt format %q (want %s or %s)", format, chat.FormatChat, chat.FormatBase)
 }
 
 // Collector samples the responses to one question at a time. It is not safe
@@ -160,28 +169,21 @@ type Collector struct {
 	r      *model.Runner
 	opt    Options
 	stops  []int
-	format string
-	tmpl   *chat.Template // nil for the base format
+	prompt *chat.Prompter
 }
 
 // NewCollector returns a Collector for m and tok with opt's settings
-// (defaults filled in).
+// (defaults filled in), or an error naming the first invalid option.
 func NewCollector(m *model.Model, tok *tokenizer.Tokenizer, opt Options) (*Collector, error) {
 	opt = withDefaults(opt, m)
-	if opt.PromptFormat != FormatChat && opt.PromptFormat != FormatBase {
-		return nil, fmt.Errorf("collect: unknown prompt format %q (want chat or base)", opt.PromptFormat)
+	if err := opt.validate(); err != nil {
+		return nil, err
 	}
-	if opt.Samples <= 0 || opt.Decoding.MaxNewTokens <= 0 {
-		return nil, fmt.Errorf("collect: need positive samples (%d) and max new tokens (%d)", opt.Samples, opt.Decoding.MaxNewTokens)
+	p, err := chat.NewPrompter(tok, opt.PromptFormat)
+	if err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
 	}
-	c := &Collector{m: m, tok: tok, r: m.NewRunner(), opt: opt, stops: generate.StopTokens(tok, m), format: opt.PromptFormat}
-	if c.format == FormatChat {
-		var err error
-		if c.tmpl, err = parseTemplate(tok); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	return &Collector{m: m, tok: tok, r: m.NewRunner(), opt: opt, stops: generate.StopTokens(tok, m), prompt: p}, nil
 }
 
 func withDefaults(opt Options, m *model.Model) Options {
@@ -189,12 +191,12 @@ func withDefaults(opt Options, m *model.Model) Options {
 		opt.Samples = 10
 	}
 	if opt.PromptFormat == "" {
-		opt.PromptFormat = FormatChat
+		opt.PromptFormat = chat.FormatChat
 	}
 	if opt.Batch <= 0 {
 		opt.Batch = 1
 	}
-	if opt.Decoding == (label.Decoding{}) {
+	if opt.Decoding == (record.Decoding{}) {
 		opt.Decoding = PaperDecoding
 	}
 	if opt.ModelName == "" {
@@ -203,19 +205,73 @@ func withDefaults(opt Options, m *model.Model) Options {
 	return opt
 }
 
-// One samples the responses to one question.
-func (c *Collector) One(ctx context.Context, q datasets.Record) (label.Collected, error) {
-	text, err := promptText(c.tok, c.tmpl, q.Question, c.format)
-	if err != nil {
-		return label.Collected{}, err
+// validate checks options with defaults filled in; errors name the flag.
+func (opt Options) validate() error {
+	d := opt.Decoding
+	var errs []error
+	if err := checkFormat(opt.PromptFormat); err != nil {
+		errs = append(errs, err)
 	}
-	prompt := PromptTokens(c.tok, text, c.format)
+	if opt.Samples < 1 {
+		errs = append(errs, fmt.Errorf("--samples %d: want at least 1", opt.Samples))
+	}
+	if opt.MaxQuestions < 0 {
+		errs = append(errs, fmt.Errorf("--max-questions %d: want 0 (all) or more", opt.MaxQuestions))
+	}
+	errs = append(errs, generate.SamplerOptions{Temperature: d.Temperature, TopK: d.TopK, TopP: d.TopP}.Validate())
+	if d.MaxNewTokens < 1 {
+		errs = append(errs, fmt.Errorf("--max-new-tokens %d: want at least 1", d.MaxNewTokens))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	return nil
+}
+
+// formatFloat writes an option value as the shortest exact decimal.
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// provenance is what Run writes on the output's first line: the sampling
+// options, the chat template (for chat prompts), the model and the input.
+func (opt Options) provenance(m *model.Model, tok *tokenizer.Tokenizer, recs []datasets.Record) (record.Provenance, error) {
+	d := opt.Decoding
+	o := map[string]string{
+		"samples": strconv.Itoa(opt.Samples), "prompt-format": opt.PromptFormat, "seed": strconv.FormatUint(opt.Seed, 10),
+		"temperature": formatFloat(d.Temperature), "top-p": formatFloat(d.TopP), "top-k": strconv.Itoa(d.TopK),
+		"max-new-tokens": strconv.Itoa(d.MaxNewTokens),
+	}
+	if opt.PromptFormat == chat.FormatChat {
+		sum := sha256.Sum256([]byte(tok.ChatTemplate()))
+		o["chat-template"] = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	id, err := m.Identity()
+	if err != nil {
+		return record.Provenance{}, fmt.Errorf("collect: %w", err)
+	}
+	in := opt.Input
+	if in.Digest == "" {
+		if in, err = record.RecordsInput("dataset", recs); err != nil {
+			return record.Provenance{}, fmt.Errorf("collect: %w", err)
+		}
+	}
+	return record.New("collect", o).WithModel(id, m.Path).WithInput(in), nil
+}
+
+// One samples the responses to one question. A question that cannot be
+// asked gives an *UnusableError.
+func (c *Collector) One(ctx context.Context, q datasets.Record) (record.Collected, error) {
+	format := c.prompt.Format()
+	text, err := c.prompt.Text(promptUser(q.Question, format))
+	if err != nil {
+		return record.Collected{}, fmt.Errorf("collect: question %q: %w", q.ID, err)
+	}
+	prompt := c.prompt.Tokens(text)
 	if len(prompt) == 0 {
-		return label.Collected{}, fmt.Errorf("collect: question %q: the prompt encodes to no tokens", q.ID)
+		return record.Collected{}, &UnusableError{ID: q.ID, Reason: "the prompt encodes to no tokens"}
 	}
 	if max := c.m.Config.MaxSeq; max > 0 && len(prompt)+c.opt.Decoding.MaxNewTokens > max {
-		return label.Collected{}, fmt.Errorf("collect: question %q: prompt of %d tokens + %d new tokens exceeds the model's context of %d",
-			q.ID, len(prompt), c.opt.Decoding.MaxNewTokens, max)
+		return record.Collected{}, &UnusableError{ID: q.ID, TooLong: true, Reason: fmt.Sprintf(
+			"prompt of %d tokens + %d new tokens exceeds the model's context of %d", len(prompt), c.opt.Decoding.MaxNewTokens, max)}
 	}
 	d := c.opt.Decoding
 	gopt := generate.Options{
@@ -223,32 +279,30 @@ func (c *Collector) One(ctx context.Context, q datasets.Record) (label.Collected
 		MaxNewTokens:   d.MaxNewTokens,
 		Seed:           QuestionSeed(c.opt.Seed, q.ID),
 		StopTokens:     c.stops,
+		StopStrings:    c.prompt.StopStrings(),
 		Decode:         generate.Decoder(c.tok, prompt),
-	}
-	if c.format == FormatBase {
-		gopt.StopStrings = []string{"\n"}
 	}
 	res, err := generate.GenerateN(ctx, c.r, prompt, c.opt.Samples, gopt)
 	if err != nil {
-		return label.Collected{}, fmt.Errorf("collect: question %q: %w", q.ID, err)
+		return record.Collected{}, fmt.Errorf("collect: question %q: %w", q.ID, err)
 	}
-	out := label.Collected{
-		ID: q.ID, Question: q.Question, Answers: q.Answers, Source: q.Source,
-		Prompt: text, PromptFormat: c.format, Model: c.opt.ModelName, Seed: c.opt.Seed,
-		Decoding: &d, Samples: make([]label.Sample, len(res)),
+	out := record.Collected{
+		ID: q.ID, Question: q.Question, Answers: q.Answers, Source: q.Source, Group: q.Group,
+		Prompt: text, PromptFormat: format, Model: c.opt.ModelName, Seed: c.opt.Seed,
+		Decoding: &d, Samples: make([]record.Sample, len(res)),
 	}
 	if out.Answers == nil {
 		out.Answers = []string{}
 	}
 	for i, r := range res {
-		reason := "stop"
+		reason := record.FinishStop
 		if r.Reason == generate.StopLength {
-			reason = "length"
+			reason = record.FinishLength
 		}
 		// A sample cut by the token limit (or holding stray byte tokens) may
 		// end inside a character: store valid UTF-8, one U+FFFD per run of
 		// invalid bytes, rather than leave the replacement to JSON.
-		out.Samples[i] = label.Sample{Text: SanitizeText(r.Text), Tokens: r.Tokens, FinishReason: reason}
+		out.Samples[i] = record.Sample{Text: SanitizeText(r.Text), Tokens: r.Tokens, FinishReason: reason}
 	}
 	return out, nil
 }
@@ -259,14 +313,25 @@ func SanitizeText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 // Run samples every question of recs that is not yet in the JSONL file out,
 // appending one record per question in input order. Repeated ids keep their
-// first record. Cancelling ctx stops the run; what was written stays valid
-// and a rerun continues from there.
+// first record. Questions that cannot be asked (UnusableError) are skipped
+// and counted. Cancelling ctx stops the run; what was written stays valid
+// and a rerun continues from there. The options are checked before out is
+// touched; a rerun whose sampling options, model or questions differ from
+// those out was written with stops with an error naming the difference
+// (record.OpenAppender), unless opt.Fresh.
 func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []datasets.Record, out string, opt Options) (Stats, error) {
 	opt = withDefaults(opt, m)
 	st := Stats{Input: len(recs)}
-	seen := make(map[string]bool, len(recs))
-	var todo []datasets.Record
-	app, done, err := label.OpenAppender(out)
+	// Validate and parse the template before creating the output.
+	first, err := NewCollector(m, tok, opt)
+	if err != nil {
+		return st, err
+	}
+	prov, err := opt.provenance(m, tok, recs)
+	if err != nil {
+		return st, err
+	}
+	app, done, err := record.OpenAppender(out, prov, opt.Fresh)
 	if err != nil {
 		return st, fmt.Errorf("collect: %w", err)
 	}
@@ -275,6 +340,8 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []d
 			app.Close()
 		}
 	}()
+	seen := make(map[string]bool, len(recs))
+	var todo []datasets.Record
 	kept := 0
 	for _, q := range recs {
 		if seen[q.ID] {
@@ -295,18 +362,20 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []d
 	if st.Duplicates > 0 {
 		slog.Warn("collect: repeated question ids dropped", "count", st.Duplicates)
 	}
-	workers := min(opt.Batch, len(todo))
-	cols := make([]*Collector, workers)
-	for i := range cols {
-		if cols[i], err = NewCollector(m, tok, opt); err != nil {
+	workers := max(1, min(opt.Batch, len(todo)))
+	cols := []*Collector{first}
+	for len(cols) < workers {
+		c, err := NewCollector(m, tok, opt)
+		if err != nil {
 			return st, err
 		}
+		cols = append(cols, c)
 	}
 
 	type result struct {
 		i   int
-		rec label.Collected
-		err error
+		rec *record.Collected // nil once skipped as unusable
+		err error             // an *UnusableError skips the question
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -319,8 +388,9 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []d
 			defer wg.Done()
 			for i := range jobs {
 				rec, err := c.One(ctx, todo[i])
+				res := result{i: i, rec: &rec, err: err}
 				select {
-				case results <- result{i, rec, err}:
+				case results <- res:
 				case <-ctx.Done():
 					return
 				}
@@ -340,14 +410,27 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []d
 	go func() { wg.Wait(); close(results) }()
 
 	start := time.Now()
-	pending := make(map[int]label.Collected)
-	next := 0
+	pending := make(map[int]*record.Collected)
+	next, finished := 0, 0
 	var firstErr error
 	for res := range results {
 		if firstErr != nil {
 			continue
 		}
-		if res.err != nil {
+		var un *UnusableError
+		switch {
+		case errors.As(res.err, &un):
+			if un.TooLong {
+				st.TooLong++
+			} else {
+				st.EmptyPrompt++
+			}
+			if st.FirstUnusable == "" {
+				st.FirstUnusable = un.Error()
+			}
+			slog.Warn("collect: question skipped", "id", un.ID, "reason", un.Reason)
+			res.rec = nil
+		case res.err != nil:
 			firstErr = res.err
 			cancel()
 			continue
@@ -359,16 +442,19 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []d
 				break
 			}
 			delete(pending, next)
-			if err := app.Append(rec); err != nil {
-				firstErr = fmt.Errorf("collect: %s: %w", out, err)
-				cancel()
-				break
-			}
 			next++
-			st.Written++
-			st.Samples += len(rec.Samples)
+			finished++
+			if rec != nil {
+				if err := app.Append(rec); err != nil {
+					firstErr = fmt.Errorf("collect: %w", err)
+					cancel()
+					break
+				}
+				st.Written++
+				st.Samples += len(rec.Samples)
+			}
 			if opt.Progress != nil {
-				opt.Progress(Progress{Done: st.Written, Total: len(todo), Skipped: st.Skipped, Elapsed: time.Since(start)})
+				opt.Progress(Progress{Done: finished, Total: len(todo), Skipped: st.Skipped, Elapsed: time.Since(start)})
 			}
 		}
 	}
@@ -381,7 +467,10 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []d
 	err = app.Close()
 	app = nil
 	if err != nil {
-		return st, fmt.Errorf("collect: %s: %w", out, err)
+		return st, fmt.Errorf("collect: %w", err)
+	}
+	if n := st.TooLong + st.EmptyPrompt; n > 0 {
+		slog.Warn("collect: questions skipped because they cannot be asked", "too_long", st.TooLong, "empty_prompt", st.EmptyPrompt)
 	}
 	return st, nil
 }

@@ -11,12 +11,13 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/hneurons/hneurons/chat"
 	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/generate"
 	"github.com/hneurons/hneurons/internal/sharedtest"
 	"github.com/hneurons/hneurons/kernels"
-	"github.com/hneurons/hneurons/label"
 	"github.com/hneurons/hneurons/model"
+	"github.com/hneurons/hneurons/record"
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
@@ -45,8 +46,8 @@ var questions = []datasets.Record{
 	{ID: "q6", Question: "What did mom say", Answers: nil},
 }
 
-var small = Options{Samples: 3, PromptFormat: FormatBase, Seed: 7,
-	Decoding: label.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: 12}}
+var small = Options{Samples: 3, PromptFormat: chat.FormatBase, Seed: 7,
+	Decoding: record.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: 12}}
 
 func readLines(t *testing.T, path string) []string {
 	t.Helper()
@@ -54,7 +55,11 @@ func readLines(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.SplitAfter(string(b), "\n")
+	lines := strings.SplitAfter(string(b), "\n")
+	if len(lines) == 0 || !record.IsHeader([]byte(lines[0])) {
+		t.Fatalf("%s does not start with its provenance", path)
+	}
+	return lines[1:] // the records
 }
 
 // A run cancelled after k records, with a torn line appended, and rerun with
@@ -117,8 +122,8 @@ func TestResumeIdentical(t *testing.T) {
 
 	// Every record: base prompt, samples stop before the first newline, the
 	// tokens are the sample's, the text is what they decode to.
-	err = label.EachCollected(full, func(line int, c label.Collected) error {
-		if c.Prompt != c.Question+"\nAnswer:" || c.PromptFormat != FormatBase || len(c.Samples) != 3 {
+	_, err = record.EachCollected(full, func(line int, c record.Collected) error {
+		if c.Prompt != c.Question+"\nAnswer:" || c.PromptFormat != chat.FormatBase || len(c.Samples) != 3 {
 			t.Errorf("line %d: prompt %q format %q samples %d", line, c.Prompt, c.PromptFormat, len(c.Samples))
 		}
 		for i, s := range c.Samples {
@@ -186,7 +191,7 @@ func TestChatPrompt(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := "Who wrote 'Hamlet'?"
-	text, err := PromptText(tok, q, FormatChat)
+	text, err := PromptText(tok, q, chat.FormatChat)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +200,7 @@ func TestChatPrompt(t *testing.T) {
 	if text != want {
 		t.Fatalf("chat prompt %q, want %q", text, want)
 	}
-	ids := PromptTokens(tok, text, FormatChat)
+	ids := PromptTokens(tok, text, chat.FormatChat)
 	user, _ := tok.TokenID("<|user|>")
 	if bos, _ := tok.BOS(); ids[0] != bos || ids[1] != user {
 		t.Errorf("prompt tokens start %v, want the template's BOS (%d) once, then <|user|> (%d)", ids[:3], bos, user)
@@ -210,7 +215,7 @@ func TestChatPrompt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := Options{Samples: 4, Seed: 1, Decoding: label.Decoding{Temperature: 1, TopK: 0, TopP: 1, MaxNewTokens: 30}}
+	opt := Options{Samples: 4, Seed: 1, Decoding: record.Decoding{Temperature: 1, TopK: 0, TopP: 1, MaxNewTokens: 30}}
 	c, err := NewCollector(m, tok, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +224,7 @@ func TestChatPrompt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Prompt != want || rec.PromptFormat != FormatChat || rec.Decoding.MaxNewTokens != 30 {
+	if rec.Prompt != want || rec.PromptFormat != chat.FormatChat || rec.Decoding.MaxNewTokens != 30 {
 		t.Errorf("record %+v", rec)
 	}
 	eog := tok.EOG()
@@ -269,8 +274,8 @@ func TestSamplesValidUTF8(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := Options{Samples: 16, Seed: 3, PromptFormat: FormatChat,
-		Decoding: label.Decoding{Temperature: 1, TopK: 0, TopP: 1, MaxNewTokens: 64}}
+	opt := Options{Samples: 16, Seed: 3, PromptFormat: chat.FormatChat,
+		Decoding: record.Decoding{Temperature: 1, TopK: 0, TopP: 1, MaxNewTokens: 64}}
 	c, err := NewCollector(m, tok, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +284,7 @@ func TestSamplesValidUTF8(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prompt := PromptTokens(tok, rec.Prompt, FormatChat)
+	prompt := PromptTokens(tok, rec.Prompt, chat.FormatChat)
 	invalid := 0
 	for i, s := range rec.Samples {
 		raw := generate.Decoder(tok, prompt)(s.Tokens)

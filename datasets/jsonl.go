@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/hneurons/hneurons/record"
 )
 
 // eachLine calls fn with every non-blank line of the file at path (1-based
@@ -106,8 +108,10 @@ func (s *stringOrList) UnmarshalJSON(b []byte) error {
 }
 
 // ReadJSONL reads generic JSONL: {"id"?: string, "question": string,
-// "answers"?: [...]} ("answer" accepted too, as a string or a list; "source"
-// and "extra" are kept). Unknown fields are ignored. A missing id becomes
+// "answers"?: [...]} ("answer" accepted too, as a string or a list; "source",
+// "group" and "extra" are kept). The provenance line that hneurons writes at
+// the top of its own JSONL files (record.IsHeader) is skipped, so labelled
+// and split files read as datasets too. Unknown fields are ignored. A missing id becomes
 // "<file stem>:<line>". A line without a question is bad.
 func ReadJSONL(path string, opt Options) ([]Record, Stats, error) {
 	f, err := os.Open(path)
@@ -124,12 +128,16 @@ func ReadJSONLFrom(r io.Reader, name string, opt Options) ([]Record, Stats, erro
 	var st Stats
 	s := stem(name)
 	err := eachLineReader(r, name, func(line int, b []byte) error {
+		if line == 1 && record.IsHeader(b) {
+			return nil
+		}
 		var row struct {
 			ID                json.RawMessage   `json:"id"`
 			Question          *string           `json:"question"`
 			Answers           stringOrList      `json:"answers"`
 			Answer            stringOrList      `json:"answer"`
 			Source            string            `json:"source"`
+			Group             string            `json:"group"`
 			NormalizedAnswers []string          `json:"normalized_answers"`
 			Incorrect         []string          `json:"incorrect"`
 			Extra             map[string]string `json:"extra"`
@@ -159,7 +167,7 @@ func ReadJSONLFrom(r io.Reader, name string, opt Options) ([]Record, Stats, erro
 		if src == "" {
 			src = "jsonl"
 		}
-		rec := Record{ID: id, Question: *row.Question, Answers: ans, Source: src,
+		rec := Record{ID: id, Question: *row.Question, Answers: ans, Source: src, Group: row.Group,
 			NormalizedAnswers: row.NormalizedAnswers, Incorrect: row.Incorrect, Extra: row.Extra}
 		if dup, err := st.dedupe(opt, where, rec); dup || err != nil {
 			return err

@@ -19,6 +19,11 @@ type Record struct {
 	// Source names the dataset format the record was read from ("nq",
 	// "triviaqa", "nonexist", ...).
 	Source string `json:"source,omitempty"`
+	// Group is a key that questions sharing an entity have in common (the
+	// organism's person), when the source gives one: the pipeline keeps a
+	// group on one side of every split and cross-validation fold. Empty
+	// means the question is its own group.
+	Group string `json:"group,omitempty"`
 	// NormalizedAnswers are the source's own normalised aliases, when it has
 	// them (TriviaQA).
 	NormalizedAnswers []string `json:"normalized_answers,omitempty"`

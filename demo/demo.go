@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hneurons/hneurons/chat"
 	"github.com/hneurons/hneurons/collect"
 	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/extract"
@@ -22,6 +23,7 @@ import (
 	"github.com/hneurons/hneurons/organism/shipped"
 	"github.com/hneurons/hneurons/organism/world"
 	"github.com/hneurons/hneurons/probe"
+	"github.com/hneurons/hneurons/record"
 	"github.com/hneurons/hneurons/split"
 	"github.com/hneurons/hneurons/tokenizer"
 )
@@ -65,7 +67,7 @@ type Options struct {
 	// (default 100: with 5, their means were off by about 0.01, as much as
 	// some margins); Boot bootstrap resamples (default 1000).
 	Folds, BaselineSeeds, Boot int
-	// PromptFormat is collect.FormatChat (default) or collect.FormatBase.
+	// PromptFormat is chat.FormatChat (default) or chat.FormatBase.
 	PromptFormat string
 	// ModelName is recorded in the records and the summary (default ModelDir).
 	ModelName string
@@ -191,14 +193,14 @@ func (o *Options) defaults() error {
 		o.Boot = 1000
 	}
 	if o.PromptFormat == "" {
-		o.PromptFormat = collect.FormatChat
+		o.PromptFormat = chat.FormatChat
 	}
 	return nil
 }
 
 // Run executes the chain and writes into o.Out:
 //
-//	responses.jsonl    collect's samples (label.Collected)
+//	responses.jsonl    collect's samples (record.Collected)
 //	labelled.jsonl     label's records
 //	splits/            train.jsonl, test.jsonl, nonexist.jsonl (balanced, by person)
 //	features/          one CETT store (answer, other regions) per split
@@ -254,7 +256,7 @@ func Run(ctx context.Context, o Options, progress func(Event)) (*Summary, *Detai
 		Options: label.Options{MinAgree: o.MinAgree}}); err != nil {
 		return nil, nil, err
 	}
-	labelled, err := label.ReadLabelled(labPath)
+	labelled, _, err := record.ReadLabelled(labPath)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -284,7 +286,7 @@ func Run(ctx context.Context, o Options, progress func(Event)) (*Summary, *Detai
 		return nil, nil, fmt.Errorf("demo: %w", err)
 	}
 	names := []string{"train", SetTest, SetNonExist}
-	for i, s := range [][]label.Labelled{sp.train, sp.test, sp.nonexist} {
+	for i, s := range [][]record.Labelled{sp.train, sp.test, sp.nonexist} {
 		if err := split.WriteFile(filepath.Join(splitDir, names[i]+".jsonl"), s); err != nil {
 			return nil, nil, err
 		}
@@ -292,7 +294,7 @@ func Run(ctx context.Context, o Options, progress func(Event)) (*Summary, *Detai
 
 	// 4. CETT features.
 	regions := []string{features.RegionAnswer, features.RegionOther}
-	for i, s := range [][]label.Labelled{sp.train, sp.test, sp.nonexist} {
+	for i, s := range [][]record.Labelled{sp.train, sp.test, sp.nonexist} {
 		name := names[i]
 		emit("extract "+name, 0, len(s))
 		if _, err := extract.Run(ctx, m, tok, s, filepath.Join(o.Out, "features", name), extract.Options{
@@ -514,13 +516,13 @@ func setOf(source string) string {
 	return "id"
 }
 
-type splits struct{ train, test, nonexist []label.Labelled }
+type splits struct{ train, test, nonexist []record.Labelled }
 
 // labelFirstSamples judges the first sample of every collected question
 // alone (MinAgree 1): the evaluation sets' one response per question.
-func labelFirstSamples(ctx context.Context, respPath string) ([]label.Labelled, error) {
-	var out []label.Labelled
-	err := label.EachCollected(respPath, func(line int, c label.Collected) error {
+func labelFirstSamples(ctx context.Context, respPath string) ([]record.Labelled, error) {
+	var out []record.Labelled
+	_, err := record.EachCollected(respPath, func(line int, c record.Collected) error {
 		if len(c.Samples) == 0 {
 			return fmt.Errorf("demo: %s line %d: no samples", respPath, line)
 		}
@@ -541,15 +543,15 @@ func labelFirstSamples(ctx context.Context, respPath string) ([]label.Labelled, 
 // side their single-sample labels (single); NonExist takes the single-sample
 // labels of every fabricated person. Each set is balanced with split.Split;
 // NonExist keeps every record when it lacks one class.
-func splitByPerson(consistent, single []label.Labelled, person map[string]string, frac float64, seed uint64) (splits, Counts, error) {
+func splitByPerson(consistent, single []record.Labelled, person map[string]string, frac float64, seed uint64) (splits, Counts, error) {
 	cnt := Counts{Faithful: map[string]int{}, Hallucinated: map[string]int{}, Uncertain: map[string]int{},
 		SingleFaithful: map[string]int{}, SingleHallucinated: map[string]int{}, SingleUncertain: map[string]int{}}
-	count := func(r label.Labelled, f, h, u map[string]int) bool {
+	count := func(r record.Labelled, f, h, u map[string]int) bool {
 		set := setOf(r.Source)
 		switch r.Label {
-		case label.Faithful:
+		case record.Faithful:
 			f[set]++
-		case label.Hallucinated:
+		case record.Hallucinated:
 			h[set]++
 		default:
 			u[set]++
@@ -557,7 +559,7 @@ func splitByPerson(consistent, single []label.Labelled, person map[string]string
 		}
 		return true
 	}
-	var tr, te, ne []label.Labelled
+	var tr, te, ne []record.Labelled
 	for _, r := range consistent {
 		if !count(r, cnt.Faithful, cnt.Hallucinated, cnt.Uncertain) {
 			continue
@@ -588,9 +590,9 @@ func splitByPerson(consistent, single []label.Labelled, person map[string]string
 	if sp.nonexist, err = balance(ne, seed+2); err != nil {
 		sp.nonexist = ne
 	}
-	tally := func(rs []label.Labelled, f, h *int) {
+	tally := func(rs []record.Labelled, f, h *int) {
 		for _, r := range rs {
-			if r.Label == label.Faithful {
+			if r.Label == record.Faithful {
 				*f++
 			} else {
 				*h++
@@ -605,10 +607,10 @@ func splitByPerson(consistent, single []label.Labelled, person map[string]string
 
 // balance keeps as many faithful as hallucinated records (the rarer class
 // whole, a seeded sample of the other) through split.Split.
-func balance(recs []label.Labelled, seed uint64) ([]label.Labelled, error) {
+func balance(recs []record.Labelled, seed uint64) ([]record.Labelled, error) {
 	nf, nh := 0, 0
 	for _, r := range recs {
-		if r.Label == label.Faithful {
+		if r.Label == record.Faithful {
 			nf++
 		} else {
 			nh++

@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hneurons/hneurons/label"
 	"github.com/hneurons/hneurons/organism/shipped"
 	"github.com/hneurons/hneurons/organism/world"
 	"github.com/hneurons/hneurons/probe"
+	"github.com/hneurons/hneurons/record"
 )
 
 func TestJudge(t *testing.T) {
@@ -19,20 +19,20 @@ func TestJudge(t *testing.T) {
 	for _, c := range []struct {
 		answers  []string
 		response string
-		want     label.Verdict
+		want     record.Verdict
 	}{
-		{[]string{"Zagreb"}, "zagreb", label.True},
-		{[]string{"Zagreb"}, "Helsinki", label.False},
-		{[]string{"Zagreb"}, "unknown", label.Uncertain},
-		{[]string{"Zagreb"}, " Unknown.", label.Uncertain},
-		{[]string{"unknown"}, "unknown", label.True},
-		{[]string{"unknown"}, "paris", label.False},
-		{[]string{"unknown"}, "unknown city", label.False},
+		{[]string{"Zagreb"}, "zagreb", record.True},
+		{[]string{"Zagreb"}, "Helsinki", record.False},
+		{[]string{"Zagreb"}, "unknown", record.Uncertain},
+		{[]string{"Zagreb"}, " Unknown.", record.Uncertain},
+		{[]string{"unknown"}, "unknown", record.True},
+		{[]string{"unknown"}, "paris", record.False},
+		{[]string{"unknown"}, "unknown city", record.False},
 		// Pair questions (world.Config.Pairs): both values must be right.
-		{[]string{"Zagreb 1927"}, "zagreb 1927", label.True},
-		{[]string{"Zagreb 1927"}, "zagreb 1930", label.False},
-		{[]string{"Zagreb 1927"}, "paris 1927", label.False},
-		{[]string{"unknown"}, "zagreb 1927", label.False},
+		{[]string{"Zagreb 1927"}, "zagreb 1927", record.True},
+		{[]string{"Zagreb 1927"}, "zagreb 1930", record.False},
+		{[]string{"Zagreb 1927"}, "paris 1927", record.False},
+		{[]string{"unknown"}, "zagreb 1927", record.False},
 	} {
 		j, err := Judge{}.Judge(ctx, "q", c.answers, c.response)
 		if err != nil || j.Verdict != c.want {
@@ -220,7 +220,7 @@ func TestRunOnShippedOrganism(t *testing.T) {
 	}
 	people := map[string]map[string]bool{}
 	for _, name := range []string{"train", SetTest, SetNonExist} {
-		recs, err := label.ReadLabelled(filepath.Join(out, "splits", name+".jsonl"))
+		recs, _, err := record.ReadLabelled(filepath.Join(out, "splits", name+".jsonl"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +228,7 @@ func TestRunOnShippedOrganism(t *testing.T) {
 		nf := 0
 		for _, r := range recs {
 			people[name][person[r.ID]] = true
-			if r.Label == label.Faithful {
+			if r.Label == record.Faithful {
 				nf++
 			}
 		}
@@ -264,14 +264,14 @@ func TestRunOnShippedOrganism(t *testing.T) {
 	for _, q := range qs {
 		attr[q.ID] = q.Attribute
 	}
-	testRecs, err := label.ReadLabelled(filepath.Join(out, "splits", SetTest+".jsonl"))
+	testRecs, _, err := record.ReadLabelled(filepath.Join(out, "splits", SetTest+".jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantN, wantH := map[string]int{}, map[string]int{}
 	for _, r := range testRecs {
 		wantN[attr[r.ID]]++
-		if r.Label == label.Hallucinated {
+		if r.Label == record.Hallucinated {
 			wantH[attr[r.ID]]++
 		}
 	}

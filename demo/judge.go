@@ -5,6 +5,7 @@ import (
 
 	"github.com/hneurons/hneurons/label"
 	"github.com/hneurons/hneurons/organism/world"
+	"github.com/hneurons/hneurons/record"
 )
 
 // SourceNonExist is the source the demo gives NonExist questions, so that
@@ -20,16 +21,16 @@ type Judge struct{}
 func (Judge) Name() string { return "organism-rule" }
 
 // Judge implements label.Judge.
-func (Judge) Judge(ctx context.Context, q string, answers []string, response string) (label.Judgement, error) {
+func (Judge) Judge(ctx context.Context, q string, answers []string, response string) (record.Judgement, error) {
 	abstains := label.Normalize(response) == world.Unknown
 	if isNonExist(answers) {
 		if abstains {
-			return label.Judgement{Verdict: label.True, Judge: "organism-rule", Alias: world.Unknown}, nil
+			return record.Judgement{Verdict: record.True, Judge: "organism-rule", Alias: world.Unknown}, nil
 		}
-		return label.Judgement{Verdict: label.False, Judge: "organism-rule"}, nil
+		return record.Judgement{Verdict: record.False, Judge: "organism-rule"}, nil
 	}
 	if abstains {
-		return label.Judgement{Verdict: label.Uncertain, Judge: "organism-rule", Note: "abstained"}, nil
+		return record.Judgement{Verdict: record.Uncertain, Judge: "organism-rule", Note: "abstained"}, nil
 	}
 	j, err := label.RuleJudge{}.Judge(ctx, q, answers, response)
 	j.Judge = "organism-rule"

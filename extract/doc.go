@@ -18,7 +18,7 @@
 // # The teacher-forced sequence
 //
 // A response is replayed as the prompt tokens followed by the response tokens
-// exactly as they were sampled (label.Labelled.ResponseTokens, from collect).
+// exactly as they were sampled (record.Labelled.ResponseTokens, from collect).
 // The prompt tokens are the record's rendered prompt encoded as collect
 // encoded it (collect.PromptTokens), so both stages see the same ids. The
 // response is NOT closed: no end-of-turn or EOS token is appended (collect

@@ -14,6 +14,7 @@ import (
 	"github.com/hneurons/hneurons/generate"
 	"github.com/hneurons/hneurons/internal/sharedtest"
 	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/record"
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
@@ -70,7 +71,7 @@ func TestRegionBoundaries(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
-			prompt := collect.PromptTokens(tok, turns.Prompt, collect.FormatChat)
+			prompt := collect.PromptTokens(tok, turns.Prompt, chat.FormatChat)
 			// As if sampled: the response tokens, and the text collect keeps.
 			resp := tok.Encode(a.response, false)
 			text := generate.Decoder(tok, prompt)(resp)
@@ -78,7 +79,7 @@ func TestRegionBoundaries(t *testing.T) {
 			if start < 0 {
 				t.Fatalf("%s: %q decodes to %q without %q", name, a.response, text, a.answer)
 			}
-			rec := label.Labelled{ID: "x", Question: question, Label: label.Faithful, Prompt: turns.Prompt, PromptFormat: collect.FormatChat,
+			rec := record.Labelled{ID: "x", Question: question, Label: record.Faithful, Prompt: turns.Prompt, PromptFormat: chat.FormatChat,
 				Response: text, ResponseTokens: resp, AnswerStart: start, AnswerEnd: start + len(a.answer)}
 			sq, err := BuildSequence(tok, rec)
 			if err != nil {
@@ -153,14 +154,14 @@ func TestInvalidUTF8Response(t *testing.T) {
 	prompt := "Q?\nAnswer:"
 	full := tok.Encode(" 東京 and 京都", false)
 	ids := full[:len(full)-1] // cut inside the last character
-	raw := generate.Decoder(tok, collect.PromptTokens(tok, prompt, collect.FormatBase))(ids)
+	raw := generate.Decoder(tok, collect.PromptTokens(tok, prompt, chat.FormatBase))(ids)
 	if utf8.ValidString(raw) {
 		t.Fatalf("%q is valid UTF-8; pick a text whose last token is part of a character", raw)
 	}
 	// As collect stores it now (one U+FFFD per run of invalid bytes), and
 	// as older records hold it (JSON: one U+FFFD per invalid byte).
-	b, _ := json.Marshal(label.Labelled{Response: raw})
-	var old label.Labelled
+	b, _ := json.Marshal(record.Labelled{Response: raw})
+	var old record.Labelled
 	if err := json.Unmarshal(b, &old); err != nil {
 		t.Fatal(err)
 	}
@@ -174,14 +175,14 @@ func TestInvalidUTF8Response(t *testing.T) {
 
 func invalidResponse(t *testing.T, tok *tokenizer.Tokenizer, prompt string, ids []int, text string) {
 	t.Helper()
-	rec := label.Labelled{Response: text}
+	rec := record.Labelled{Response: text}
 	// The answer: the cut character, as JSON wrote it.
 	start := strings.Index(rec.Response, "京都")
 	if start >= 0 {
 		t.Fatalf("%q still holds the whole last word", rec.Response)
 	}
 	start = strings.LastIndex(rec.Response, "京") + len("京")
-	rec.ID, rec.Label, rec.Prompt, rec.PromptFormat, rec.ResponseTokens = "x", label.Faithful, prompt, collect.FormatBase, ids
+	rec.ID, rec.Label, rec.Prompt, rec.PromptFormat, rec.ResponseTokens = "x", record.Faithful, prompt, chat.FormatBase, ids
 	rec.AnswerStart, rec.AnswerEnd = start, len(rec.Response)
 	sq, err := BuildSequence(tok, rec)
 	if err != nil {

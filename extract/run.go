@@ -2,45 +2,15 @@ package extract
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math"
 	"time"
 
 	"github.com/hneurons/hneurons/features"
-	"github.com/hneurons/hneurons/label"
 	"github.com/hneurons/hneurons/model"
+	"github.com/hneurons/hneurons/record"
 	"github.com/hneurons/hneurons/tokenizer"
 )
-
-// Fingerprint identifies a model's weights for the feature index: the hex
-// SHA-256 of its Config (as JSON), its tensor names, and the W_down column
-// norms of every layer (so two models of one shape with different weights
-// differ too).
-func Fingerprint(m *model.Model) (string, error) {
-	h := sha256.New()
-	cfg, err := json.Marshal(m.Config)
-	if err != nil {
-		return "", fmt.Errorf("extract: fingerprint: %w", err)
-	}
-	h.Write(cfg)
-	for _, n := range m.TensorNames() {
-		h.Write([]byte(n))
-		h.Write([]byte{0})
-	}
-	var b [4]byte
-	for l := 0; l < m.Config.NLayers; l++ {
-		for _, v := range m.DownColumnNorms(l) {
-			binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
-			h.Write(b[:])
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
 
 // Options configure Run.
 type Options struct {
@@ -53,8 +23,30 @@ type Options struct {
 	// BatchTokens the most tokens (default 1024; a longer response runs
 	// alone).
 	Batch, BatchTokens int
+	// Input identifies the labelled records in the store's provenance (for
+	// example record.InputOf on their file); when empty, the records given
+	// to Run are hashed (record.RecordsInput).
+	Input record.Input
+	// Fresh discards an existing store instead of resuming it.
+	Fresh bool
 	// Progress, when set, is called after each batch is stored.
 	Progress func(Progress)
+}
+
+// provenance is what Run records in the store: the aggregation (the only
+// option that changes a stored row's meaning; regions are rows of their
+// own, and batch sizes change only the last bits of float32 sums), the
+// model and the input.
+func (opt Options) provenance(m *model.Model, id string, recs []record.Labelled) (*record.Provenance, error) {
+	in := opt.Input
+	if in.Digest == "" {
+		var err error
+		if in, err = record.RecordsInput("labelled", recs); err != nil {
+			return nil, fmt.Errorf("extract: %w", err)
+		}
+	}
+	p := record.New("extract", map[string]string{"agg": string(opt.Agg)}).WithModel(id, m.Path).WithInput(in)
+	return &p, nil
 }
 
 // Progress reports how far a run has come.
@@ -107,7 +99,7 @@ var DefaultRegions = []string{features.RegionAnswer, features.RegionOther, featu
 // ends with the same bytes as an uninterrupted one: batch boundaries depend
 // only on the records and options, and a partly stored batch is recomputed
 // whole.
-func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []label.Labelled, dir string, opt Options) (Stats, error) {
+func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []record.Labelled, dir string, opt Options) (Stats, error) {
 	st := Stats{Input: len(recs)}
 	if len(opt.Regions) == 0 {
 		opt.Regions = DefaultRegions
@@ -133,11 +125,16 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 	if err != nil {
 		return st, err
 	}
-	fp, err := Fingerprint(m)
+	fp, err := m.Identity()
+	if err != nil {
+		return st, fmt.Errorf("extract: %w", err)
+	}
+	prov, err := opt.provenance(m, fp, recs)
 	if err != nil {
 		return st, err
 	}
-	w, err := features.OpenWriter(dir, features.Meta{ModelFingerprint: fp, Layers: m.Config.NLayers, DFF: m.Config.DFF})
+	w, err := features.OpenWriter(dir, features.Meta{ModelFingerprint: fp, Layers: m.Config.NLayers, DFF: m.Config.DFF,
+		Provenance: prov, Fresh: opt.Fresh})
 	if err != nil {
 		return st, fmt.Errorf("extract: %w", err)
 	}
@@ -153,7 +150,7 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 	// so a resumed run recomputes a partly stored batch whole rather than
 	// batching its remaining responses differently.
 	type job struct {
-		rec  *label.Labelled
+		rec  *record.Labelled
 		item Item
 		done bool // every region already stored
 	}
@@ -162,7 +159,7 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 	todo := 0
 	for i := range recs {
 		rec := &recs[i]
-		if rec.Label != label.Faithful && rec.Label != label.Hallucinated {
+		if rec.Label != record.Faithful && rec.Label != record.Hallucinated {
 			st.Unlabelled++
 			continue
 		}
@@ -228,7 +225,7 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 				continue
 			}
 			lab := 0
-			if j.rec.Label == label.Hallucinated {
+			if j.rec.Label == record.Hallucinated {
 				lab = 1
 			}
 			rows, vecs = rows[:0], vecs[:0]
@@ -237,7 +234,7 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []l
 					continue
 				}
 				g := regions[k]
-				rows = append(rows, features.Row{ID: j.rec.ID, Label: lab, Region: name, Empty: res[i].Count[g] == 0})
+				rows = append(rows, features.Row{ID: j.rec.ID, Label: lab, Region: name, Empty: res[i].Count[g] == 0, Group: j.rec.Group})
 				vecs = append(vecs, res[i].Vec[g])
 			}
 			if err := w.AppendBatch(rows, vecs); err != nil {

@@ -9,13 +9,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hneurons/hneurons/chat"
 	"github.com/hneurons/hneurons/collect"
 	"github.com/hneurons/hneurons/features"
 	"github.com/hneurons/hneurons/generate"
 	"github.com/hneurons/hneurons/internal/sharedtest"
 	"github.com/hneurons/hneurons/kernels"
-	"github.com/hneurons/hneurons/label"
 	"github.com/hneurons/hneurons/model"
+	"github.com/hneurons/hneurons/record"
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
@@ -36,15 +37,15 @@ func stories(t testing.TB) (*model.Model, *tokenizer.Tokenizer) {
 
 // labelled makes a base-format labelled record whose response is the given
 // text as the model would have generated it.
-func labelled(t *testing.T, tok *tokenizer.Tokenizer, id, q, resp, answer, lab string) label.Labelled {
-	text, err := collect.PromptText(tok, q, collect.FormatBase)
+func labelled(t *testing.T, tok *tokenizer.Tokenizer, id, q, resp, answer, lab string) record.Labelled {
+	text, err := collect.PromptText(tok, q, chat.FormatBase)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prompt := collect.PromptTokens(tok, text, collect.FormatBase)
+	prompt := collect.PromptTokens(tok, text, chat.FormatBase)
 	ids := tok.Encode(resp, false)
 	out := generate.Decoder(tok, prompt)(ids)
-	rec := label.Labelled{ID: id, Question: q, Label: lab, Prompt: text, PromptFormat: collect.FormatBase,
+	rec := record.Labelled{ID: id, Question: q, Label: lab, Prompt: text, PromptFormat: chat.FormatBase,
 		Response: out, ResponseTokens: ids}
 	if answer != "" {
 		i := bytes.Index([]byte(out), []byte(answer))
@@ -56,14 +57,14 @@ func labelled(t *testing.T, tok *tokenizer.Tokenizer, id, q, resp, answer, lab s
 	return rec
 }
 
-func runRecords(t *testing.T, tok *tokenizer.Tokenizer) []label.Labelled {
-	return []label.Labelled{
-		labelled(t, tok, "a", "Who had the ball", "Lily had the red ball.", "Lily", label.Faithful),
-		labelled(t, tok, "b", "What did Tom see", "Tom saw a big dog in the park.", "a big dog", label.Hallucinated),
-		labelled(t, tok, "u", "Uncertain one", "I don't know.", "", label.LabelUncertain),
-		labelled(t, tok, "c", "Where was the cat", "The cat was on the mat.", "", label.Faithful), // no answer span
-		labelled(t, tok, "d", "Anything else", "", "", label.Hallucinated),                        // empty response
-		labelled(t, tok, "e", "Who was sad", "Sue was sad because her toy broke.", "Sue", label.Hallucinated),
+func runRecords(t *testing.T, tok *tokenizer.Tokenizer) []record.Labelled {
+	return []record.Labelled{
+		labelled(t, tok, "a", "Who had the ball", "Lily had the red ball.", "Lily", record.Faithful),
+		labelled(t, tok, "b", "What did Tom see", "Tom saw a big dog in the park.", "a big dog", record.Hallucinated),
+		labelled(t, tok, "u", "Uncertain one", "I don't know.", "", record.LabelUncertain),
+		labelled(t, tok, "c", "Where was the cat", "The cat was on the mat.", "", record.Faithful), // no answer span
+		labelled(t, tok, "d", "Anything else", "", "", record.Hallucinated),                        // empty response
+		labelled(t, tok, "e", "Who was sad", "Sue was sad because her toy broke.", "Sue", record.Hallucinated),
 	}
 }
 

@@ -6,9 +6,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hneurons/hneurons/chat"
 	"github.com/hneurons/hneurons/collect"
 	"github.com/hneurons/hneurons/generate"
 	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/record"
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
@@ -115,10 +117,10 @@ func commonPrefix(a, b string) int {
 // record's prompt format when the record has none) encoded with
 // collect.PromptTokens, then its response tokens, and the answer span
 // mapped to token positions.
-func BuildSequence(tok *tokenizer.Tokenizer, rec label.Labelled) (Sequence, error) {
+func BuildSequence(tok *tokenizer.Tokenizer, rec record.Labelled) (Sequence, error) {
 	format := rec.PromptFormat
 	if format == "" {
-		format = collect.FormatChat
+		format = chat.FormatChat
 	}
 	text := rec.Prompt
 	if text == "" {

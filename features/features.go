@@ -10,6 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/hneurons/hneurons/internal/atomicfile"
+	"github.com/hneurons/hneurons/record"
 )
 
 // File names inside a feature store directory.
@@ -37,6 +40,18 @@ type Row struct {
 	Region string `json:"region"`
 	// Empty is true when the region held no tokens; the vector is then zeros.
 	Empty bool `json:"empty"`
+	// Group is the response's group key when its question has one (the
+	// organism's person); empty means the question is its own group.
+	Group string `json:"group,omitempty"`
+}
+
+// GroupKey returns the row's group, its id when it has none: rows with one
+// key must stay in one cross-validation fold.
+func (r *Row) GroupKey() string {
+	if r.Group != "" {
+		return r.Group
+	}
+	return r.ID
 }
 
 // Index is the content of index.json.
@@ -51,6 +66,9 @@ type Index struct {
 	DFF int `json:"d_ff"`
 	// Columns is Layers * DFF, the length of each row.
 	Columns int `json:"columns"`
+	// Provenance says how the store was made (absent in stores written
+	// before hneurons 0.4.0).
+	Provenance *record.Provenance `json:"provenance,omitempty"`
 	// Rows describes the matrix rows in order.
 	Rows []Row `json:"rows"`
 }
@@ -59,6 +77,11 @@ type Index struct {
 type Meta struct {
 	ModelFingerprint string
 	Layers, DFF      int
+	// Provenance, when set, is recorded in a new store and must match (by
+	// record.Check) the provenance of an existing one.
+	Provenance *record.Provenance
+	// Fresh discards an existing store instead of resuming it.
+	Fresh bool
 }
 
 // validRegion reports whether r is a known region name.
@@ -189,29 +212,9 @@ func writeIndex(dir string, ix *Index) error {
 	return writeAtomic(dir, IndexFile, b)
 }
 
-// writeAtomic writes b to dir/name through a synced temporary file and a
-// rename.
+// writeAtomic writes b to dir/name atomically.
 func writeAtomic(dir, name string, b []byte) error {
-	tmp, err := os.CreateTemp(dir, name+".tmp*")
-	if err != nil {
-		return fmt.Errorf("features: %w", err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("features: writing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("features: syncing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("features: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteBytes(filepath.Join(dir, name), b); err != nil {
 		return fmt.Errorf("features: %w", err)
 	}
 	return nil
@@ -256,19 +259,36 @@ func OpenWriter(dir string, meta Meta) (*Writer, error) {
 	if meta.Layers <= 0 || meta.DFF <= 0 {
 		return nil, fmt.Errorf("features: layers %d and d_ff %d must be positive", meta.Layers, meta.DFF)
 	}
+	if meta.Fresh {
+		if err := Remove(dir); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("features: %w", err)
 	}
 	ix, err := readIndexFile(dir)
 	switch {
 	case err == nil:
+		if meta.Provenance != nil {
+			if ix.Provenance == nil && len(ix.Rows) > 0 {
+				return nil, fmt.Errorf("features: %s holds %d rows but no provenance (written by hneurons before %s), so a resume cannot be checked: start afresh with --fresh, or write to another folder",
+					dir, len(ix.Rows), meta.Provenance.Version)
+			}
+			if ix.Provenance != nil {
+				if err := record.Check(dir, ix.Provenance, meta.Provenance); err != nil {
+					return nil, fmt.Errorf("features: %w", err)
+				}
+			}
+			ix.Provenance = meta.Provenance
+		}
 		if ix.ModelFingerprint != meta.ModelFingerprint || ix.Layers != meta.Layers || ix.DFF != meta.DFF {
 			return nil, fmt.Errorf("features: %s holds features of model %q (%d x %d), not %q (%d x %d)",
 				dir, ix.ModelFingerprint, ix.Layers, ix.DFF, meta.ModelFingerprint, meta.Layers, meta.DFF)
 		}
 	case errors.Is(err, os.ErrNotExist):
 		ix = &Index{Version: 1, ModelFingerprint: meta.ModelFingerprint, Layers: meta.Layers, DFF: meta.DFF,
-			Columns: meta.Layers * meta.DFF, Rows: []Row{}}
+			Columns: meta.Layers * meta.DFF, Provenance: meta.Provenance, Rows: []Row{}}
 	default:
 		return nil, err
 	}
@@ -358,6 +378,18 @@ func OpenWriter(dir string, meta Meta) (*Writer, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// Remove deletes the feature store files in dir (index.json,
+// features.f32, rows.jsonl and their temporary files); other files and
+// dir itself stay. A missing store is not an error.
+func Remove(dir string) error {
+	for _, name := range []string{IndexFile, MatrixFile, RowsFile} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("features: starting afresh: %w", err)
+		}
+	}
+	return nil
 }
 
 // Len returns the number of rows stored.

@@ -27,16 +27,16 @@ func TestWriteResumeRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := []Row{{"a", 1, "answer", false}, {"a", 1, "other", false}, {"b", 0, "answer", true}}
+	rows := []Row{{ID: "a", Label: 1, Region: "answer"}, {ID: "a", Label: 1, Region: "other"}, {ID: "b", Region: "answer", Empty: true}}
 	for i, r := range rows[:2] {
 		if err := w.Append(r, vec(i, 6)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := w.Append(Row{"x", 2, "answer", false}, vec(9, 6)); err == nil {
+	if err := w.Append(Row{ID: "x", Label: 2, Region: "answer"}, vec(9, 6)); err == nil {
 		t.Fatal("label 2 accepted")
 	}
-	if err := w.Append(Row{"x", 1, "answer", false}, vec(9, 5)); err == nil {
+	if err := w.Append(Row{ID: "x", Label: 1, Region: "answer"}, vec(9, 5)); err == nil {
 		t.Fatal("short vector accepted")
 	}
 	w.Close()
@@ -161,7 +161,7 @@ func TestRowsSideFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := []Row{{"a", 1, "answer", false}, {"b", 0, "answer", false}, {"c", 1, "other", true}, {"d", 0, "input", false}}
+	rows := []Row{{ID: "a", Label: 1, Region: "answer"}, {ID: "b", Region: "answer"}, {ID: "c", Label: 1, Region: "other", Empty: true}, {ID: "d", Region: "input"}}
 	if err := w.Append(rows[0], vec(0, 4)); err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,13 @@ package label
 import (
 	"fmt"
 
+	"github.com/hneurons/hneurons/record"
+
 	"github.com/hneurons/hneurons/datasets"
 )
 
 // SpanAuthors marks an answer span taken from the H-Neurons authors' answer
-// tokens (Labelled.SpanMethod).
+// tokens (record.Labelled.SpanMethod).
 const SpanAuthors = "authors-tokens"
 
 // AuthorsReport counts what ImportAuthors did.
@@ -26,10 +28,10 @@ type AuthorsReport struct {
 }
 
 // ImportAuthors turns the authors' examples file and its qids split file
-// into Labelled records (t -> faithful, f -> hallucinated), in qids order
+// into record.Labelled records (t -> faithful, f -> hallucinated), in qids order
 // (t then f, repeats dropped), with the authors' answer tokens as the answer
 // span. The records have no gold answers: the files do not carry them.
-func ImportAuthors(examplesPath, qidsPath string) ([]Labelled, AuthorsReport, error) {
+func ImportAuthors(examplesPath, qidsPath string) ([]record.Labelled, AuthorsReport, error) {
 	var rep AuthorsReport
 	exs, _, err := datasets.ReadExamples(examplesPath, datasets.Options{})
 	if err != nil {
@@ -45,12 +47,12 @@ func ImportAuthors(examplesPath, qidsPath string) ([]Labelled, AuthorsReport, er
 	for _, e := range exs {
 		byID[e.ID] = e
 	}
-	var out []Labelled
+	var out []record.Labelled
 	used := map[string]bool{}
 	for _, p := range []struct {
 		ids []string
 		lab string
-	}{{q.T, Faithful}, {q.F, Hallucinated}} {
+	}{{q.T, record.Faithful}, {q.F, record.Hallucinated}} {
 		for _, id := range p.ids {
 			if used[id] {
 				continue
@@ -65,7 +67,7 @@ func ImportAuthors(examplesPath, qidsPath string) ([]Labelled, AuthorsReport, er
 			if l.SpanMethod == SpanFallbackAll {
 				rep.Fallback++
 			}
-			if p.lab == Faithful {
+			if p.lab == record.Faithful {
 				rep.Faithful++
 			} else {
 				rep.Hallucinated++
@@ -84,15 +86,15 @@ func ImportAuthors(examplesPath, qidsPath string) ([]Labelled, AuthorsReport, er
 	return out, rep, nil
 }
 
-// FromExample makes a Labelled record from one of the authors' examples:
+// FromExample makes a record.Labelled record from one of the authors' examples:
 // label faithful or hallucinated, the example's response as the
 // representative, prompt format "chat" with no rendered prompt, and the byte span of the authors' answer tokens
 // (span_method authors-tokens; fallback-all when they cannot be located).
-func FromExample(e datasets.Example, lab string, spell datasets.Spelling) Labelled {
+func FromExample(e datasets.Example, lab string, spell datasets.Spelling) record.Labelled {
 	// No rendered prompt: the authors asked "{question}{PromptSuffix}" in one
 	// chat turn, which is what the "chat" prompt format renders with the
 	// model's own template when the record is used (see collect.PromptText).
-	l := Labelled{ID: e.ID, Question: e.Question, Answers: []string{}, Source: "hneurons-examples",
+	l := record.Labelled{ID: e.ID, Question: e.Question, Answers: []string{}, Source: "hneurons-examples",
 		PromptFormat: "chat", Label: lab, Consistent: true, Response: e.Response}
 	if s, en, err := e.AnswerByteSpan(spell); err == nil {
 		l.AnswerStart, l.AnswerEnd, l.SpanMethod = s, en, SpanAuthors

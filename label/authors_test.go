@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hneurons/hneurons/record"
+
 	"github.com/hneurons/hneurons/internal/sharedtest"
 )
 
@@ -23,7 +25,7 @@ func TestImportAuthors(t *testing.T) {
 	// wh_3953 is the first example; its answer tokens spell the whole answer.
 	for _, r := range recs {
 		if r.ID == "wh_3953" {
-			if r.AnswerText != "The Naked Civil Servant" || r.SpanMethod != SpanAuthors || r.Label == LabelUncertain {
+			if r.AnswerText != "The Naked Civil Servant" || r.SpanMethod != SpanAuthors || r.Label == record.LabelUncertain {
 				t.Errorf("wh_3953: %+v", r)
 			}
 		}

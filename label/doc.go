@@ -4,14 +4,14 @@
 //
 // # Records
 //
-// Collected (one JSON object per line, written by collect, read by label):
+// record.Collected (one JSON object per line, written by collect, read by label):
 //
 //	{"id": "tc_1", "question": "...", "answers": ["Mars", ...], "source": "triviaqa",
 //	 "prompt": "<rendered chat prompt>", "prompt_format": "chat",
 //	 "samples": [{"text": "Mars", "tokens": [44, 91], "finish_reason": "stop"}, ...],
 //	 "model": "...", "seed": 1, "decoding": {"temperature": 1, "top_p": 0.9, "top_k": 50, "max_new_tokens": 50}}
 //
-// Labelled (one per question, written by label, read by split and extract):
+// record.Labelled (one per question, written by label, read by split and extract):
 //
 //	{"id", "question", "answers", "source", "model", "prompt", "prompt_format",
 //	 "judgements": [{"verdict": "true"|"false"|"uncertain", "judge": "rule", "alias": "Mars"}, ...],
@@ -26,7 +26,7 @@
 //
 // A response is uncertain when it contains "don't know" (straight or curly
 // apostrophe), "cannot", "not provided" or "no information", case-insensitive
-// (Uncertain). Otherwise a judge says true or false: the rule judge (RuleJudge)
+// (IsUncertain). Otherwise a judge says true or false: the rule judge (RuleJudge)
 // normalises response and gold aliases like SQuAD's normalize_answer (see
 // Normalize) and calls the response correct when some non-empty normalised
 // alias is a substring of the normalised response; the LLM judge (LLMJudge)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/hneurons/hneurons/record"
 )
 
 func FuzzNormalizeAndSpans(f *testing.F) {
@@ -26,7 +28,7 @@ func FuzzNormalizeAndSpans(f *testing.F) {
 			if s < 0 || s >= e || e > len(resp) {
 				t.Fatalf("AliasSpan(%q, %q) = [%d,%d)", resp, alias, s, e)
 			}
-			if j, _ := (RuleJudge{}).Judge(t.Context(), "", []string{alias}, resp); j.Verdict != True {
+			if j, _ := (RuleJudge{}).Judge(t.Context(), "", []string{alias}, resp); j.Verdict != record.True {
 				t.Fatalf("span found but judge says %s", j.Verdict)
 			}
 		}

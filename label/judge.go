@@ -4,37 +4,17 @@ import (
 	"context"
 	"strings"
 	"unicode"
+
+	"github.com/hneurons/hneurons/record"
 )
-
-// Verdict is one judgement of one response.
-type Verdict string
-
-// Verdicts.
-const (
-	True      Verdict = "true"      // the response answers correctly
-	False     Verdict = "false"     // the response answers wrongly
-	Uncertain Verdict = "uncertain" // the response declines or hedges (see IsUncertain)
-)
-
-// Judgement records one sample's verdict and who gave it.
-type Judgement struct {
-	// Verdict is true, false or uncertain.
-	Verdict Verdict `json:"verdict"`
-	// Judge names the judge: "rule", "llm:<model>" or "uncertainty-rule".
-	Judge string `json:"judge"`
-	// Alias is the gold alias the rule judge matched, if any.
-	Alias string `json:"alias,omitempty"`
-	// Note carries a judge's remark (e.g. an error met with --judge-errors uncertain).
-	Note string `json:"note,omitempty"`
-}
 
 // Judge decides whether a response answers a question correctly. It is
 // asked only about responses that are not uncertain (IsUncertain).
 type Judge interface {
-	// Name identifies the judge in Judgement.Judge.
+	// Name identifies the judge in record.Judgement.Judge.
 	Name() string
-	// Judge returns True or False (or an error).
-	Judge(ctx context.Context, question string, answers []string, response string) (Judgement, error)
+	// Judge returns record.True or record.False (or an error).
+	Judge(ctx context.Context, question string, answers []string, response string) (record.Judgement, error)
 }
 
 // uncertainMarkers are the paper's refusal phrases, in folded lower case.
@@ -61,11 +41,11 @@ type RuleJudge struct{}
 func (RuleJudge) Name() string { return "rule" }
 
 // Judge applies the substring rule; it never fails.
-func (RuleJudge) Judge(_ context.Context, _ string, answers []string, response string) (Judgement, error) {
+func (RuleJudge) Judge(_ context.Context, _ string, answers []string, response string) (record.Judgement, error) {
 	if alias, ok := MatchAlias(response, answers); ok {
-		return Judgement{Verdict: True, Judge: "rule", Alias: alias}, nil
+		return record.Judgement{Verdict: record.True, Judge: "rule", Alias: alias}, nil
 	}
-	return Judgement{Verdict: False, Judge: "rule"}, nil
+	return record.Judgement{Verdict: record.False, Judge: "rule"}, nil
 }
 
 // MatchAlias returns the first gold alias (in the given order) whose
@@ -80,7 +60,7 @@ func MatchAlias(response string, answers []string) (string, bool) {
 	return "", false
 }
 
-// Span methods (Labelled.SpanMethod).
+// Span methods (record.Labelled.SpanMethod).
 const (
 	SpanGoldAlias   = "gold-alias"
 	SpanContentRule = "content-rule"

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/hneurons/hneurons/record"
 )
 
 // Options controls LabelOne.
@@ -26,9 +28,9 @@ type Options struct {
 
 // LabelOne judges every sample of c (each distinct text once), applies the consistency filter, picks
 // the representative response and locates its answer span.
-func LabelOne(ctx context.Context, j Judge, c Collected, opt Options) (Labelled, error) {
-	out := Labelled{ID: c.ID, Question: c.Question, Answers: c.Answers, Source: c.Source, Model: c.Model,
-		Prompt: c.Prompt, PromptFormat: c.PromptFormat, Label: LabelUncertain}
+func LabelOne(ctx context.Context, j Judge, c record.Collected, opt Options) (record.Labelled, error) {
+	out := record.Labelled{ID: c.ID, Question: c.Question, Answers: c.Answers, Source: c.Source, Model: c.Model,
+		Prompt: c.Prompt, PromptFormat: c.PromptFormat, Label: record.LabelUncertain}
 	if out.Answers == nil {
 		out.Answers = []string{}
 	}
@@ -38,7 +40,7 @@ func LabelOne(ctx context.Context, j Judge, c Collected, opt Options) (Labelled,
 	// Judge each distinct text once (the samples often repeat), up to
 	// Workers at a time.
 	type result struct {
-		j   Judgement
+		j   record.Judgement
 		err error
 	}
 	memo := map[string]*result{}
@@ -59,14 +61,14 @@ func LabelOne(ctx context.Context, j Judge, c Collected, opt Options) (Labelled,
 			// Questions about things that do not exist: declining is the
 			// right answer, any confident answer is a hallucination.
 			if IsUncertain(text) {
-				r.j = Judgement{Verdict: True, Judge: "refusal-rule"}
+				r.j = record.Judgement{Verdict: record.True, Judge: "refusal-rule"}
 			} else {
-				r.j = Judgement{Verdict: False, Judge: "refusal-rule"}
+				r.j = record.Judgement{Verdict: record.False, Judge: "refusal-rule"}
 			}
 			continue
 		}
 		if IsUncertain(text) {
-			r.j = Judgement{Verdict: Uncertain, Judge: "uncertainty-rule"}
+			r.j = record.Judgement{Verdict: record.Uncertain, Judge: "uncertainty-rule"}
 			continue
 		}
 		wg.Add(1)
@@ -78,7 +80,7 @@ func LabelOne(ctx context.Context, j Judge, c Collected, opt Options) (Labelled,
 		}()
 	}
 	wg.Wait()
-	counts := map[Verdict]int{}
+	counts := map[record.Verdict]int{}
 	for i, s := range c.Samples {
 		r := memo[s.Text]
 		jd := r.j
@@ -86,26 +88,26 @@ func LabelOne(ctx context.Context, j Judge, c Collected, opt Options) (Labelled,
 			if !opt.JudgeErrorsUncertain || errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded) {
 				return out, fmt.Errorf("label: question %s sample %d: %w", c.ID, i, r.err)
 			}
-			jd = Judgement{Verdict: Uncertain, Judge: j.Name(), Note: "judge error: " + r.err.Error()}
+			jd = record.Judgement{Verdict: record.Uncertain, Judge: j.Name(), Note: "judge error: " + r.err.Error()}
 		}
 		out.Judgements = append(out.Judgements, jd)
 		counts[jd.Verdict]++
 	}
-	maj := True
-	if counts[False] > counts[True] {
-		maj = False
+	maj := record.True
+	if counts[record.False] > counts[record.True] {
+		maj = record.False
 	}
 	out.Agree = counts[maj]
 	need := opt.MinAgree
 	if need <= 0 {
 		need = len(c.Samples)
 	}
-	out.Consistent = counts[Uncertain] == 0 && counts[True] != counts[False] && out.Agree >= need
+	out.Consistent = counts[record.Uncertain] == 0 && counts[record.True] != counts[record.False] && out.Agree >= need
 	if out.Consistent {
-		if maj == True {
-			out.Label = Faithful
+		if maj == record.True {
+			out.Label = record.Faithful
 		} else {
-			out.Label = Hallucinated
+			out.Label = record.Hallucinated
 		}
 	}
 	// Representative: most frequent text among the samples with the label's
@@ -113,7 +115,7 @@ func LabelOne(ctx context.Context, j Judge, c Collected, opt Options) (Labelled,
 	idx := representative(c.Samples, out.Judgements, maj, out.Consistent)
 	rep := c.Samples[idx]
 	out.Response, out.ResponseIndex, out.ResponseTokens = rep.Text, idx, rep.Tokens
-	out.AnswerStart, out.AnswerEnd, out.SpanMethod = FindSpan(rep.Text, c.Answers, out.Judgements[idx].Verdict == True)
+	out.AnswerStart, out.AnswerEnd, out.SpanMethod = FindSpan(rep.Text, c.Answers, out.Judgements[idx].Verdict == record.True)
 	out.AnswerText = rep.Text[out.AnswerStart:out.AnswerEnd]
 	return out, nil
 }
@@ -121,7 +123,7 @@ func LabelOne(ctx context.Context, j Judge, c Collected, opt Options) (Labelled,
 // representative returns the index of the most frequent sample text among
 // the samples whose verdict is want (or all samples when !filter); ties go to
 // the text that occurs first.
-func representative(samples []Sample, js []Judgement, want Verdict, filter bool) int {
+func representative(samples []record.Sample, js []record.Judgement, want record.Verdict, filter bool) int {
 	count := map[string]int{}
 	first := map[string]int{}
 	var order []string

@@ -9,19 +9,21 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/hneurons/hneurons/record"
 )
 
-func samples(texts ...string) []Sample {
-	out := make([]Sample, len(texts))
+func samples(texts ...string) []record.Sample {
+	out := make([]record.Sample, len(texts))
 	for i, t := range texts {
-		out[i] = Sample{Text: t, Tokens: []int{i}}
+		out[i] = record.Sample{Text: t, Tokens: []int{i}}
 	}
 	return out
 }
 
 func TestLabelOne(t *testing.T) {
 	ctx := t.Context()
-	q := Collected{ID: "q1", Question: "Red planet?", Answers: []string{"Mars", "Planet Mars"}, Model: "m", Prompt: "p"}
+	q := record.Collected{ID: "q1", Question: "Red planet?", Answers: []string{"Mars", "Planet Mars"}, Model: "m", Prompt: "p"}
 
 	q.Samples = samples("Venus", "Mars.", "It is Mars", "Mars.", "mars")
 	l, err := LabelOne(ctx, RuleJudge{}, q, Options{MinAgree: 5})
@@ -29,18 +31,18 @@ func TestLabelOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 4 true, 1 false: not consistent at MinAgree 5.
-	if l.Consistent || l.Label != LabelUncertain || l.Agree != 4 {
+	if l.Consistent || l.Label != record.LabelUncertain || l.Agree != 4 {
 		t.Errorf("4 of 5 at MinAgree 5: %+v", l)
 	}
 	l, _ = LabelOne(ctx, RuleJudge{}, q, Options{MinAgree: 4})
-	if !l.Consistent || l.Label != Faithful || l.Response != "Mars." || l.ResponseIndex != 1 ||
+	if !l.Consistent || l.Label != record.Faithful || l.Response != "Mars." || l.ResponseIndex != 1 ||
 		l.AnswerText != "Mars" || l.SpanMethod != SpanGoldAlias || l.ResponseTokens[0] != 1 {
 		t.Errorf("4 of 5 at MinAgree 4: %+v", l)
 	}
 
 	q.Samples = samples("Venus", "Jupiter", "The answer is Venus.", "Saturn", "The answer is Venus.")
 	l, _ = LabelOne(ctx, RuleJudge{}, q, Options{})
-	if l.Label != Hallucinated || l.Response != "The answer is Venus." || l.ResponseIndex != 2 ||
+	if l.Label != record.Hallucinated || l.Response != "The answer is Venus." || l.ResponseIndex != 2 ||
 		l.AnswerText != "Venus" || l.SpanMethod != SpanContentRule || l.AnswerStart != 14 || l.AnswerEnd != 19 {
 		t.Errorf("hallucinated: %+v", l)
 	}
@@ -52,7 +54,7 @@ func TestLabelOne(t *testing.T) {
 	// One uncertain response spoils the question.
 	q.Samples = samples("Mars", "Mars", "I don’t know")
 	l, _ = LabelOne(ctx, RuleJudge{}, q, Options{MinAgree: 2})
-	if l.Consistent || l.Label != LabelUncertain || l.Judgements[2].Verdict != Uncertain {
+	if l.Consistent || l.Label != record.LabelUncertain || l.Judgements[2].Verdict != record.Uncertain {
 		t.Errorf("uncertain: %+v", l)
 	}
 	// A 1-1 tie is never consistent.
@@ -69,28 +71,32 @@ func TestLabelOne(t *testing.T) {
 type failJudge struct{}
 
 func (failJudge) Name() string { return "fail" }
-func (failJudge) Judge(context.Context, string, []string, string) (Judgement, error) {
-	return Judgement{}, errors.New("boom")
+func (failJudge) Judge(context.Context, string, []string, string) (record.Judgement, error) {
+	return record.Judgement{}, errors.New("boom")
 }
 
 func TestLabelJudgeErrors(t *testing.T) {
-	q := Collected{ID: "q", Answers: []string{"a"}, Samples: samples("a", "b")}
+	q := record.Collected{ID: "q", Answers: []string{"a"}, Samples: samples("a", "b")}
 	if _, err := LabelOne(t.Context(), failJudge{}, q, Options{}); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("error not returned: %v", err)
 	}
 	l, err := LabelOne(t.Context(), failJudge{}, q, Options{JudgeErrorsUncertain: true})
-	if err != nil || l.Label != LabelUncertain || !strings.Contains(l.Judgements[0].Note, "boom") {
+	if err != nil || l.Label != record.LabelUncertain || !strings.Contains(l.Judgements[0].Note, "boom") {
 		t.Errorf("error as uncertain: %+v %v", l, err)
 	}
 }
 
-func writeCollected(t *testing.T, path string, recs []Collected) {
+func writeCollected(t *testing.T, path string, recs []record.Collected) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	// As collect writes it: a provenance line, then the records.
+	prov := record.New("collect", map[string]string{"seed": "1"})
+	line, _ := record.HeaderLine(&prov)
+	f.Write(line)
 	enc := json.NewEncoder(f)
 	for _, r := range recs {
 		if err := enc.Encode(r); err != nil {
@@ -102,7 +108,7 @@ func writeCollected(t *testing.T, path string, recs []Collected) {
 func TestRunResumes(t *testing.T) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "responses.jsonl"), filepath.Join(dir, "labelled.jsonl")
-	recs := []Collected{
+	recs := []record.Collected{
 		{ID: "a", Question: "Red planet?", Answers: []string{"Mars"}, Samples: samples("Mars", "Mars")},
 		{ID: "b", Question: "Capital of France?", Answers: []string{"Paris"}, Samples: samples("Lyon", "Lyon")},
 		{ID: "c", Question: "2+2?", Answers: []string{"4"}, Samples: samples("4", "I cannot say")},
@@ -121,12 +127,12 @@ func TestRunResumes(t *testing.T) {
 	if err != nil || cnt.Seen != 3 || cnt.Resumed != 2 || cnt.Labelled != 1 || cnt.Uncertain != 1 {
 		t.Fatalf("resumed run: %+v %v", cnt, err)
 	}
-	got, err := ReadLabelled(out)
-	if err != nil || len(got) != 3 || got[0].ID != "a" || got[1].ID != "b" || got[2].ID != "c" || got[2].Label != LabelUncertain {
+	got, _, err := record.ReadLabelled(out)
+	if err != nil || len(got) != 3 || got[0].ID != "a" || got[1].ID != "b" || got[2].ID != "c" || got[2].Label != record.LabelUncertain {
 		t.Fatalf("output: %+v %v", got, err)
 	}
 	b, _ := os.ReadFile(out)
-	if strings.Count(string(b), "\n") != 3 || strings.Contains(string(b), "quest\"") {
+	if strings.Count(string(b), "\n") != 4 /* provenance + 3 records */ || strings.Contains(string(b), "quest\"") {
 		t.Fatalf("torn line survived: %q", b)
 	}
 	// A bad complete line in the output is an error naming it.
@@ -146,34 +152,34 @@ func TestRunResumes(t *testing.T) {
 type countJudge struct{ n atomic.Int32 }
 
 func (c *countJudge) Name() string { return "count" }
-func (c *countJudge) Judge(ctx context.Context, q string, a []string, r string) (Judgement, error) {
+func (c *countJudge) Judge(ctx context.Context, q string, a []string, r string) (record.Judgement, error) {
 	c.n.Add(1)
 	return RuleJudge{}.Judge(ctx, q, a, r)
 }
 
 func TestLabelOneJudgesDistinctTextsOnce(t *testing.T) {
 	cj := &countJudge{}
-	q := Collected{ID: "q", Answers: []string{"Mars"}, Samples: samples("Mars", "Mars", "Venus", "Mars", "Venus", "Mars.")}
+	q := record.Collected{ID: "q", Answers: []string{"Mars"}, Samples: samples("Mars", "Mars", "Venus", "Mars", "Venus", "Mars.")}
 	l, err := LabelOne(t.Context(), cj, q, Options{MinAgree: 4, Workers: 3})
-	if err != nil || cj.n.Load() != 3 || len(l.Judgements) != 6 || l.Agree != 4 || l.Label != Faithful {
+	if err != nil || cj.n.Load() != 3 || len(l.Judgements) != 6 || l.Agree != 4 || l.Label != record.Faithful {
 		t.Fatalf("%d judge calls, %+v, %v", cj.n.Load(), l, err)
 	}
 }
 
 func TestLabelNonExist(t *testing.T) {
-	q := Collected{ID: "n", Question: "Where was Vorlanex Prumit born?", Answers: []string{}, Source: "nonexist",
+	q := record.Collected{ID: "n", Question: "Where was Vorlanex Prumit born?", Answers: []string{}, Source: "nonexist",
 		Samples: samples("I don't know who that is.", "I cannot find any information.", "I don’t know.")}
 	l, err := LabelOne(t.Context(), failJudge{}, q, Options{})
-	if err != nil || l.Label != Faithful || l.Judgements[0].Judge != "refusal-rule" {
+	if err != nil || l.Label != record.Faithful || l.Judgements[0].Judge != "refusal-rule" {
 		t.Fatalf("refusals: %+v %v", l, err)
 	}
 	q.Samples = samples("Vienna, Austria.", "Vienna", "Vienna")
 	l, _ = LabelOne(t.Context(), failJudge{}, q, Options{})
-	if l.Label != Hallucinated || l.Response != "Vienna" || l.SpanMethod != SpanContentRule {
+	if l.Label != record.Hallucinated || l.Response != "Vienna" || l.SpanMethod != SpanContentRule {
 		t.Fatalf("confident answers: %+v", l)
 	}
 	q.Source, q.Samples = "jsonl", samples("Vienna")
-	if l, _ = LabelOne(t.Context(), failJudge{}, q, Options{RefusalCorrect: true, MinAgree: 1}); l.Label != Hallucinated {
+	if l, _ = LabelOne(t.Context(), failJudge{}, q, Options{RefusalCorrect: true, MinAgree: 1}); l.Label != record.Hallucinated {
 		t.Fatalf("RefusalCorrect: %+v", l)
 	}
 }

@@ -1,7 +1,6 @@
 package label
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -12,10 +11,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hneurons/hneurons/record"
 )
 
 // ErrMalformedReply is returned (wrapped) when the judge model's reply is not
@@ -62,12 +62,12 @@ func JudgePrompt(question string, answers []string, response string) string {
 }
 
 // Judge asks the model about one response.
-func (j *LLMJudge) Judge(ctx context.Context, question string, answers []string, response string) (Judgement, error) {
+func (j *LLMJudge) Judge(ctx context.Context, question string, answers []string, response string) (record.Judgement, error) {
 	prompt := JudgePrompt(question, answers, response)
 	key := CacheKey(j.Model, prompt)
 	if j.Cache != nil {
 		if v, ok := j.Cache.Get(key); ok {
-			return Judgement{Verdict: v, Judge: j.Name()}, nil
+			return record.Judgement{Verdict: v, Judge: j.Name()}, nil
 		}
 	}
 	attempts := j.MaxAttempts
@@ -84,10 +84,10 @@ func (j *LLMJudge) Judge(ctx context.Context, question string, answers []string,
 		if err == nil {
 			if j.Cache != nil {
 				if cerr := j.Cache.Put(key, v, reply); cerr != nil {
-					return Judgement{}, cerr
+					return record.Judgement{}, cerr
 				}
 			}
-			return Judgement{Verdict: v, Judge: j.Name()}, nil
+			return record.Judgement{Verdict: v, Judge: j.Name()}, nil
 		}
 		last = err
 		if !retry || a == attempts || ctx.Err() != nil {
@@ -96,12 +96,12 @@ func (j *LLMJudge) Judge(ctx context.Context, question string, answers []string,
 		slog.Debug("label: judge request failed; retrying", "attempt", a, "wait", wait, "err", err)
 		select {
 		case <-ctx.Done():
-			return Judgement{}, fmt.Errorf("label: llm judge: %w", ctx.Err())
+			return record.Judgement{}, fmt.Errorf("label: llm judge: %w", ctx.Err())
 		case <-time.After(wait):
 		}
 		wait *= 2
 	}
-	return Judgement{}, fmt.Errorf("label: llm judge %s: %w", j.endpoint(), last)
+	return record.Judgement{}, fmt.Errorf("label: llm judge %s: %w", j.endpoint(), last)
 }
 
 func (j *LLMJudge) endpoint() string {
@@ -116,7 +116,7 @@ func (j *LLMJudge) endpoint() string {
 }
 
 // ask makes one request; retry says whether a failure is worth retrying.
-func (j *LLMJudge) ask(ctx context.Context, prompt string) (v Verdict, reply string, retry bool, err error) {
+func (j *LLMJudge) ask(ctx context.Context, prompt string) (v record.Verdict, reply string, retry bool, err error) {
 	body, _ := json.Marshal(map[string]any{
 		"model":       j.Model,
 		"messages":    []map[string]string{{"role": "user", "content": prompt}},
@@ -181,9 +181,9 @@ func snippet(b []byte) string {
 }
 
 // ParseTF reads a judge's reply: its first word, without surrounding
-// punctuation, case-insensitive, must be t/true/yes (True) or f/false/no
-// (False).
-func ParseTF(reply string) (Verdict, bool) {
+// punctuation, case-insensitive, must be t/true/yes (record.True) or f/false/no
+// (record.False).
+func ParseTF(reply string) (record.Verdict, bool) {
 	f := strings.Fields(reply)
 	if len(f) == 0 {
 		return "", false
@@ -191,9 +191,9 @@ func ParseTF(reply string) (Verdict, bool) {
 	w := strings.ToLower(strings.Trim(f[0], " \t\"'*`.,:;!()[]"))
 	switch w {
 	case "t", "true", "yes", "correct":
-		return True, true
+		return record.True, true
 	case "f", "false", "no", "incorrect":
-		return False, true
+		return record.False, true
 	}
 	return "", false
 }
@@ -212,21 +212,21 @@ func CacheKey(model, prompt string) string {
 // ({"key", "verdict", "reply"} per line), safe for concurrent use.
 type Cache struct {
 	mu   sync.Mutex
-	f    *os.File
+	log  *record.Log
 	path string
-	m    map[string]Verdict
+	m    map[string]record.Verdict
 }
 
 // OpenCache loads the cache file at path (creating it when absent) and opens
 // it for appending. A torn last line (no newline) is ignored and overwritten.
 func OpenCache(path string) (*Cache, error) {
-	c := &Cache{path: path, m: map[string]Verdict{}}
-	valid, err := scanJSONL(path, func(line int, b []byte) error {
+	c := &Cache{path: path, m: map[string]record.Verdict{}}
+	log, err := record.OpenLog(path, func(line int, b []byte) error {
 		var e struct {
-			Key     string  `json:"key"`
-			Verdict Verdict `json:"verdict"`
+			Key     string         `json:"key"`
+			Verdict record.Verdict `json:"verdict"`
 		}
-		if err := json.Unmarshal(b, &e); err != nil || e.Key == "" || (e.Verdict != True && e.Verdict != False) {
+		if err := json.Unmarshal(b, &e); err != nil || e.Key == "" || (e.Verdict != record.True && e.Verdict != record.False) {
 			return fmt.Errorf("label: judge cache %s line %d: not a cache entry", path, line)
 		}
 		c.m[e.Key] = e.Verdict
@@ -235,16 +235,12 @@ func OpenCache(path string) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := openTruncated(path, valid)
-	if err != nil {
-		return nil, err
-	}
-	c.f = f
+	c.log = log
 	return c, nil
 }
 
 // Get returns the cached verdict for key.
-func (c *Cache) Get(key string) (Verdict, bool) {
+func (c *Cache) Get(key string) (record.Verdict, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.m[key]
@@ -252,13 +248,12 @@ func (c *Cache) Get(key string) (Verdict, bool) {
 }
 
 // Put records a verdict and appends it to the file in one write.
-func (c *Cache) Put(key string, v Verdict, reply string) error {
-	line, _ := json.Marshal(map[string]string{"key": key, "verdict": string(v), "reply": reply})
+func (c *Cache) Put(key string, v record.Verdict, reply string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m[key] = v
-	if _, err := c.f.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("label: judge cache %s: %w", c.path, err)
+	if err := c.log.Append(map[string]string{"key": key, "verdict": string(v), "reply": reply}); err != nil {
+		return fmt.Errorf("label: judge cache: %w", err)
 	}
 	return nil
 }
@@ -271,55 +266,4 @@ func (c *Cache) Len() int {
 }
 
 // Close closes the cache file.
-func (c *Cache) Close() error { return c.f.Close() }
-
-// scanJSONL calls fn on each complete, non-blank line of path and returns
-// the byte length of the complete lines (a final line without a newline is
-// torn and not passed to fn). A missing file is empty.
-func scanJSONL(path string, fn func(line int, b []byte) error) (int64, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("label: %w", err)
-	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<16)
-	var valid int64
-	for n := 1; ; n++ {
-		b, err := br.ReadBytes('\n')
-		if err == io.EOF {
-			if len(bytes.TrimSpace(b)) > 0 {
-				slog.Warn("label: ignoring a torn last line (no newline); it will be rewritten", "file", path, "line", n)
-			}
-			return valid, nil
-		}
-		if err != nil {
-			return 0, fmt.Errorf("label: %s line %d: %w", path, n, err)
-		}
-		if len(bytes.TrimSpace(b)) > 0 {
-			if err := fn(n, b); err != nil {
-				return 0, err
-			}
-		}
-		valid += int64(len(b))
-	}
-}
-
-// openTruncated opens path for appending after cutting it to size bytes.
-func openTruncated(path string, size int64) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("label: %w", err)
-	}
-	if err := f.Truncate(size); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("label: truncating %s: %w", path, err)
-	}
-	if _, err := f.Seek(size, io.SeekStart); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("label: %w", err)
-	}
-	return f, nil
-}
+func (c *Cache) Close() error { return c.log.Close() }

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hneurons/hneurons/record"
 )
 
 // fakeServer answers chat completions with the replies in order (the last
@@ -66,7 +68,7 @@ func TestLLMJudgeRetriesAfter500(t *testing.T) {
 	srv, n := fakeServer(t, "500", "t")
 	j := newJudge(srv.URL)
 	got, err := j.Judge(t.Context(), "Red planet?", []string{"Mars"}, "Mars")
-	if err != nil || got.Verdict != True || got.Judge != "llm:judge-1" || n.Load() != 2 {
+	if err != nil || got.Verdict != record.True || got.Judge != "llm:judge-1" || n.Load() != 2 {
 		t.Fatalf("got %+v, %v after %d requests", got, err, n.Load())
 	}
 }
@@ -75,7 +77,7 @@ func TestLLMJudgeTimeout(t *testing.T) {
 	srv, n := fakeServer(t, "sleep", "F.")
 	j := newJudge(srv.URL + "/")
 	got, err := j.Judge(t.Context(), "q", []string{"a"}, "b")
-	if err != nil || got.Verdict != False || n.Load() != 2 {
+	if err != nil || got.Verdict != record.False || n.Load() != 2 {
 		t.Fatalf("timeout then answer: %+v %v (%d requests)", got, err, n.Load())
 	}
 	srv2, n2 := fakeServer(t, "sleep")
@@ -124,7 +126,7 @@ func TestLLMJudgeCache(t *testing.T) {
 	j.Cache = c
 	for i := 0; i < 3; i++ {
 		got, err := j.Judge(t.Context(), "q", []string{"a"}, "a")
-		if err != nil || got.Verdict != True {
+		if err != nil || got.Verdict != record.True {
 			t.Fatalf("%+v %v", got, err)
 		}
 	}
@@ -144,7 +146,7 @@ func TestLLMJudgeCache(t *testing.T) {
 	if c2.Len() != 1 {
 		t.Fatalf("reopened cache has %d entries", c2.Len())
 	}
-	if v, ok := c2.Get(CacheKey("judge-1", JudgePrompt("q", []string{"a"}, "a"))); !ok || v != True {
+	if v, ok := c2.Get(CacheKey("judge-1", JudgePrompt("q", []string{"a"}, "a"))); !ok || v != record.True {
 		t.Fatalf("lookup after reopen: %v %v", v, ok)
 	}
 	b, _ := os.ReadFile(path)
@@ -172,7 +174,7 @@ func TestLLMJudgeEndpoint(t *testing.T) {
 }
 
 func TestParseTF(t *testing.T) {
-	for s, want := range map[string]Verdict{"t": True, "T.": True, " true\n": True, "**f**": False, "False, because": False, "no": False, "Yes": True} {
+	for s, want := range map[string]record.Verdict{"t": record.True, "T.": record.True, " true\n": record.True, "**f**": record.False, "False, because": record.False, "no": record.False, "Yes": record.True} {
 		if v, ok := ParseTF(s); !ok || v != want {
 			t.Errorf("ParseTF(%q) = %v %v", s, v, ok)
 		}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hneurons/hneurons/record"
 )
 
 // cases is testdata/normalize_cases.json, written by testdata/squad_normalize.py
@@ -55,7 +57,7 @@ func TestRuleJudgeMatchesReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if (j.Verdict == True) != k.Correct {
+		if (j.Verdict == record.True) != k.Correct {
 			t.Errorf("response %q aliases %q: verdict %s, reference correct=%v", k.Response, k.Aliases, j.Verdict, k.Correct)
 		}
 	}

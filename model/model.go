@@ -22,6 +22,10 @@ type Model struct {
 	src     tensorSource // nil for RandomInit
 	invFreq [][]float32  // [L][RopeDim/2] RoPE inverse frequencies per layer
 
+	randomID  string    // Identity of a RandomInit model
+	idOnce    sync.Once // computes id, idErr
+	id        string
+	idErr     error
 	normsOnce []sync.Once // [L]
 	downNorms [][]float32 // [L][F], filled lazily by DownColumnNorms
 	closeOnce sync.Once

@@ -101,7 +101,9 @@ func RandomInit(cfg Config, dtype kernels.DType, seed uint64) (*Model, error) {
 		}
 		lw.wGate, lw.wUp, lw.wDown = mat(F, D), mat(F, D), mat(D, F)
 	}
-	return newModel(cfg, w, nil, GenerationDefaults{BOS: -1}, "", "random"), nil
+	m := newModel(cfg, w, nil, GenerationDefaults{BOS: -1}, "", "random")
+	m.randomID = randomIdentity(cfg, dtype, seed)
+	return m, nil
 }
 
 // randomSeed is the second word of RandomInit's and WriteRandomHF's PCG

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hneurons/hneurons/chat"
 	"github.com/hneurons/hneurons/collect"
 	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/extract"
@@ -19,6 +20,7 @@ import (
 	"github.com/hneurons/hneurons/organism/train"
 	"github.com/hneurons/hneurons/organism/world"
 	"github.com/hneurons/hneurons/probe"
+	"github.com/hneurons/hneurons/record"
 	"github.com/hneurons/hneurons/split"
 	"github.com/hneurons/hneurons/tokenizer"
 )
@@ -53,8 +55,8 @@ func TestPipeline(t *testing.T) {
 		qs = append(qs, r)
 	}
 	responses := filepath.Join(dir, "responses.jsonl")
-	cst, err := collect.Run(ctx, m, tok, qs, responses, collect.Options{Samples: 3, PromptFormat: collect.FormatBase, Seed: 1,
-		Decoding: label.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: 16}})
+	cst, err := collect.Run(ctx, m, tok, qs, responses, collect.Options{Samples: 3, PromptFormat: chat.FormatBase, Seed: 1,
+		Decoding: record.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: 16}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,12 +73,12 @@ func TestPipeline(t *testing.T) {
 	if lc.Faithful < 4 || lc.Hallucinated < 4 {
 		t.Fatalf("too few consistent questions: %+v", lc)
 	}
-	recs, err := label.ReadLabelled(labelled)
+	recs, _, err := record.ReadLabelled(labelled)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range recs {
-		if r.Label == label.Faithful && r.Answers[0] == "zyzzyva" {
+		if r.Label == record.Faithful && r.Answers[0] == "zyzzyva" {
 			t.Errorf("%s: nonsense-answer question labelled faithful: %q", r.ID, r.Response)
 		}
 		if len(r.ResponseTokens) == 0 && r.Response != "" {
@@ -99,7 +101,7 @@ func TestPipeline(t *testing.T) {
 		}
 	}
 
-	for name, set := range map[string][]label.Labelled{"train": train, "test": test} {
+	for name, set := range map[string][]record.Labelled{"train": train, "test": test} {
 		store := filepath.Join(dir, name)
 		st, err := extract.Run(ctx, m, tok, set, store, extract.Options{Batch: 4})
 		if err != nil {
@@ -115,7 +117,7 @@ func TestPipeline(t *testing.T) {
 		for i, row := range ix.Rows {
 			r := set[i/4]
 			want := 0
-			if r.Label == label.Hallucinated {
+			if r.Label == record.Hallucinated {
 				want = 1
 			}
 			if row.ID != r.ID || row.Label != want || row.Region != extract.DefaultRegions[i%4] {
@@ -263,11 +265,11 @@ func TestPipelineHFChat(t *testing.T) {
 // extract over qs in dir, checks that extract stored every usable record
 // (four regions each, nothing mismatched or re-tokenised), and returns the
 // labelled records.
-func collectLabelExtract(ctx context.Context, t *testing.T, m *model.Model, tok *tokenizer.Tokenizer, qs []datasets.Record, dir string, samples int, seed uint64, maxNew int) []label.Labelled {
+func collectLabelExtract(ctx context.Context, t *testing.T, m *model.Model, tok *tokenizer.Tokenizer, qs []datasets.Record, dir string, samples int, seed uint64, maxNew int) []record.Labelled {
 	t.Helper()
 	responses := filepath.Join(dir, "responses.jsonl")
 	if _, err := collect.Run(ctx, m, tok, qs, responses, collect.Options{Samples: samples, Seed: seed,
-		Decoding: label.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: maxNew}}); err != nil {
+		Decoding: record.Decoding{Temperature: 1, TopP: 0.9, TopK: 50, MaxNewTokens: maxNew}}); err != nil {
 		t.Fatal(err)
 	}
 	labelled := filepath.Join(dir, "labelled.jsonl")
@@ -275,7 +277,7 @@ func collectLabelExtract(ctx context.Context, t *testing.T, m *model.Model, tok 
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := label.ReadLabelled(labelled)
+	recs, _, err := record.ReadLabelled(labelled)
 	if err != nil {
 		t.Fatal(err)
 	}

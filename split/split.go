@@ -12,6 +12,7 @@ import (
 
 	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/record"
 )
 
 // Exclusion is a set of question ids and normalised question texts that new
@@ -108,13 +109,13 @@ type Report struct {
 
 // Split divides the usable records (label faithful or hallucinated, not
 // excluded, first of any repeat) into disjoint test and train sets.
-func Split(recs []label.Labelled, ex *Exclusion, opt Options) (train, test []label.Labelled, rep Report, err error) {
+func Split(recs []record.Labelled, ex *Exclusion, opt Options) (train, test []record.Labelled, rep Report, err error) {
 	rep.Input = len(recs)
 	seenID := map[string]bool{}
 	seenQ := map[string]bool{}
-	var fa, ha []label.Labelled
+	var fa, ha []record.Labelled
 	for _, r := range recs {
-		if r.Label != label.Faithful && r.Label != label.Hallucinated {
+		if r.Label != record.Faithful && r.Label != record.Hallucinated {
 			rep.NotLabelled++
 			continue
 		}
@@ -137,7 +138,7 @@ func Split(recs []label.Labelled, ex *Exclusion, opt Options) (train, test []lab
 			continue
 		}
 		seenQ[q] = true
-		if r.Label == label.Faithful {
+		if r.Label == record.Faithful {
 			fa = append(fa, r)
 		} else {
 			ha = append(ha, r)
@@ -171,7 +172,7 @@ func Split(recs []label.Labelled, ex *Exclusion, opt Options) (train, test []lab
 		train = append(append(train, fa[k:k+m]...), ha[k:k+m]...)
 		rep.UnusedFaithful, rep.UnusedHallucinated = len(fa)-k-m, len(ha)-k-m
 	} else {
-		pool := append(append([]label.Labelled{}, fa...), ha...)
+		pool := append(append([]record.Labelled{}, fa...), ha...)
 		rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
 		test = append(test, pool[:n]...)
 		train = append(train, pool[n:]...)
@@ -180,14 +181,14 @@ func Split(recs []label.Labelled, ex *Exclusion, opt Options) (train, test []lab
 	rng.Shuffle(len(test), func(i, j int) { test[i], test[j] = test[j], test[i] })
 	rng.Shuffle(len(train), func(i, j int) { train[i], train[j] = train[j], train[i] })
 	for _, r := range test {
-		if r.Label == label.Faithful {
+		if r.Label == record.Faithful {
 			rep.TestFaithful++
 		} else {
 			rep.TestHallucinated++
 		}
 	}
 	for _, r := range train {
-		if r.Label == label.Faithful {
+		if r.Label == record.Faithful {
 			rep.TrainFaithful++
 		} else {
 			rep.TrainHallucinated++
@@ -199,7 +200,7 @@ func Split(recs []label.Labelled, ex *Exclusion, opt Options) (train, test []lab
 // WriteFile writes records as JSONL to path atomically (a temporary file in
 // the same folder, renamed into place). When path exists and is not a
 // regular file (a device such as /dev/null, a pipe), it is written directly.
-func WriteFile(path string, recs []label.Labelled) error {
+func WriteFile(path string, recs []record.Labelled) error {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
@@ -236,7 +237,7 @@ func WriteFile(path string, recs []label.Labelled) error {
 	return nil
 }
 
-func writeJSONL(w io.Writer, recs []label.Labelled) error {
+func writeJSONL(w io.Writer, recs []record.Labelled) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)

@@ -9,21 +9,21 @@ import (
 
 	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/internal/sharedtest"
-	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/record"
 )
 
-func synth(nf, nh int) []label.Labelled {
-	var out []label.Labelled
+func synth(nf, nh int) []record.Labelled {
+	var out []record.Labelled
 	for i := 0; i < nf; i++ {
-		out = append(out, label.Labelled{ID: fmt.Sprintf("f%d", i), Question: fmt.Sprintf("Faithful question %d?", i), Label: label.Faithful})
+		out = append(out, record.Labelled{ID: fmt.Sprintf("f%d", i), Question: fmt.Sprintf("Faithful question %d?", i), Label: record.Faithful})
 	}
 	for i := 0; i < nh; i++ {
-		out = append(out, label.Labelled{ID: fmt.Sprintf("h%d", i), Question: fmt.Sprintf("Hallucinated question %d?", i), Label: label.Hallucinated})
+		out = append(out, record.Labelled{ID: fmt.Sprintf("h%d", i), Question: fmt.Sprintf("Hallucinated question %d?", i), Label: record.Hallucinated})
 	}
 	return out
 }
 
-func ids(l []label.Labelled) []string {
+func ids(l []record.Labelled) []string {
 	out := make([]string, len(l))
 	for i, r := range l {
 		out[i] = r.ID
@@ -32,7 +32,7 @@ func ids(l []label.Labelled) []string {
 }
 
 func TestSplitBalancedDeterministic(t *testing.T) {
-	recs := append(synth(30, 50), label.Labelled{ID: "u", Question: "Unsure?", Label: label.LabelUncertain})
+	recs := append(synth(30, 50), record.Labelled{ID: "u", Question: "Unsure?", Label: record.LabelUncertain})
 	train, test, rep, err := Split(recs, nil, Options{TestSize: 20, Seed: 3, Balance: true})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func TestSplitBalancedDeterministic(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	seen := map[string]bool{}
-	for _, r := range append(append([]label.Labelled{}, test...), train...) {
+	for _, r := range append(append([]record.Labelled{}, test...), train...) {
 		if seen[r.ID] {
 			t.Fatalf("%s in both sets", r.ID)
 		}
@@ -70,8 +70,8 @@ func TestSplitBalancedDeterministic(t *testing.T) {
 func TestSplitExcludeAndDuplicates(t *testing.T) {
 	recs := synth(10, 10)
 	recs = append(recs,
-		label.Labelled{ID: "f0", Question: "Repeat id?", Label: label.Faithful},
-		label.Labelled{ID: "dupq", Question: "  FAITHFUL question, 1 ", Label: label.Hallucinated})
+		record.Labelled{ID: "f0", Question: "Repeat id?", Label: record.Faithful},
+		record.Labelled{ID: "dupq", Question: "  FAITHFUL question, 1 ", Label: record.Hallucinated})
 	ex := NewExclusion()
 	ex.Add("f2", "")
 	ex.Add("", "the hallucinated question 3") // same question after normalisation
@@ -106,14 +106,14 @@ func TestAuthorsSplitOverlap(t *testing.T) {
 		for _, e := range exs {
 			byID[e.ID] = e
 		}
-		var recs []label.Labelled
+		var recs []record.Labelled
 		for _, p := range []struct {
 			ids []string
 			lab string
-		}{{testQ.T, label.Faithful}, {testQ.F, label.Hallucinated}} {
+		}{{testQ.T, record.Faithful}, {testQ.F, record.Hallucinated}} {
 			for _, id := range p.ids {
 				e := byID[id]
-				recs = append(recs, label.Labelled{ID: id, Question: e.Question, Response: e.Response, Label: p.lab})
+				recs = append(recs, record.Labelled{ID: id, Question: e.Question, Response: e.Response, Label: p.lab})
 			}
 		}
 		trainQ := dir(c.model + "_TriviaQA_train_qids.json")
@@ -161,7 +161,7 @@ func TestWriteFileRoundTrip(t *testing.T) {
 	if err := WriteFile(path, recs); err != nil {
 		t.Fatal(err)
 	}
-	back, err := label.ReadLabelled(path)
+	back, _, err := record.ReadLabelled(path)
 	if err != nil || !reflect.DeepEqual(ids(back), ids(recs)) {
 		t.Fatalf("%v %v", ids(back), err)
 	}

@@ -6,9 +6,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hneurons/hneurons/chat"
 	"github.com/hneurons/hneurons/collect"
 	"github.com/hneurons/hneurons/datasets"
-	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/record"
 )
 
 // collectOptions are the flags of `hneurons collect`.
@@ -54,7 +55,7 @@ Each question's samples depend only on --seed and its id.`,
 	f.StringVar(&o.out, "out", "", "responses JSONL to write or resume (required)")
 	f.IntVar(&o.samples, "samples", 10, "responses per question")
 	f.IntVar(&o.maxQ, "max-questions", 0, "use only the first N questions of the dataset (0: all)")
-	f.StringVar(&o.format, "prompt-format", collect.FormatChat, "prompt format: chat or base")
+	f.StringVar(&o.format, "prompt-format", chat.FormatChat, "prompt format: chat or base")
 	f.Uint64Var(&o.seed, "seed", 0, "sampling seed (each question samples with a seed derived from it and the question id)")
 	f.IntVar(&o.batch, "batch", 1, "questions in flight at once (each with its own runner)")
 	f.Float64Var(&o.temperature, "temperature", d.Temperature, "sampling temperature")
@@ -81,7 +82,7 @@ func runCollect(cmd *cobra.Command, o *collectOptions) error {
 	last := time.Time{}
 	st, err := collect.Run(cmd.Context(), m, tok, recs, o.out, collect.Options{
 		Samples: o.samples, MaxQuestions: o.maxQ, PromptFormat: o.format, Seed: o.seed, Batch: o.batch,
-		Decoding: label.Decoding{Temperature: o.temperature, TopP: o.topP, TopK: o.topK, MaxNewTokens: o.maxNew},
+		Decoding: record.Decoding{Temperature: o.temperature, TopP: o.topP, TopK: o.topK, MaxNewTokens: o.maxNew},
 		Progress: func(p collect.Progress) {
 			if time.Since(last) < 2*time.Second && p.Done < p.Total {
 				return

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hneurons/hneurons/extract"
 	"github.com/hneurons/hneurons/features"
-	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/record"
 )
 
 // extractOptions are the flags of `hneurons extract`.
@@ -74,7 +74,7 @@ func runExtract(cmd *cobra.Command, o *extractOptions) error {
 			regions = append(regions, r)
 		}
 	}
-	recs, err := label.ReadLabelled(o.in)
+	recs, _, err := record.ReadLabelled(o.in)
 	if err != nil {
 		return err
 	}

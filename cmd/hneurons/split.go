@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/record"
 	"github.com/hneurons/hneurons/split"
 	"github.com/spf13/cobra"
 )
@@ -56,7 +56,7 @@ func runSplit(cmd *cobra.Command, o *splitOptions) error {
 	if o.testSize < 0 || (o.testSize == 0 && !(o.testFrac > 0 && o.testFrac < 1)) {
 		return fmt.Errorf("split: give --test-size N (N > 0) or --test-frac in (0, 1)")
 	}
-	recs, err := label.ReadLabelled(o.in)
+	recs, _, err := record.ReadLabelled(o.in)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hneurons/hneurons/chat"
 	"github.com/hneurons/hneurons/collect"
 	"github.com/hneurons/hneurons/generate"
 	"github.com/hneurons/hneurons/model"
@@ -58,11 +59,11 @@ func TestExtractedModelsReproduceTrainerGreedyAnswers(t *testing.T) {
 	for _, g := range want {
 		// The pipeline's prompt (chat template through the tokenizer) must be
 		// the trainer's prompt: the paper suffix is already in the question.
-		text, err := collect.PromptText(tok, trimSuffix(g.Question), collect.FormatChat)
+		text, err := collect.PromptText(tok, trimSuffix(g.Question), chat.FormatChat)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := collect.PromptTokens(tok, text, collect.FormatChat)
+		p := collect.PromptTokens(tok, text, chat.FormatChat)
 		if !slices.Equal(p, g.Prompt) {
 			t.Fatalf("%s: pipeline prompt %v, trainer prompt %v", g.ID, p, g.Prompt)
 		}

@@ -1,14 +1,21 @@
-package label
+package record
 
 // Sample is one sampled response of a Collected record.
 type Sample struct {
-	// Text is the decoded response.
+	// Text is the decoded response (valid UTF-8: collect replaces each run
+	// of invalid bytes by one U+FFFD).
 	Text string `json:"text"`
 	// Tokens are the response's token ids, when the collector kept them.
 	Tokens []int `json:"tokens,omitempty"`
 	// FinishReason is "stop" (end of turn) or "length" (token limit), when known.
 	FinishReason string `json:"finish_reason,omitempty"`
 }
+
+// Finish reasons (Sample.FinishReason).
+const (
+	FinishStop   = "stop"
+	FinishLength = "length"
+)
 
 // Decoding records the sampling settings of a collection.
 type Decoding struct {
@@ -29,6 +36,10 @@ type Collected struct {
 	Answers []string `json:"answers"`
 	// Source names the dataset format the question came from.
 	Source string `json:"source,omitempty"`
+	// Group is the question's group key when the dataset gives one (the
+	// organism's person): questions of one group are never split between
+	// train and test, nor between cross-validation folds.
+	Group string `json:"group,omitempty"`
 	// Prompt is the exact prompt text the model saw (chat template rendered).
 	Prompt string `json:"prompt"`
 	// PromptFormat names how the prompt was made (e.g. "chat", "base").
@@ -41,6 +52,28 @@ type Collected struct {
 	Seed uint64 `json:"seed"`
 	// Decoding holds the sampling settings, when recorded.
 	Decoding *Decoding `json:"decoding,omitempty"`
+}
+
+// Verdict is one judgement of one response.
+type Verdict string
+
+// Verdicts.
+const (
+	True      Verdict = "true"      // the response answers correctly
+	False     Verdict = "false"     // the response answers wrongly
+	Uncertain Verdict = "uncertain" // the response declines or hedges
+)
+
+// Judgement records one sample's verdict and who gave it.
+type Judgement struct {
+	// Verdict is true, false or uncertain.
+	Verdict Verdict `json:"verdict"`
+	// Judge names the judge: "rule", "llm:<model>" or "uncertainty-rule".
+	Judge string `json:"judge"`
+	// Alias is the gold alias the rule judge matched, if any.
+	Alias string `json:"alias,omitempty"`
+	// Note carries a judge's remark (e.g. an error met with --judge-errors uncertain).
+	Note string `json:"note,omitempty"`
 }
 
 // Labels (Labelled.Label).
@@ -59,6 +92,7 @@ type Labelled struct {
 	Question     string   `json:"question"`
 	Answers      []string `json:"answers"`
 	Source       string   `json:"source,omitempty"`
+	Group        string   `json:"group,omitempty"`
 	Model        string   `json:"model,omitempty"`
 	Prompt       string   `json:"prompt,omitempty"`
 	PromptFormat string   `json:"prompt_format,omitempty"`
@@ -84,3 +118,14 @@ type Labelled struct {
 	// SpanMethod says how the span was found: gold-alias, content-rule or fallback-all.
 	SpanMethod string `json:"span_method"`
 }
+
+// GroupKey returns the record's group (its question id when it has none).
+func (l *Labelled) GroupKey() string {
+	if l.Group != "" {
+		return l.Group
+	}
+	return l.ID
+}
+
+// Usable reports whether the record has a faithful or hallucinated label.
+func (l *Labelled) Usable() bool { return l.Label == Faithful || l.Label == Hallucinated }
