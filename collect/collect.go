@@ -43,9 +43,11 @@ type Options struct {
 	Decoding record.Decoding
 	// ModelName is recorded in every record (default: the model's path).
 	ModelName string
-	// Input identifies the questions in the output's provenance (for
-	// example record.InputOf on the dataset file); when empty, the records
-	// given to Run are hashed (record.RecordsInput).
+	// Input identifies the questions in the output's provenance. When its
+	// Digest is empty the records given to Run are hashed
+	// (record.RecordsInput: independent of the file's format and of how
+	// its records are laid out), keeping Input.Path (the dataset spec) for
+	// information.
 	Input record.Input
 	// Fresh discards an existing output instead of resuming it.
 	Fresh bool
@@ -134,7 +136,7 @@ func promptUser(question, format string) string {
 // with the generation prompt, or "{question}\nAnswer:" (chat.Prompter).
 func PromptText(tok *tokenizer.Tokenizer, question, format string) (string, error) {
 	if err := checkFormat(format); err != nil {
-		return "", err
+		return "", fmt.Errorf("collect: %w", err)
 	}
 	p, err := chat.NewPrompter(tok, format)
 	if err != nil {
@@ -158,7 +160,7 @@ func checkFormat(format string) error {
 	case chat.FormatChat, chat.FormatBase, "":
 		return nil
 	}
-	return fmt.Errorf("collect: unknown prompt format %q (want %s or %s)", format, chat.FormatChat, chat.FormatBase)
+	return fmt.Errorf("--prompt-format %q: want %s or %s", format, chat.FormatChat, chat.FormatBase)
 }
 
 // Collector samples the responses to one question at a time. It is not safe
@@ -203,6 +205,19 @@ func withDefaults(opt Options, m *model.Model) Options {
 		opt.ModelName = m.Path
 	}
 	return opt
+}
+
+// Validate checks the options (after filling in defaults) and names the
+// first invalid one by its flag; Run calls it before touching its output,
+// and a command can call it before loading a model.
+func (opt Options) Validate() error {
+	if opt.Samples == 0 {
+		opt.Samples = 10
+	}
+	if opt.Decoding == (record.Decoding{}) {
+		opt.Decoding = PaperDecoding
+	}
+	return opt.validate()
 }
 
 // validate checks options with defaults filled in; errors name the flag.
@@ -250,9 +265,11 @@ func (opt Options) provenance(m *model.Model, tok *tokenizer.Tokenizer, recs []d
 	}
 	in := opt.Input
 	if in.Digest == "" {
+		path := in.Path
 		if in, err = record.RecordsInput("dataset", recs); err != nil {
 			return record.Provenance{}, fmt.Errorf("collect: %w", err)
 		}
+		in.Path = path
 	}
 	return record.New("collect", o).WithModel(id, m.Path).WithInput(in), nil
 }

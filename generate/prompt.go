@@ -1,7 +1,6 @@
 package generate
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,29 +10,26 @@ import (
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
-// Prompt turns user text into prompt token ids. Raw, the text is encoded
-// with the special tokens the tokenizer adds itself (typically BOS). With
-// useChat it becomes one user message rendered by the model's chat template
-// (with the generation prompt), encoded without adding special tokens, as
-// Hugging Face's apply_chat_template does.
+// Prompt turns user text into prompt token ids through the one prompt
+// builder, chat.Prompter: raw (chat.FormatPlain), the text is encoded with
+// the special tokens the tokenizer adds itself (typically BOS); with useChat
+// (chat.FormatChat) it becomes one user message rendered by the model's chat
+// template (with the generation prompt), encoded without adding special
+// tokens, as Hugging Face's apply_chat_template does.
 func Prompt(tok *tokenizer.Tokenizer, text string, useChat bool) ([]int, error) {
-	if !useChat {
-		return tok.Encode(text, true), nil
+	format := chat.FormatPlain
+	if useChat {
+		format = chat.FormatChat
 	}
-	src := tok.ChatTemplate()
-	if src == "" {
-		return nil, errors.New("generate: the model has no chat template")
-	}
-	tmpl, err := chat.Parse(src)
+	p, err := chat.NewPrompter(tok, format)
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	rendered, err := tmpl.RenderText([]chat.Message{{Role: "user", Content: text}},
-		chat.Options{AddGenerationPrompt: true, BOS: tok.BOSToken(), EOS: tok.EOSToken()})
+	rendered, err := p.Text(text)
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	return tok.Encode(rendered, false), nil
+	return p.Tokens(rendered), nil
 }
 
 // StopTokens returns the end-of-generation ids of a model: the tokenizer's

@@ -31,7 +31,8 @@ type benchOptions struct {
 	save         string
 }
 
-func init() {
+// newBenchCmd builds the `hneurons bench` command.
+func newBenchCmd() *cobra.Command {
 	o := &benchOptions{}
 	cmd := &cobra.Command{
 		Use:   "bench (--model PATH | --random-shape NAME [--dtype bf16])",
@@ -64,7 +65,7 @@ commands (for example a peak-memory measurement of hneurons score).`,
 	f.StringVar(&o.save, "save", "", "with --random-shape: write the random model to this folder and benchmark the folder")
 	cmd.MarkFlagsMutuallyExclusive("model", "random-shape")
 	cmd.MarkFlagsOneRequired("model", "random-shape")
-	register(cmd)
+	return cmd
 }
 
 func runBench(cmd *cobra.Command, o *benchOptions) error {

@@ -21,9 +21,11 @@ type collectOptions struct {
 	batch               int
 	temperature, topP   float64
 	topK, maxNew        int
+	fresh               bool
 }
 
-func init() {
+// newCollectCmd builds the `hneurons collect` command.
+func newCollectCmd() *cobra.Command {
 	o := &collectOptions{}
 	cmd := &cobra.Command{
 		Use:   "collect --model M --dataset D --out responses.jsonl",
@@ -41,7 +43,12 @@ decode together.
 One JSON record per question (with every sample's text and token ids) is
 appended to --out in input order as soon as it is finished. Rerun the same
 command to resume: finished questions are skipped and a torn last line is cut.
-Each question's samples depend only on --seed and its id.`,
+Each question's samples depend only on --seed and its id. The file's first line
+records the provenance (sampling options, model, dataset); a rerun with other
+options stops with an error naming the difference, unless --fresh.
+
+A question whose prompt plus --max-new-tokens does not fit the model's context
+(or encodes to no tokens) is skipped, counted and reported; the run goes on.`,
 		Example: `  hneurons collect --model Llama-3.1-8B-Instruct/ --dataset triviaqa-parquet:train.parquet \
       --max-questions 4000 --out responses.jsonl
   hneurons collect --model base.gguf --dataset nq:NQ-open.dev.jsonl --prompt-format base --out base.jsonl`,
@@ -50,25 +57,48 @@ Each question's samples depend only on --seed and its id.`,
 	}
 	f := cmd.Flags()
 	d := collect.PaperDecoding
-	f.StringVar(&o.model, "model", "", "model file (GGUF) or Hugging Face folder (required)")
+	f.StringVar(&o.model, "model", "", modelUsage)
 	f.StringVar(&o.dataset, "dataset", "", "dataset spec, format:path or a path (see hneurons datasets) (required)")
 	f.StringVar(&o.out, "out", "", "responses JSONL to write or resume (required)")
 	f.IntVar(&o.samples, "samples", 10, "responses per question")
 	f.IntVar(&o.maxQ, "max-questions", 0, "use only the first N questions of the dataset (0: all)")
 	f.StringVar(&o.format, "prompt-format", chat.FormatChat, "prompt format: chat or base")
-	f.Uint64Var(&o.seed, "seed", 0, "sampling seed (each question samples with a seed derived from it and the question id)")
+	f.Uint64Var(&o.seed, "seed", defaultSeed, "sampling seed (each question samples with a seed derived from it and the question id)")
 	f.IntVar(&o.batch, "batch", 1, "questions in flight at once (each with its own runner)")
 	f.Float64Var(&o.temperature, "temperature", d.Temperature, "sampling temperature")
 	f.Float64Var(&o.topP, "top-p", d.TopP, "nucleus sampling mass")
 	f.IntVar(&o.topK, "top-k", d.TopK, "sample from the K most likely tokens")
 	f.IntVar(&o.maxNew, "max-new-tokens", d.MaxNewTokens, "most new tokens per response")
+	f.BoolVar(&o.fresh, "fresh", false, freshUsage)
+	aliases(cmd, map[string]string{"max-tokens": "max-new-tokens"})
 	cmd.MarkFlagRequired("model")
 	cmd.MarkFlagRequired("dataset")
 	cmd.MarkFlagRequired("out")
-	register(cmd)
+	return cmd
+}
+
+// options returns the library options the flags ask for.
+func (o *collectOptions) options() collect.Options {
+	return collect.Options{
+		Samples: o.samples, MaxQuestions: o.maxQ, PromptFormat: o.format, Seed: o.seed, Batch: o.batch,
+		Decoding: record.Decoding{Temperature: o.temperature, TopP: o.topP, TopK: o.topK, MaxNewTokens: o.maxNew},
+		Input:    record.Input{Path: o.dataset}, Fresh: o.fresh,
+	}
+}
+
+// validate checks the flags before any file is read.
+func (o *collectOptions) validate() error {
+	var c checks
+	c.atLeast("samples", o.samples, 1) // the library reads 0 as its default
+	c.atLeast("batch", o.batch, 1)
+	c.also(o.options().Validate())
+	return c.err()
 }
 
 func runCollect(cmd *cobra.Command, o *collectOptions) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
 	recs, _, err := datasets.Load(o.dataset, datasets.Options{DedupeIDs: true})
 	if err != nil {
 		return err
@@ -79,22 +109,22 @@ func runCollect(cmd *cobra.Command, o *collectOptions) error {
 	}
 	defer m.Close()
 	stderr := cmd.ErrOrStderr()
-	last := time.Time{}
-	st, err := collect.Run(cmd.Context(), m, tok, recs, o.out, collect.Options{
-		Samples: o.samples, MaxQuestions: o.maxQ, PromptFormat: o.format, Seed: o.seed, Batch: o.batch,
-		Decoding: record.Decoding{Temperature: o.temperature, TopP: o.topP, TopK: o.topK, MaxNewTokens: o.maxNew},
-		Progress: func(p collect.Progress) {
-			if time.Since(last) < 2*time.Second && p.Done < p.Total {
-				return
-			}
-			last = time.Now()
+	due := throttle(2 * time.Second)
+	opt := o.options()
+	opt.Progress = func(p collect.Progress) {
+		if due(p.Done >= p.Total) {
 			fmt.Fprintf(stderr, "collect: %d/%d questions (%d done before), %.2f q/s, ETA %s\n",
 				p.Done, p.Total, p.Skipped, p.Rate(), p.ETA().Round(time.Second))
-		},
-	})
+		}
+	}
+	st, err := collect.Run(cmd.Context(), m, tok, recs, o.out, opt)
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "questions read:   %d (repeated ids dropped: %d)\n", st.Input, st.Duplicates)
 	fmt.Fprintf(w, "already in %s: %d\n", o.out, st.Skipped)
 	fmt.Fprintf(w, "collected now:    %d questions, %d responses\n", st.Written, st.Samples)
+	if n := st.TooLong + st.EmptyPrompt; n > 0 {
+		fmt.Fprintf(w, "skipped:          %d questions that cannot be asked (%d too long for the context, %d empty prompts); first: %s\n",
+			n, st.TooLong, st.EmptyPrompt, st.FirstUnusable)
+	}
 	return err
 }

@@ -12,7 +12,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() {
+// newDatasetsCmd builds the `hneurons datasets` command.
+func newDatasetsCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "datasets",
 		Short: "Inspect, convert and generate question datasets",
@@ -107,7 +108,7 @@ The same seed gives the same questions.`,
 		},
 	}
 	nonexist.Flags().IntVar(&n, "n", 1000, "number of questions")
-	nonexist.Flags().Uint64Var(&seed, "seed", 0, "generator seed")
+	nonexist.Flags().Uint64Var(&seed, "seed", defaultSeed, "generator seed")
 	nonexist.Flags().StringSliceVar(&forms, "forms", nil, "question forms to use (default all)")
 	nonexist.Flags().StringVar(&out, "out", "", "output JSONL (required)")
 	nonexist.MarkFlagRequired("out")
@@ -144,7 +145,7 @@ records carry no gold answers (the files have none).`,
 	}
 
 	root.AddCommand(show, convert, nonexist, authors)
-	register(root)
+	return root
 }
 
 // writeRecords writes records as generic JSONL to path ("-" for stdout).

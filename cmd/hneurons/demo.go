@@ -22,7 +22,8 @@ type demoOptions struct {
 	grid                  []float64
 }
 
-func init() {
+// newDemoCmd builds the `hneurons demo` command.
+func newDemoCmd() *cobra.Command {
 	o := &demoOptions{}
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -52,12 +53,12 @@ summary.txt) is written to --out. Rerunning with the same --out resumes.`,
 	f.IntVar(&o.maxID, "max-id", 0, "use at most this many in-distribution questions (0: all)")
 	f.IntVar(&o.maxNE, "max-nonexist", 0, "use at most this many NonExist questions (0: all)")
 	f.IntVar(&o.minAgree, "min-agree", 0, "judgements of 10 that must agree for a training question (0: all samples, the paper's rule)")
-	f.Uint64Var(&o.seed, "seed", 1, "seed of sampling, split, probe, bootstrap and baselines")
+	f.Uint64Var(&o.seed, "seed", defaultSeed, "seed of sampling, split, probe, bootstrap and baselines")
 	f.StringVar(&o.mode, "mode", "3-vs-1", "probe training rows: 3-vs-1 or 1-vs-1")
 	f.Float64SliceVar(&o.grid, "grid", nil, "C values the probe chooses from by cross-validated accuracy (default 0.03,0.1,0.3,1,3,10)")
 	f.StringVar(&o.format, "prompt-format", "chat", "prompt format: chat or base")
 	f.IntVar(&o.seeds, "baseline-seeds", 100, "random-neuron subsets of the baseline and of the transfer check")
-	register(cmd)
+	return cmd
 }
 
 func runDemo(cmd *cobra.Command, o *demoOptions) error {

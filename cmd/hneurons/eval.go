@@ -21,7 +21,8 @@ type evalOptions struct {
 	baselineC             float64
 }
 
-func init() {
+// newEvalCmd builds the `hneurons eval` command.
+func newEvalCmd() *cobra.Command {
 	o := &evalOptions{}
 	cmd := &cobra.Command{
 		Use:   "eval",
@@ -49,10 +50,10 @@ training fold (--baseline l2), or the probe's own penalty and C on raw columns
 	f.StringVar(&o.baseline, "baseline", probe.BaselineL2, "restricted classifier of the baseline: l2 or probe")
 	f.Float64Var(&o.baselineC, "baseline-C", 1, "inverse regularisation strength of the l2 baseline")
 	f.IntVar(&o.boot, "bootstrap", 1000, "bootstrap resamples for confidence intervals")
-	f.Uint64Var(&o.seed, "seed", 0, "seed for bootstrap, folds, balancing and random neurons")
+	f.Uint64Var(&o.seed, "seed", defaultSeed, "seed for bootstrap, folds, balancing and random neurons")
 	f.BoolVar(&o.balance, "balance", false, "evaluate on a class-balanced subset (as the paper's accuracies)")
 	f.StringVar(&o.out, "out", "", "also write the report as JSON to this file")
-	register(cmd)
+	return cmd
 }
 
 func runEval(cmd *cobra.Command, o *evalOptions) error {

@@ -20,9 +20,11 @@ type extractOptions struct {
 	agg            string
 	batch, tokens  int
 	npy            bool
+	fresh          bool
 }
 
-func init() {
+// newExtractCmd builds the `hneurons extract` command.
+func newExtractCmd() *cobra.Command {
 	o := &extractOptions{}
 	cmd := &cobra.Command{
 		Use:   "extract --model M --in labelled.jsonl --out features/",
@@ -38,7 +40,10 @@ output (response), answer (the answer span's tokens) and other (everything but
 the answer span). Each (response, region) becomes one row of layers x d_ff
 values in the feature store --out (features.f32, rows.jsonl, index.json); an empty region
 is stored as an empty zero row. Rerun to resume: stored rows are skipped (keep
---batch and --batch-tokens for a bit-identical store).
+--batch and --batch-tokens for a bit-identical store). index.json records the
+provenance (--agg, model, input file); a resume with another --agg, model or
+input stops with an error naming it, unless --fresh. A response longer than the
+model's context is skipped, counted and reported.
 --npy also writes X.npy, y.npy and ids.txt to --out/npy.`,
 		Example: `  hneurons extract --model Llama-3.1-8B-Instruct/ --in train.jsonl --out features/train
   hneurons extract --model m.gguf --in test.jsonl --regions answer --agg max --out features/test --npy`,
@@ -46,7 +51,7 @@ is stored as an empty zero row. Rerun to resume: stored rows are skipped (keep
 		RunE: func(cmd *cobra.Command, args []string) error { return runExtract(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.model, "model", "", "model file (GGUF) or Hugging Face folder (required)")
+	f.StringVar(&o.model, "model", "", modelUsage)
 	f.StringVar(&o.in, "in", "", "labelled JSONL (from label or split) (required)")
 	f.StringVar(&o.out, "out", "", "feature store directory to write or resume (required)")
 	f.StringVar(&o.regions, "regions", strings.Join(extract.DefaultRegions, ","), "comma-separated regions: answer, other, input, output")
@@ -54,27 +59,45 @@ is stored as an empty zero row. Rerun to resume: stored rows are skipped (keep
 	f.IntVar(&o.batch, "batch", 8, "most responses per forward call")
 	f.IntVar(&o.tokens, "batch-tokens", 1024, "most tokens per forward call")
 	f.BoolVar(&o.npy, "npy", false, "also export the store as .npy files to <out>/npy")
+	f.BoolVar(&o.fresh, "fresh", false, freshUsage)
 	cmd.MarkFlagRequired("model")
 	cmd.MarkFlagRequired("in")
 	cmd.MarkFlagRequired("out")
-	register(cmd)
+	return cmd
 }
 
-func runExtract(cmd *cobra.Command, o *extractOptions) error {
+// parse checks the flags and returns the aggregation and regions they name.
+func (o *extractOptions) parse() (extract.Agg, []string, error) {
+	var c checks
 	agg, err := extract.ParseAgg(o.agg)
-	if err != nil {
-		return err
-	}
+	c.also(err)
 	var regions []string
 	for _, r := range strings.Split(o.regions, ",") {
 		if r = strings.TrimSpace(r); r != "" {
 			if _, err := extract.RegionIndex(r); err != nil {
-				return err
+				c.also(err)
 			}
 			regions = append(regions, r)
 		}
 	}
+	if len(regions) == 0 {
+		c.add("--regions %q: name at least one region", o.regions)
+	}
+	c.atLeast("batch", o.batch, 1)
+	c.atLeast("batch-tokens", o.tokens, 1)
+	return agg, regions, c.err()
+}
+
+func runExtract(cmd *cobra.Command, o *extractOptions) error {
+	agg, regions, err := o.parse()
+	if err != nil {
+		return err
+	}
 	recs, _, err := record.ReadLabelled(o.in)
+	if err != nil {
+		return err
+	}
+	input, err := record.InputOf("labelled", o.in)
 	if err != nil {
 		return err
 	}
@@ -84,14 +107,13 @@ func runExtract(cmd *cobra.Command, o *extractOptions) error {
 	}
 	defer m.Close()
 	stderr := cmd.ErrOrStderr()
-	last := time.Time{}
+	due := throttle(2 * time.Second)
 	st, err := extract.Run(cmd.Context(), m, tok, recs, o.out, extract.Options{
-		Regions: regions, Agg: agg, Batch: o.batch, BatchTokens: o.tokens,
+		Regions: regions, Agg: agg, Batch: o.batch, BatchTokens: o.tokens, Input: input, Fresh: o.fresh,
 		Progress: func(p extract.Progress) {
-			if time.Since(last) < 2*time.Second && p.Done < p.Total {
+			if !due(p.Done >= p.Total) {
 				return
 			}
-			last = time.Now()
 			fmt.Fprintf(stderr, "extract: %d/%d responses (%d done before), %.2f/s, %.0f tokens/s, ETA %s\n",
 				p.Done, p.Total, p.Skipped, p.Rate(), float64(p.Tokens)/p.Elapsed.Seconds(), p.ETA().Round(time.Second))
 		},

@@ -26,7 +26,8 @@ type generateOptions struct {
 	json        bool
 }
 
-func init() {
+// newGenerateCmd builds the `hneurons generate` command.
+func newGenerateCmd() *cobra.Command {
 	o := &generateOptions{}
 	cmd := &cobra.Command{
 		Use:   "generate --model PATH --prompt TEXT",
@@ -41,17 +42,18 @@ sampling flags take the model's generation defaults (greedy when it has none).`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runGenerate(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.model, "model", "", "model file (GGUF) or Hugging Face folder (required)")
+	f.StringVar(&o.model, "model", "", modelUsage)
 	f.StringVar(&o.prompt, "prompt", "", "prompt text")
-	f.IntVarP(&o.maxTokens, "max-tokens", "n", 128, "maximum number of new tokens")
+	f.IntVarP(&o.maxTokens, "max-new-tokens", "n", 128, "most new tokens")
 	f.Float64Var(&o.temperature, "temperature", 0, "sampling temperature (0: greedy)")
 	f.IntVar(&o.topK, "top-k", 0, "sample from the K most likely tokens (0: all)")
 	f.Float64Var(&o.topP, "top-p", 1, "sample from the smallest set of tokens with this much probability (1: all)")
-	f.Uint64Var(&o.seed, "seed", 0, "random seed (the same seed gives the same text)")
+	f.Uint64Var(&o.seed, "seed", defaultSeed, "random seed (the same seed gives the same text)")
 	f.BoolVar(&o.chat, "chat", false, "wrap the prompt in the model's chat template")
 	f.BoolVar(&o.json, "json", false, `print {"prompt_tokens": [...], "tokens": [...], "text": "..."}`)
 	cmd.MarkFlagRequired("model")
-	register(cmd)
+	aliases(cmd, map[string]string{"max-tokens": "max-new-tokens"})
+	return cmd
 }
 
 // openModel loads a model and its tokenizer from the same path.
@@ -68,7 +70,18 @@ func openModel(path string) (*model.Model, *tokenizer.Tokenizer, error) {
 	return m, tok, nil
 }
 
+// validate checks the flags before the model is loaded.
+func (o *generateOptions) validate() error {
+	var c checks
+	c.atLeast("max-new-tokens", o.maxTokens, 1)
+	c.also(generate.SamplerOptions{Temperature: o.temperature, TopK: o.topK, TopP: o.topP}.Validate())
+	return c.err()
+}
+
 func runGenerate(cmd *cobra.Command, o *generateOptions) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
 	m, tok, err := openModel(o.model)
 	if err != nil {
 		return err

@@ -15,7 +15,8 @@ type inspectOptions struct {
 	json  bool
 }
 
-func init() {
+// newInspectCmd builds the `hneurons inspect` command.
+func newInspectCmd() *cobra.Command {
 	o := &inspectOptions{}
 	cmd := &cobra.Command{
 		Use:   "inspect --model PATH",
@@ -26,7 +27,7 @@ func init() {
 	cmd.Flags().StringVar(&o.model, "model", "", "model file (GGUF) or Hugging Face folder (required)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print the configuration as JSON")
 	cmd.MarkFlagRequired("model")
-	register(cmd)
+	return cmd
 }
 
 func runInspect(cmd *cobra.Command, o *inspectOptions) error {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hneurons/hneurons/label"
+	"github.com/hneurons/hneurons/record"
 	"github.com/spf13/cobra"
 )
 
@@ -24,9 +25,11 @@ type labelOptions struct {
 	minAgree    int
 	workers     int
 	refusal     bool
+	fresh       bool
 }
 
-func init() {
+// newLabelCmd builds the `hneurons label` command.
+func newLabelCmd() *cobra.Command {
 	o := &labelOptions{}
 	cmd := &cobra.Command{
 		Use:   "label",
@@ -38,7 +41,10 @@ the most frequent response as the representative and locates its answer span.
 
 It writes one labelled record per question to --out (label faithful,
 hallucinated or uncertain), appending line by line; rerun it to resume: ids
-already in --out are skipped and a torn last line is cut.
+already in --out are skipped and a torn last line is cut. The first line of
+--out records the judge, --min-agree and the input; a rerun with another judge
+or threshold stops with an error naming it, unless --fresh (which relabels
+everything).
 
 The rule judge is SQuAD-style normalisation and substring matching; the LLM
 judge asks an OpenAI-compatible server (--judge-url, --judge-model, API key
@@ -62,21 +68,37 @@ from the environment variable named by --judge-key-env) and caches verdicts.`,
 	f.IntVar(&o.retries, "judge-attempts", 4, "attempts per llm judge request")
 	f.IntVar(&o.workers, "judge-workers", 4, "distinct responses of a question judged at once (llm judge)")
 	f.BoolVar(&o.refusal, "refusal-correct", false, "every question is about a fabricated entity: refusing is correct, answering is a hallucination (automatic for source nonexist)")
-	f.IntVar(&o.minAgree, "min-agree", 10, "judgements that must agree for a question to be kept")
+	f.IntVar(&o.minAgree, "min-agree", 0, "judgements that must agree for a question to be kept (0: all samples, the paper's rule)")
+	f.BoolVar(&o.fresh, "fresh", false, freshUsage)
 	cmd.MarkFlagRequired("in")
 	cmd.MarkFlagRequired("out")
-	register(cmd)
+	return cmd
+}
+
+// validate checks the flags before any file is read.
+func (o *labelOptions) validate() error {
+	var c checks
+	c.oneOf("judge", o.judge, "rule", "llm")
+	c.oneOf("judge-errors", o.judgeErrors, "fail", "uncertain")
+	c.atLeast("min-agree", o.minAgree, 0)
+	c.atLeast("judge-attempts", o.retries, 1)
+	c.atLeast("judge-workers", o.workers, 1)
+	c.duration("judge-timeout", o.timeout)
+	if o.judge == "llm" && (o.judgeURL == "" || o.judgeModel == "") {
+		c.add("--judge llm needs --judge-url and --judge-model")
+	}
+	return c.err()
 }
 
 func runLabel(cmd *cobra.Command, o *labelOptions) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
 	var judge label.Judge
 	switch o.judge {
 	case "rule":
 		judge = label.RuleJudge{}
 	case "llm":
-		if o.judgeURL == "" || o.judgeModel == "" {
-			return fmt.Errorf("label: --judge llm needs --judge-url and --judge-model")
-		}
 		cachePath := o.judgeCache
 		if cachePath == "" {
 			cachePath = o.out + ".judge-cache.jsonl"
@@ -88,26 +110,17 @@ func runLabel(cmd *cobra.Command, o *labelOptions) error {
 		defer cache.Close()
 		judge = &label.LLMJudge{URL: o.judgeURL, Model: o.judgeModel, APIKey: os.Getenv(o.judgeKeyEnv),
 			Timeout: o.timeout, MaxAttempts: o.retries, Cache: cache}
-	default:
-		return fmt.Errorf("label: --judge %q: want rule or llm", o.judge)
-	}
-	if o.judgeErrors != "fail" && o.judgeErrors != "uncertain" {
-		return fmt.Errorf("label: --judge-errors %q: want fail or uncertain", o.judgeErrors)
-	}
-	if o.minAgree < 1 {
-		return fmt.Errorf("label: --min-agree must be at least 1")
 	}
 	stderr := cmd.ErrOrStderr()
-	total := countLines(o.in)
-	last := time.Now()
+	total := countRecords(o.in)
+	due := throttle(2 * time.Second)
 	cnt, err := label.Run(cmd.Context(), label.RunOptions{
-		In: o.in, Out: o.out, Judge: judge,
+		In: o.in, Out: o.out, Judge: judge, Fresh: o.fresh,
 		Options: label.Options{MinAgree: o.minAgree, JudgeErrorsUncertain: o.judgeErrors == "uncertain", Workers: o.workers, RefusalCorrect: o.refusal},
 		Progress: func(c label.Counts, el time.Duration) {
-			if time.Since(last) < 2*time.Second {
+			if !due(total > 0 && c.Seen >= total) {
 				return
 			}
-			last = time.Now()
 			rate := float64(c.Labelled) / el.Seconds()
 			eta := ""
 			if left := total - c.Seen; total > 0 && left >= 0 && rate > 0 {
@@ -132,21 +145,31 @@ func runLabel(cmd *cobra.Command, o *labelOptions) error {
 	return err
 }
 
-// countLines counts the newline-terminated lines of a file (0 on error), for
-// progress reports.
-func countLines(path string) int {
+// countRecords counts the records of a JSONL file for progress reports:
+// its lines, less the provenance line (0 when it cannot be read).
+func countRecords(path string) int {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}
 	defer f.Close()
-	n := 0
+	n, last := 0, byte('\n')
 	buf := make([]byte, 1<<16)
 	for {
 		k, err := f.Read(buf)
 		n += bytes.Count(buf[:k], []byte{'\n'})
+		if k > 0 {
+			last = buf[k-1]
+		}
 		if err != nil {
-			return n
+			break
 		}
 	}
+	if last != '\n' {
+		n++
+	}
+	if p, _ := record.ReadHeader(path); p != nil {
+		n--
+	}
+	return n
 }

@@ -11,56 +11,32 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-
 	"github.com/hneurons/hneurons/internal/sharedtest"
 	"github.com/hneurons/hneurons/organism/world"
 )
 
-// runCLI runs the command tree with args and returns what it printed on
-// stdout. Cobra keeps flag values between executions of one tree, so every
-// flag a call set is put back to its default afterwards.
+// runCLI runs a fresh command tree with args and returns what it printed
+// on stdout (stderr goes to the test log).
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	rootCmd.SetOut(&out)
-	rootCmd.SetErr(&errOut)
-	rootCmd.SetArgs(args)
-	defer rootCmd.SetArgs(nil)
-	defer resetFlags(t, rootCmd)
-	err := rootCmd.Execute()
-	return out.String(), err
+	out, errOut, err := runCLIBoth(t, args...)
+	if errOut != "" {
+		t.Logf("stderr of %v:\n%s", args, errOut)
+	}
+	return out, err
 }
 
-// resetFlags puts every changed flag of c and its subcommands back to its
-// default value.
-func resetFlags(t *testing.T, c *cobra.Command) {
+// runCLIBoth runs a fresh command tree with args and returns its stdout and
+// stderr.
+func runCLIBoth(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	reset := func(f *pflag.Flag) {
-		if !f.Changed {
-			return
-		}
-		var err error
-		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			var def []string
-			if d := strings.Trim(f.DefValue, "[]"); d != "" {
-				def = strings.Split(d, ",")
-			}
-			err = sv.Replace(def)
-		} else {
-			err = f.Value.Set(f.DefValue)
-		}
-		if err != nil {
-			t.Fatalf("resetting --%s to %q: %v", f.Name, f.DefValue, err)
-		}
-		f.Changed = false
-	}
-	c.Flags().VisitAll(reset)
-	c.PersistentFlags().VisitAll(reset)
-	for _, sub := range c.Commands() {
-		resetFlags(t, sub)
-	}
+	var out, errOut bytes.Buffer
+	root := newRootCmd()
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err = root.ExecuteContext(t.Context())
+	return out.String(), errOut.String(), err
 }
 
 func TestGenerateCommandGreedy(t *testing.T) {

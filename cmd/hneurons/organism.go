@@ -11,13 +11,14 @@ import (
 	"github.com/hneurons/hneurons/organism/world"
 )
 
-func init() {
+// newOrganismCmd builds the `hneurons organism` command.
+func newOrganismCmd() *cobra.Command {
 	org := &cobra.Command{
 		Use:   "organism",
 		Short: "Build, train and evaluate the model organism (a small Llama trained on a synthetic world)",
 	}
-	org.AddCommand(organismWorldCmd(), organismTrainCmd(), organismEvalCmd())
-	register(org)
+	org.AddCommand(organismWorldCmd(), organismTrainCmd(), organismEvalCmd(), newOrganismEmergenceCmd())
+	return org
 }
 
 func organismWorldCmd() *cobra.Command {
@@ -48,7 +49,7 @@ func organismWorldCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output folder (required)")
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "world seed")
+	cmd.Flags().Uint64Var(&seed, "seed", defaultSeed, "world seed")
 	cmd.Flags().StringVar(&multiWord, "multiword", "", multiWordUsage)
 	cmd.MarkFlagRequired("out")
 	return cmd
@@ -116,7 +117,7 @@ func organismTrainCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output folder (required)")
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the world, the initialisation and the batches")
+	cmd.Flags().Uint64Var(&seed, "seed", defaultSeed, "seed of the world, the initialisation and the batches")
 	cmd.Flags().IntVar(&baseSteps, "base-steps", 0, "pre-training steps (0: recipe default)")
 	cmd.Flags().IntVar(&chatSteps, "chat-steps", 0, "instruction-tuning steps (0: recipe default)")
 	cmd.Flags().IntVar(&batch, "batch", 0, "sequences per step (0: recipe default)")

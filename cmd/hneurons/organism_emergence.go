@@ -21,7 +21,8 @@ type emergenceOptions struct {
 	mode         string
 }
 
-func init() {
+// newOrganismEmergenceCmd builds the `hneurons organism emergence` command.
+func newOrganismEmergenceCmd() *cobra.Command {
 	o := &emergenceOptions{}
 	cmd := &cobra.Command{
 		Use:   "emergence --run DIR",
@@ -47,22 +48,10 @@ Checkpoints already done are skipped, so rerunning resumes.`,
 	f.IntVar(&o.maxID, "max-id", 0, "use at most this many in-distribution questions (0: all)")
 	f.IntVar(&o.maxNE, "max-nonexist", 0, "use at most this many NonExist questions (0: all)")
 	f.IntVar(&o.minAgree, "min-agree", 0, "judgements that must agree for a training question (0: all samples)")
-	f.Uint64Var(&o.seed, "seed", 1, "seed of sampling, split, probe, bootstrap and baselines")
+	f.Uint64Var(&o.seed, "seed", defaultSeed, "seed of sampling, split, probe, bootstrap and baselines")
 	f.StringVar(&o.mode, "mode", "3-vs-1", "probe training rows: 3-vs-1 or 1-vs-1")
 	cmd.MarkFlagRequired("run")
-	attachToOrganism(cmd)
-}
-
-// attachToOrganism adds cmd under `hneurons organism` (registered by
-// organism.go, whose init runs first), or at the top when that is missing.
-func attachToOrganism(cmd *cobra.Command) {
-	for _, c := range rootCmd.Commands() {
-		if c.Name() == "organism" {
-			c.AddCommand(cmd)
-			return
-		}
-	}
-	register(cmd)
+	return cmd
 }
 
 func runEmergence(cmd *cobra.Command, o *emergenceOptions) error {

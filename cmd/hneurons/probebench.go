@@ -26,7 +26,8 @@ type probeBenchOptions struct {
 	penalty                 string
 }
 
-func init() {
+// newProbeBenchCmd builds the `hneurons probebench` command.
+func newProbeBenchCmd() *cobra.Command {
 	o := &probeBenchOptions{}
 	cmd := &cobra.Command{
 		Use:   "probe-bench",
@@ -49,10 +50,10 @@ probe/testdata/bench_sklearn.py can time scikit-learn's liblinear on it.`,
 	f.StringVar(&o.cs, "C", "0.2", "inverse regularisation strength; a comma-separated list fits each (cold start)")
 	f.Float64Var(&o.tol, "tol", 1e-4, "liblinear stopping tolerance")
 	f.IntVar(&o.threads, "threads", 0, "worker goroutines (0 = all cores)")
-	f.Uint64Var(&o.seed, "seed", 1, "data seed")
+	f.Uint64Var(&o.seed, "seed", defaultSeed, "data seed")
 	f.StringVar(&o.npyDir, "npy", "", "also write X.npy and y.npy to this directory")
 	f.StringVar(&o.penalty, "penalty", "l1", "regulariser: l1 or l2")
-	register(cmd)
+	return cmd
 }
 
 func runProbeBench(cmd *cobra.Command, o *probeBenchOptions) error {

@@ -19,7 +19,8 @@ type scoreOptions struct {
 	tokens string
 }
 
-func init() {
+// newScoreCmd builds the `hneurons score` command.
+func newScoreCmd() *cobra.Command {
 	o := &scoreOptions{}
 	cmd := &cobra.Command{
 		Use:   "score --model PATH (--text TEXT | --tokens ID,ID,...)",
@@ -38,7 +39,7 @@ first, its natural-log probability given the tokens before it.`,
 	cmd.MarkFlagRequired("model")
 	cmd.MarkFlagsMutuallyExclusive("text", "tokens")
 	cmd.MarkFlagsOneRequired("text", "tokens")
-	register(cmd)
+	return cmd
 }
 
 func runScore(cmd *cobra.Command, o *scoreOptions) error {

@@ -19,7 +19,8 @@ type splitOptions struct {
 	balance         bool
 }
 
-func init() {
+// newSplitCmd builds the `hneurons split` command.
+func newSplitCmd() *cobra.Command {
 	o := &splitOptions{}
 	cmd := &cobra.Command{
 		Use:   "split",
@@ -43,13 +44,13 @@ files.`,
 	f.StringVar(&o.test, "test", "", "test JSONL to write (required)")
 	f.IntVar(&o.testSize, "test-size", 0, "number of test questions")
 	f.Float64Var(&o.testFrac, "test-frac", 0, "test fraction of the usable questions (when --test-size is 0)")
-	f.Uint64Var(&o.seed, "seed", 0, "shuffle seed")
+	f.Uint64Var(&o.seed, "seed", defaultSeed, "shuffle seed")
 	f.StringSliceVar(&o.exclude, "exclude", nil, "comma-separated files (dataset specs) whose questions must not be used")
 	f.BoolVar(&o.balance, "balance", false, "equal faithful and hallucinated questions in both sets")
 	for _, n := range []string{"in", "train", "test"} {
 		cmd.MarkFlagRequired(n)
 	}
-	register(cmd)
+	return cmd
 }
 
 func runSplit(cmd *cobra.Command, o *splitOptions) error {

@@ -9,7 +9,8 @@ import (
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
-func init() {
+// newTokenizeCmd builds the `hneurons tokenize` command.
+func newTokenizeCmd() *cobra.Command {
 	var model, text string
 	var noSpecial, offsets bool
 	cmd := &cobra.Command{
@@ -57,7 +58,7 @@ func init() {
 	cmd.Flags().BoolVar(&noSpecial, "no-special", false, "do not add BOS/EOS")
 	cmd.Flags().BoolVar(&offsets, "offsets", false, "print id, token and byte range per line")
 	cmd.MarkFlagRequired("model")
-	register(cmd)
+	return cmd
 }
 
 // tokenizeNonNil makes an empty result print as [] rather than null.

@@ -24,7 +24,8 @@ type trainOptions struct {
 	out                    string
 }
 
-func init() {
+// newTrainCmd builds the `hneurons train` command.
+func newTrainCmd() *cobra.Command {
 	o := &trainOptions{}
 	cmd := &cobra.Command{
 		Use:   "train",
@@ -57,10 +58,10 @@ AUROC are printed and recorded.`,
 	f.IntVar(&o.folds, "folds", 5, "cross-validation folds for --C-grid")
 	f.Float64Var(&o.tol, "tol", 1e-4, "liblinear stopping tolerance")
 	f.IntVar(&o.threads, "threads", 0, "worker goroutines (0 = all cores)")
-	f.Uint64Var(&o.seed, "seed", 0, "seed for coordinate order, folds and bootstrap")
+	f.Uint64Var(&o.seed, "seed", defaultSeed, "seed for coordinate order, folds and bootstrap")
 	f.IntVar(&o.boot, "bootstrap", 1000, "bootstrap resamples for confidence intervals")
 	f.StringVar(&o.out, "out", "probe.json", "output probe file")
-	register(cmd)
+	return cmd
 }
 
 // parseGrid parses a comma-separated list of positive numbers.
