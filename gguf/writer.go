@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
+
+	"github.com/hneurons/hneurons/internal/atomicfile"
 )
 
 // Writer builds a GGUF file: metadata key/value pairs and tensors, kept in
@@ -172,27 +172,14 @@ func (w *Writer) Bytes() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// WriteFile writes the file at path through a temporary file in the same
-// folder renamed into place, so a failed write leaves no partial file.
+// WriteFile writes the file at path atomically (internal/atomicfile), so a
+// failed write leaves no partial file.
 func (w *Writer) WriteFile(path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("gguf: write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := w.writeTo(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("gguf: write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("gguf: write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("gguf: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("gguf: write %s: %w", path, err)
+	if err := atomicfile.Write(path, func(f io.Writer) error {
+		_, err := w.writeTo(f)
+		return err
+	}); err != nil {
+		return fmt.Errorf("gguf: %w", err)
 	}
 	return nil
 }

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hneurons/hneurons/internal/atomicfile"
 )
 
 // TensorToWrite is one tensor for Write. Give either Data (raw little-endian
@@ -150,28 +150,12 @@ func write(w io.Writer, tensors []TensorToWrite, metadata map[string]string) err
 	return nil
 }
 
-// Create writes a safetensors file at path (see Write). It writes a temporary
-// file in the same folder and renames it into place, so a failed write never
-// leaves a partial file at path.
+// Create writes a safetensors file at path (see Write) atomically
+// (internal/atomicfile), so a failed write never leaves a partial file at
+// path.
 func Create(path string, tensors []TensorToWrite, metadata map[string]string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("safetensors: create %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := write(tmp, tensors, metadata); err != nil {
-		tmp.Close()
-		return fmt.Errorf("safetensors: create %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("safetensors: create %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("safetensors: create %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("safetensors: create %s: %w", path, err)
+	if err := atomicfile.Write(path, func(w io.Writer) error { return write(w, tensors, metadata) }); err != nil {
+		return fmt.Errorf("safetensors: create: %w", err)
 	}
 	return nil
 }

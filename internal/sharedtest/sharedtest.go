@@ -2,8 +2,11 @@
 // vocabularies, templates and datasets) that tests compare against.
 //
 // The folder lies beside the repository root. Tests that need it call Dir or
-// Path, which skip the test with a clear message when it is absent, so that the
-// suite still runs on a clone without it.
+// Path, which skip the test with a clear message when the folder is absent,
+// so that the suite still runs on a clone without it. When the folder is
+// there, a file the test asks for must be there too: Path fails the test
+// rather than skip it, so that a renamed or deleted reference file cannot
+// silently switch a check off.
 package sharedtest
 
 import (
@@ -49,13 +52,27 @@ func Dir(tb testing.TB) string {
 	return dir
 }
 
-// Path returns the absolute path of a file under ../shared, skipping the test
-// when the file (or the folder) is absent.
+// Path returns the absolute path of a file under ../shared. It skips the
+// test when the folder is absent and fails it when the folder is there but
+// the file is not.
 func Path(tb testing.TB, rel ...string) string {
 	tb.Helper()
 	p := filepath.Join(append([]string{Dir(tb)}, rel...)...)
 	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("sharedtest: %s is absent; skipping", p)
+		tb.Fatalf("sharedtest: %s is missing from the shared folder (renamed or deleted?): %v", p, err)
 	}
 	return p
+}
+
+// Glob returns the files under ../shared matching pattern (relative to the
+// folder). It skips the test when the folder is absent and fails it when
+// nothing matches.
+func Glob(tb testing.TB, pattern string) []string {
+	tb.Helper()
+	dir := Dir(tb)
+	files, err := filepath.Glob(filepath.Join(dir, pattern))
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("sharedtest: no file of the shared folder matches %s (%v)", pattern, err)
+	}
+	return files
 }

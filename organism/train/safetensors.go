@@ -2,8 +2,8 @@ package train
 
 import (
 	"fmt"
-	"os"
 
+	"github.com/hneurons/hneurons/internal/atomicfile"
 	"github.com/hneurons/hneurons/safetensors"
 )
 
@@ -49,13 +49,9 @@ func readSafetensors(path string) (map[string]stTensor, error) {
 	return out, nil
 }
 
-// writeFileAtomic writes data to path through a temporary file and a rename.
+// writeFileAtomic writes data to path atomically (internal/atomicfile).
 func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("train: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.WriteBytes(path, data); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	return nil
