@@ -39,6 +39,18 @@
 // row subsets use per-row weights (0 drops a row), and random-neuron
 // baselines use column subsets, so neither copies the matrix.
 //
+// # Evaluation protocol
+//
+// The mode (1-vs-1 or 3-vs-1) is a training choice; evaluation is always
+// hallucinated-answer vs faithful-answer rows, as in the paper. A Dataset
+// knows for every row whether it is an answer row, and its response id and
+// group key; Train and TrainCV report train and test metrics on the answer
+// rows of the sets they are handed, cross-validation scores the held-out
+// answer rows only (the other rows of a 3-vs-1 set are trained on, never
+// scored), and Assess and its baseline use the answer rows only.
+// LoadEvalDataset loads just those rows; a plain matrix (LoadNPYDataset) is
+// all answer rows.
+//
 // # Probe
 //
 // Train builds the 1-vs-1 or 3-vs-1 data set from a feature store, fits,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 
 	"github.com/hneurons/hneurons/features"
 )
@@ -237,14 +238,93 @@ func Load(path string) (*Probe, error) {
 	return &p, nil
 }
 
-// Dataset is a labelled column-major matrix with the shape of its columns.
+// Dataset is a labelled column-major matrix with the shape of its columns
+// and, for every row, what the evaluation protocol needs: whether it is an
+// answer row, its response id and its group key.
+//
+// The protocol (METHOD.md section 4): the training mode (1-vs-1 or 3-vs-1)
+// decides which rows a probe is fitted on, but every metric (Train's and
+// TrainCV's train and test metrics, cross-validation scores, Assess and its
+// baseline) counts the answer rows only, hallucinated answer (1) vs faithful
+// answer (0); the "other" rows that 3-vs-1 adds as label 0 are easy
+// negatives that would inflate them.
 type Dataset struct {
 	X      *Matrix
 	Labels []int
 	Shape  Shape
+	// IDs names the response of each row (rows,); nil when the source has
+	// no ids (a plain matrix).
+	IDs []string
+	// Groups holds each row's group key (rows,), features.Row.GroupKey (the
+	// row's group, else its response id): rows with one key are kept in one
+	// cross-validation fold, so the answer and other rows of a response, and
+	// the questions of one group, are never split. nil: the key is the id,
+	// or, without ids, every row is its own group.
+	Groups []string
+	// Answer marks the answer rows (rows,), the rows every metric counts.
+	// nil: every row is an answer row.
+	Answer []bool
 }
 
-// LoadDataset reads the rows of the store in dir that mode selects.
+// IsAnswer reports whether row i is an answer row.
+func (d *Dataset) IsAnswer(i int) bool { return d.Answer == nil || d.Answer[i] }
+
+// AnswerRows returns the indices of the answer rows in increasing order.
+func (d *Dataset) AnswerRows() []int {
+	var out []int
+	for i := range d.Labels {
+		if d.IsAnswer(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// GroupKey returns the group key of row i: Groups[i], else IDs[i], else a
+// key of its own.
+func (d *Dataset) GroupKey(i int) string {
+	switch {
+	case d.Groups != nil && d.Groups[i] != "":
+		return d.Groups[i]
+	case d.IDs != nil:
+		return d.IDs[i]
+	}
+	return "\x00row " + strconv.Itoa(i)
+}
+
+// groupKeys returns GroupKey of every row (rows,).
+func (d *Dataset) groupKeys() []string {
+	out := make([]string, len(d.Labels))
+	for i := range out {
+		out[i] = d.GroupKey(i)
+	}
+	return out
+}
+
+// check returns an error unless the per-row slices match the matrix and
+// some row is an answer row.
+func (d *Dataset) check() error {
+	n := d.X.Rows
+	if len(d.Labels) != n {
+		return fmt.Errorf("%d labels for %d rows", len(d.Labels), n)
+	}
+	for _, c := range []struct {
+		name string
+		len  int
+		set  bool
+	}{{"ids", len(d.IDs), d.IDs != nil}, {"groups", len(d.Groups), d.Groups != nil}, {"answer flags", len(d.Answer), d.Answer != nil}} {
+		if c.set && c.len != n {
+			return fmt.Errorf("%d %s for %d rows", c.len, c.name, n)
+		}
+	}
+	if len(d.AnswerRows()) == 0 {
+		return fmt.Errorf("no answer rows among %d rows (metrics count answer rows only)", n)
+	}
+	return nil
+}
+
+// LoadDataset reads the rows of the store in dir that mode selects, with
+// their ids, group keys and answer flags.
 func LoadDataset(dir string, mode Mode) (*Dataset, error) {
 	r, err := features.Open(dir)
 	if err != nil {
@@ -259,11 +339,23 @@ func LoadDataset(dir string, mode Mode) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dataset{X: x, Labels: labels, Shape: ShapeOf(r.Index)}, nil
+	ds := &Dataset{X: x, Labels: labels, Shape: ShapeOf(r.Index),
+		IDs: make([]string, len(rows)), Groups: make([]string, len(rows)), Answer: make([]bool, len(rows))}
+	for k, i := range rows {
+		row := &r.Index.Rows[i]
+		ds.IDs[k], ds.Groups[k], ds.Answer[k] = row.ID, row.GroupKey(), row.Region == features.RegionAnswer
+	}
+	return ds, nil
 }
 
-// Train fits the probe on train and scores it on train and (when not nil)
-// test, with boot bootstrap resamples for the intervals.
+// LoadEvalDataset reads the evaluation rows of the store in dir: its
+// non-empty answer rows, hallucinated (1) vs faithful (0), whatever mode a
+// probe was trained in.
+func LoadEvalDataset(dir string) (*Dataset, error) { return LoadDataset(dir, OneVsOne) }
+
+// Train fits the probe on every row of train (the rows its mode selected)
+// and scores it on the answer rows of train and of test (when not nil), with
+// boot bootstrap resamples for the intervals.
 func Train(ctx context.Context, train, test *Dataset, mode Mode, opt Options, boot int) (*Probe, error) {
 	if err := checkPair(train, test); err != nil {
 		return nil, err
@@ -279,7 +371,8 @@ func Train(ctx context.Context, train, test *Dataset, mode Mode, opt Options, bo
 	return finish(m, train, test, mode, opt, boot)
 }
 
-// finish wraps a fitted model as a probe and scores it on train and test.
+// finish wraps a fitted model as a probe and scores it on the answer rows
+// of train and test.
 func finish(m *Model, train, test *Dataset, mode Mode, opt Options, boot int) (*Probe, error) {
 	if err := checkPair(train, test); err != nil {
 		return nil, err
@@ -292,24 +385,51 @@ func finish(m *Model, train, test *Dataset, mode Mode, opt Options, boot int) (*
 			"C", opt.C, "newton_iterations", m.Iterations)
 	}
 	pr := NewProbe(m, train.Shape, mode, opt)
-	s, _ := pr.Scores(train.X)
-	tm := Evaluate(s, train.Labels, boot, opt.Seed)
-	pr.Train = &tm
+	tm, err := evaluateAnswers(pr, train, boot, opt.Seed)
+	if err != nil {
+		return nil, err
+	}
+	pr.Train = tm
 	if test != nil {
-		s, err := pr.Scores(test.X)
-		if err != nil {
+		if pr.Test, err = evaluateAnswers(pr, test, boot, opt.Seed+1); err != nil {
 			return nil, err
 		}
-		em := Evaluate(s, test.Labels, boot, opt.Seed+1)
-		pr.Test = &em
 	}
 	return pr, nil
 }
 
-// checkPair returns an error when test (if any) does not match train's columns.
+// evaluateAnswers scores pr on the answer rows of ds (see Evaluate).
+func evaluateAnswers(pr *Probe, ds *Dataset, boot int, seed uint64) (*Metrics, error) {
+	s, err := pr.Scores(ds.X)
+	if err != nil {
+		return nil, err
+	}
+	ss, ls := pick(s, ds.Labels, ds.AnswerRows())
+	m := Evaluate(ss, ls, boot, seed)
+	return &m, nil
+}
+
+// pick returns the scores and labels of rows.
+func pick(scores []float64, labels []int, rows []int) ([]float64, []int) {
+	ss := make([]float64, len(rows)) // (rows,)
+	ls := make([]int, len(rows))
+	for j, i := range rows {
+		ss[j], ls[j] = scores[i], labels[i]
+	}
+	return ss, ls
+}
+
+// checkPair returns an error when a data set is malformed or test (if any)
+// does not match train's columns.
 func checkPair(train, test *Dataset) error {
+	if err := train.check(); err != nil {
+		return fmt.Errorf("probe: training set: %w", err)
+	}
 	if test == nil {
 		return nil
+	}
+	if err := test.check(); err != nil {
+		return fmt.Errorf("probe: test set: %w", err)
 	}
 	err := (&Probe{Columns: train.X.Cols, Layers: train.Shape.Layers, DFF: train.Shape.DFF,
 		ModelFingerprint: train.Shape.ModelFingerprint}).CheckShape(test.Shape)

@@ -10,7 +10,8 @@ import (
 
 // LoadNPYDataset reads a feature matrix X (rows x columns, any numeric
 // dtype) and 0/1 labels y from .npy files; the shape has no model, only
-// columns.
+// columns. A plain matrix has no regions and no ids: every row is an answer
+// row and its own group.
 func LoadNPYDataset(xPath, yPath string) (*Dataset, error) {
 	x, err := LoadNPY(xPath)
 	if err != nil {
@@ -26,9 +27,10 @@ func LoadNPYDataset(xPath, yPath string) (*Dataset, error) {
 	return &Dataset{X: x, Labels: y, Shape: Shape{Columns: x.Cols}}, nil
 }
 
-// TrainCV chooses C from grid by k-fold cross-validation scored with crit
-// (CVAccuracy when nil), then builds the probe of the chosen C exactly as
-// Train does, recording the whole grid in Probe.CV.
+// TrainCV chooses C from grid by k-fold cross-validation (see
+// CrossValidate) scored with crit (CVAccuracy when nil), then builds the
+// probe of the chosen C exactly as Train does (metrics on answer rows only),
+// recording the whole grid in Probe.CV.
 func TrainCV(ctx context.Context, train, test *Dataset, mode Mode, opt Options, grid []float64, k, boot int, crit Criterion) (*Probe, error) {
 	if err := checkPair(train, test); err != nil {
 		return nil, err
@@ -79,28 +81,32 @@ type AssessOptions struct {
 	Balance bool
 }
 
-// Assess scores probe pr on ds and, when o.Seeds > 0, cross-validates a
-// classifier restricted to its H-Neurons and to as many random neurons per
-// seed (see Baseline).
+// Assess scores probe pr on the answer rows of ds (whatever rows ds holds
+// besides: the evaluation protocol, see Dataset), on a class-balanced subset
+// of them with o.Balance, and, when o.Seeds > 0, cross-validates on the same
+// rows a classifier restricted to its H-Neurons and to as many random
+// neurons per seed (see Baseline; its folds keep every group whole).
 func Assess(ctx context.Context, pr *Probe, ds *Dataset, o AssessOptions) (*Report, error) {
 	if err := pr.CheckShape(ds.Shape); err != nil {
 		return nil, err
+	}
+	if err := ds.check(); err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
 	}
 	s, err := pr.Scores(ds.X)
 	if err != nil {
 		return nil, err
 	}
-	var rows []int
+	rows := ds.AnswerRows()
 	if o.Balance {
-		rows = BalancedRows(ds.Labels, o.Seed)
-	} else {
-		rows = seq(len(ds.Labels))
+		_, al := pick(s, ds.Labels, rows)
+		bal := BalancedRows(al, o.Seed)
+		for j, k := range bal {
+			bal[j] = rows[k]
+		}
+		rows = bal
 	}
-	ss := make([]float64, len(rows)) // (used rows,)
-	ls := make([]int, len(rows))
-	for j, i := range rows {
-		ss[j], ls[j] = s[i], ds.Labels[i]
-	}
+	ss, ls := pick(s, ds.Labels, rows)
 	rep := &Report{Metrics: Evaluate(ss, ls, o.Boot, o.Seed)}
 	if o.Seeds > 0 {
 		hcols := make([]int, len(pr.HNeurons))
