@@ -52,14 +52,14 @@ type header struct {
 // layout of the data section of a whole file held in data.
 func parseHeader(data []byte) (*header, error) {
 	if len(data) < 8 {
-		return nil, fmt.Errorf("file of %d bytes is too short for the 8-byte header length", len(data))
+		return nil, fmt.Errorf("file of %d bytes is too short for the 8-byte header length at offset 0", len(data))
 	}
 	n := binary.LittleEndian.Uint64(data)
 	if n > MaxHeaderSize {
-		return nil, fmt.Errorf("header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
+		return nil, fmt.Errorf("header length %d at offset 0 exceeds the limit of %d bytes", n, MaxHeaderSize)
 	}
 	if n > uint64(len(data)-8) {
-		return nil, fmt.Errorf("header length %d runs past the end of the file (%d bytes after the length field); file truncated?", n, len(data)-8)
+		return nil, fmt.Errorf("header length %d at offset 0 runs past the end of the file (%d bytes after the length field); file truncated?", n, len(data)-8)
 	}
 	h := &header{size: int64(n)}
 	raw := data[8 : 8+n]
@@ -81,21 +81,28 @@ type tensorEntry struct {
 	DataOffsets *[]uint64 `json:"data_offsets"`
 }
 
+// headerStart is the file offset of the JSON header (after its length).
+const headerStart = 8
+
 // parseJSON decodes the header object, rejecting duplicate names and
-// malformed entries.
+// malformed entries. Errors give file offsets.
 func (h *header) parseJSON(raw []byte) error {
 	raw = bytes.TrimRight(raw, " \t\r\n")
 	if len(raw) == 0 || raw[0] != '{' {
-		return errors.New("header is not a JSON object (must start with '{')")
+		return errors.New("header at offset 8 is not a JSON object (must start with '{')")
 	}
 	if !json.Valid(raw) {
 		// json.Valid gives no position; decode to get the message.
 		var v any
 		err := json.Unmarshal(raw, &v)
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return fmt.Errorf("header JSON at file offset %d: %w", headerStart+se.Offset, err)
+		}
 		if err == nil {
 			err = errors.New("invalid JSON")
 		}
-		return fmt.Errorf("header JSON: %w", err)
+		return fmt.Errorf("header JSON at offset 8: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -105,38 +112,48 @@ func (h *header) parseJSON(raw []byte) error {
 	h.byName = map[string]int{}
 	seen := map[string]bool{}
 	for dec.More() {
+		at := headerStart + skipSeparators(raw, dec.InputOffset()) // the entry's name
 		tok, err := dec.Token()
 		if err != nil {
-			return fmt.Errorf("header JSON: %w", err)
+			return fmt.Errorf("header JSON at file offset %d: %w", at, err)
 		}
 		name, _ := tok.(string)
 		if seen[name] {
-			return fmt.Errorf("header: duplicate entry %q", name)
+			return fmt.Errorf("header: duplicate entry %q at file offset %d", name, at)
 		}
 		seen[name] = true
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
-			return fmt.Errorf("header entry %q: %w", name, err)
+			return fmt.Errorf("header entry %q at file offset %d: %w", name, at, err)
 		}
 		if name == metadataKey {
 			if err := json.Unmarshal(value, &h.metadata); err != nil {
-				return fmt.Errorf("header: %s must map strings to strings: %w", metadataKey, err)
+				return fmt.Errorf("header: %s at file offset %d must map strings to strings: %w", metadataKey, at, err)
 			}
 			continue
 		}
 		info, err := parseEntry(name, value)
 		if err != nil {
-			return err
+			return fmt.Errorf("header entry at file offset %d: %w", at, err)
 		}
 		h.tensors = append(h.tensors, info)
 	}
 	if _, err := dec.Token(); err != nil { // '}'
-		return fmt.Errorf("header JSON: %w", err)
+		return fmt.Errorf("header JSON at file offset %d: %w", headerStart+dec.InputOffset(), err)
 	}
 	if dec.InputOffset() != int64(len(raw)) {
-		return fmt.Errorf("header: unexpected bytes after the JSON object at header offset %d", dec.InputOffset())
+		return fmt.Errorf("header: unexpected bytes after the JSON object at file offset %d", headerStart+dec.InputOffset())
 	}
 	return nil
+}
+
+// skipSeparators returns the offset of the first byte at or after off in raw
+// that is not JSON white space, a comma or a colon.
+func skipSeparators(raw []byte, off int64) int64 {
+	for off < int64(len(raw)) && bytes.IndexByte([]byte(" \t\r\n,:"), raw[off]) >= 0 {
+		off++
+	}
+	return off
 }
 
 // parseEntry validates one tensor record on its own (dtype, shape, offsets and
@@ -201,6 +218,7 @@ func parseEntry(name string, value json.RawMessage) (Info, error) {
 // checkLayout verifies that the tensors tile the data section exactly: no
 // gaps, no overlaps, nothing past its end and nothing left over.
 func (h *header) checkLayout(dataSize int64) error {
+	start := headerStart + h.size // file offset of the data section
 	sort.Slice(h.tensors, func(a, b int) bool {
 		ta, tb := h.tensors[a], h.tensors[b]
 		if ta.Begin != tb.Begin {
@@ -214,22 +232,22 @@ func (h *header) checkLayout(dataSize int64) error {
 	var end int64
 	for i, t := range h.tensors {
 		if t.End > dataSize {
-			return fmt.Errorf("tensor %q: data_offsets [%d, %d] run past the end of the data section (%d bytes); file truncated?",
-				t.Name, t.Begin, t.End, dataSize)
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] (file offset %d) run past the end of the data section (%d bytes); file truncated?",
+				t.Name, t.Begin, t.End, start+t.Begin, dataSize)
 		}
 		switch {
 		case t.Begin < end:
-			return fmt.Errorf("tensor %q: data_offsets [%d, %d] overlap tensor %q ending at %d",
-				t.Name, t.Begin, t.End, h.tensors[i-1].Name, end)
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] (file offset %d) overlap tensor %q ending at %d",
+				t.Name, t.Begin, t.End, start+t.Begin, h.tensors[i-1].Name, end)
 		case t.Begin > end:
-			return fmt.Errorf("tensor %q: data_offsets [%d, %d] leave a gap after byte %d (the data must be contiguous)",
-				t.Name, t.Begin, t.End, end)
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] leave a gap after byte %d, at file offset %d (the data must be contiguous)",
+				t.Name, t.Begin, t.End, end, start+end)
 		}
 		end = t.End
 		h.byName[t.Name] = i
 	}
 	if end != dataSize {
-		return fmt.Errorf("data section has %d bytes but the tensors cover only %d", dataSize, end)
+		return fmt.Errorf("data section has %d bytes but the tensors cover only %d, up to file offset %d", dataSize, end, start+end)
 	}
 	return nil
 }

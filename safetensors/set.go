@@ -83,23 +83,22 @@ type indexJSON struct {
 	WeightMap map[string]string `json:"weight_map"`
 }
 
-func openIndexed(dir, index string) (*Set, error) {
-	raw, err := os.ReadFile(index)
-	if err != nil {
-		return nil, fmt.Errorf("safetensors: %w", err)
-	}
+// parseIndex decodes the shard index at path index, held in raw, and returns
+// it with its sorted shard file names, each checked to be a plain file name.
+func parseIndex(index string, raw []byte) (*indexJSON, []string, error) {
 	var idx indexJSON
 	if err := json.Unmarshal(raw, &idx); err != nil {
-		return nil, fmt.Errorf("safetensors: %s: %w", index, err)
+		return nil, nil, fmt.Errorf("safetensors: %s: %w", index, jsonError(raw, err))
 	}
 	if len(idx.WeightMap) == 0 {
-		return nil, fmt.Errorf("safetensors: %s: empty or missing weight_map", index)
+		return nil, nil, fmt.Errorf("safetensors: %s: empty or missing weight_map", index)
 	}
 	var shards []string
 	seen := map[string]bool{}
-	for name, shard := range idx.WeightMap {
-		if shard == "" || filepath.IsAbs(shard) || strings.Contains(shard, "..") || strings.ContainsAny(shard, `/\`) {
-			return nil, fmt.Errorf("safetensors: %s: tensor %q: shard name %q must be a plain file name in the folder", index, name, shard)
+	for _, name := range slices.Sorted(maps.Keys(idx.WeightMap)) {
+		shard := idx.WeightMap[name]
+		if shard == "" || shard == "." || filepath.IsAbs(shard) || strings.Contains(shard, "..") || strings.ContainsAny(shard, `/\`) {
+			return nil, nil, fmt.Errorf("safetensors: %s: tensor %q: shard name %q must be a plain file name in the folder", index, name, shard)
 		}
 		if !seen[shard] {
 			seen[shard] = true
@@ -107,6 +106,18 @@ func openIndexed(dir, index string) (*Set, error) {
 		}
 	}
 	slices.Sort(shards)
+	return &idx, shards, nil
+}
+
+func openIndexed(dir, index string) (*Set, error) {
+	raw, err := os.ReadFile(index)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	idx, shards, err := parseIndex(index, raw)
+	if err != nil {
+		return nil, err
+	}
 	paths := make([]string, len(shards))
 	for i, sh := range shards {
 		paths[i] = filepath.Join(dir, sh)
