@@ -44,13 +44,14 @@ func (h Header) ItemSize() int {
 func (h Header) kind() byte { return h.Descr[1] }
 
 // ReadHeader parses the .npy header from r, leaving r positioned at the data.
+// Errors give the offset of the offending field.
 func ReadHeader(r io.Reader) (Header, error) {
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil {
-		return Header{}, fmt.Errorf("npy: reading magic: %w", err)
+		return Header{}, fmt.Errorf("npy: reading magic and version at offset 0: %w", err)
 	}
 	if string(pre[:6]) != magic {
-		return Header{}, errors.New("npy: not a .npy file (bad magic)")
+		return Header{}, fmt.Errorf("npy: bad magic %q at offset 0 (not a .npy file)", pre[:6])
 	}
 	major := pre[6]
 	var hlen int
@@ -59,30 +60,34 @@ func ReadHeader(r io.Reader) (Header, error) {
 	case 1:
 		var b [2]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return Header{}, fmt.Errorf("npy: reading header length: %w", err)
+			return Header{}, fmt.Errorf("npy: reading header length at offset 8: %w", err)
 		}
 		hlen = int(binary.LittleEndian.Uint16(b[:]))
 		off += 2
 	case 2, 3:
 		var b [4]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return Header{}, fmt.Errorf("npy: reading header length: %w", err)
+			return Header{}, fmt.Errorf("npy: reading header length at offset 8: %w", err)
 		}
 		hlen = int(binary.LittleEndian.Uint32(b[:]))
 		off += 4
 	default:
-		return Header{}, fmt.Errorf("npy: unsupported format version %d.%d", major, pre[7])
+		return Header{}, fmt.Errorf("npy: unsupported format version %d.%d at offset 6", major, pre[7])
 	}
 	if hlen > 1<<20 {
-		return Header{}, fmt.Errorf("npy: header length %d is implausibly large", hlen)
+		return Header{}, fmt.Errorf("npy: header length %d at offset 8 is implausibly large", hlen)
 	}
-	buf := make([]byte, hlen)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return Header{}, fmt.Errorf("npy: reading header (%d bytes): %w", hlen, err)
+	// Read through a LimitReader so that a short file costs only what it holds.
+	buf, err := io.ReadAll(io.LimitReader(r, int64(hlen)))
+	if err == nil && len(buf) < hlen {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return Header{}, fmt.Errorf("npy: reading header (%d bytes at offset %d): %w", hlen, off, err)
 	}
 	h, err := parseDict(string(buf))
 	if err != nil {
-		return Header{}, err
+		return Header{}, fmt.Errorf("npy: header at offset %d: %w", off, err)
 	}
 	h.DataOffset = off + int64(hlen)
 	return h, nil
@@ -93,48 +98,52 @@ func parseDict(s string) (Header, error) {
 	var h Header
 	s = strings.TrimSpace(s)
 	if !strings.HasPrefix(s, "{") || !strings.HasSuffix(s, "}") {
-		return h, fmt.Errorf("npy: header %q is not a dict", s)
+		return h, fmt.Errorf("%q is not a dict", s)
 	}
 	body := s[1 : len(s)-1]
 	descr, ok := dictValue(body, "descr")
 	if !ok {
-		return h, fmt.Errorf("npy: header %q lacks 'descr'", s)
+		return h, fmt.Errorf("%q lacks 'descr'", s)
 	}
 	descr = strings.Trim(descr, "'\"")
 	if len(descr) < 3 {
-		return h, fmt.Errorf("npy: unsupported dtype %q", descr)
+		return h, fmt.Errorf("unsupported dtype %q", descr)
 	}
 	switch descr[0] {
 	case '<', '|', '=':
 	case '>':
 		if !(len(descr) == 3 && descr[2] == '1') {
-			return h, fmt.Errorf("npy: big-endian dtype %q is not supported", descr)
+			return h, fmt.Errorf("big-endian dtype %q is not supported", descr)
 		}
 	default:
-		return h, fmt.Errorf("npy: unsupported dtype %q", descr)
+		return h, fmt.Errorf("unsupported dtype %q", descr)
 	}
 	if !strings.ContainsRune("fiub", rune(descr[1])) {
-		return h, fmt.Errorf("npy: unsupported dtype %q (want float, int, uint or bool)", descr)
+		return h, fmt.Errorf("unsupported dtype %q (want float, int, uint or bool)", descr)
 	}
 	size, err := strconv.Atoi(descr[2:])
-	if err != nil || (size != 1 && size != 2 && size != 4 && size != 8) || (descr[1] == 'f' && size < 4) {
-		return h, fmt.Errorf("npy: unsupported dtype %q", descr)
+	if err != nil || (size != 1 && size != 2 && size != 4 && size != 8) || (descr[1] == 'f' && size < 4) || (descr[1] == 'b' && size != 1) {
+		return h, fmt.Errorf("unsupported dtype %q", descr)
 	}
 	h.Descr = "<" + descr[1:]
 	fo, ok := dictValue(body, "fortran_order")
 	if !ok {
-		return h, fmt.Errorf("npy: header %q lacks 'fortran_order'", s)
+		return h, fmt.Errorf("%q lacks 'fortran_order'", s)
 	}
-	if strings.TrimSpace(fo) == "True" {
-		return h, errors.New("npy: Fortran-order arrays are not supported; save a C-order array (np.ascontiguousarray)")
+	switch strings.TrimSpace(fo) {
+	case "False":
+	case "True":
+		return h, errors.New("Fortran-order arrays are not supported; save a C-order array (np.ascontiguousarray)")
+	default:
+		return h, fmt.Errorf("fortran_order is %q, want True or False", fo)
 	}
 	sh, ok := dictValue(body, "shape")
 	if !ok {
-		return h, fmt.Errorf("npy: header %q lacks 'shape'", s)
+		return h, fmt.Errorf("%q lacks 'shape'", s)
 	}
 	sh = strings.TrimSpace(sh)
 	if !strings.HasPrefix(sh, "(") || !strings.HasSuffix(sh, ")") {
-		return h, fmt.Errorf("npy: bad shape %q", sh)
+		return h, fmt.Errorf("bad shape %q", sh)
 	}
 	total := int64(1)
 	for _, f := range strings.Split(sh[1:len(sh)-1], ",") {
@@ -143,12 +152,12 @@ func parseDict(s string) (Header, error) {
 			continue
 		}
 		d, err := strconv.Atoi(strings.TrimSuffix(f, "L"))
-		if err != nil || d < 0 {
-			return h, fmt.Errorf("npy: bad shape %q", sh)
+		if err != nil || d < 0 || d > 1<<40 {
+			return h, fmt.Errorf("bad shape %q", sh)
 		}
 		total *= int64(d)
 		if total > 1<<40 {
-			return h, fmt.Errorf("npy: shape %q is too large", sh)
+			return h, fmt.Errorf("shape %q is too large", sh)
 		}
 		h.Shape = append(h.Shape, d)
 	}
@@ -186,42 +195,62 @@ func dictValue(body, key string) (string, bool) {
 // File is an open .npy file positioned at its data.
 type File struct {
 	Header
-	f    *os.File
+	c    io.Closer
 	r    *bufio.Reader
 	name string
 }
 
-// Open opens a .npy file and parses its header.
+// Open opens a .npy file and parses its header. Errors name the file.
 func Open(path string) (*File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("npy: %w", err)
 	}
-	r := bufio.NewReaderSize(f, 1<<20)
-	h, err := ReadHeader(r)
+	size := int64(-1)
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	nf, err := newFile(path, f, size)
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	st, err := f.Stat()
-	if err == nil {
-		want := h.DataOffset + int64(h.Len())*int64(h.ItemSize())
-		if st.Size() < want {
-			f.Close()
-			return nil, fmt.Errorf("npy: %s: file has %d bytes, header needs %d", path, st.Size(), want)
-		}
+	nf.c = f
+	return nf, nil
+}
+
+// newFile parses the header of the .npy file called name whose bytes r
+// delivers; size is the file's length in bytes (-1 if unknown), checked
+// against what the header declares.
+func newFile(name string, r io.Reader, size int64) (*File, error) {
+	bufSize := 1 << 20
+	if size >= 0 && size < int64(bufSize) {
+		bufSize = max(int(size), 16)
 	}
-	return &File{Header: h, f: f, r: r, name: path}, nil
+	br := bufio.NewReaderSize(r, bufSize)
+	h, err := ReadHeader(br)
+	if err != nil {
+		return nil, fmt.Errorf("npy: %s: %s", name, strings.TrimPrefix(err.Error(), "npy: "))
+	}
+	if want := h.DataOffset + int64(h.Len())*int64(h.ItemSize()); size >= 0 && size < want {
+		return nil, fmt.Errorf("npy: %s: file has %d bytes, header needs %d (data at offset %d: shape %v of %s)", name, size, want, h.DataOffset, h.Shape, h.Descr)
+	}
+	return &File{Header: h, r: br, name: name}, nil
 }
 
 // Close closes the file.
-func (f *File) Close() error { return f.f.Close() }
+func (f *File) Close() error {
+	if f.c == nil {
+		return nil
+	}
+	return f.c.Close()
+}
 
 // ReadFloat32 reads the next len(dst) elements, converted to float32.
 func (f *File) ReadFloat32(dst []float32) error {
 	size := f.ItemSize()
 	const chunk = 64 * 1024
-	buf := make([]byte, chunk*size)
+	buf := make([]byte, min(chunk, len(dst))*size)
 	for done := 0; done < len(dst); {
 		n := min(len(dst)-done, chunk)
 		if _, err := io.ReadFull(f.r, buf[:n*size]); err != nil {
@@ -282,13 +311,17 @@ func ReadMatrix(path string) (data []float32, rows, cols int, err error) {
 		return nil, 0, 0, err
 	}
 	defer f.Close()
+	return f.readMatrix()
+}
+
+func (f *File) readMatrix() (data []float32, rows, cols int, err error) {
 	switch len(f.Shape) {
 	case 1:
 		rows, cols = f.Shape[0], 1
 	case 2:
 		rows, cols = f.Shape[0], f.Shape[1]
 	default:
-		return nil, 0, 0, fmt.Errorf("npy: %s: want a 2-D array, have shape %v", path, f.Shape)
+		return nil, 0, 0, fmt.Errorf("npy: %s: want a 2-D array, the header (ending at offset %d) gives shape %v", f.name, f.DataOffset, f.Shape)
 	}
 	data = make([]float32, rows*cols) // (rows, cols)
 	if err := f.ReadFloat32(data); err != nil {
@@ -305,20 +338,27 @@ func ReadLabels(path string) ([]int, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return f.readLabels()
+}
+
+func (f *File) readLabels() ([]int, error) {
 	if len(f.Shape) == 0 || len(f.Shape) > 2 || (len(f.Shape) == 2 && f.Shape[1] != 1) {
-		return nil, fmt.Errorf("npy: %s: want a 1-D label array, have shape %v", path, f.Shape)
+		return nil, fmt.Errorf("npy: %s: want a 1-D label array, the header (ending at offset %d) gives shape %v", f.name, f.DataOffset, f.Shape)
 	}
 	n := f.Shape[0]
 	size := f.ItemSize()
-	buf := make([]byte, n*size)
-	if _, err := io.ReadFull(f.r, buf); err != nil {
-		return nil, fmt.Errorf("npy: %s: reading data: %w", path, err)
+	buf, err := io.ReadAll(io.LimitReader(f.r, int64(n)*int64(size)))
+	if err == nil && len(buf) < n*size {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return nil, fmt.Errorf("npy: %s: reading %d labels at offset %d: %w", f.name, n, f.DataOffset, err)
 	}
 	out := make([]int, n)
 	for i := range out {
 		v, err := decode(f.Descr, buf[i*size:])
 		if err != nil {
-			return nil, fmt.Errorf("npy: %s: %w", path, err)
+			return nil, fmt.Errorf("npy: %s: %w", f.name, err)
 		}
 		switch v {
 		case 0:
@@ -326,7 +366,7 @@ func ReadLabels(path string) ([]int, error) {
 		case 1:
 			out[i] = 1
 		default:
-			return nil, fmt.Errorf("npy: %s: label %d is %v, want 0 or 1", path, i, v)
+			return nil, fmt.Errorf("npy: %s: label %d (at offset %d) is %v, want 0 or 1", f.name, i, f.DataOffset+int64(i*size), v)
 		}
 	}
 	return out, nil
@@ -438,6 +478,10 @@ func Read(path string) (Header, []float32, error) {
 		return Header{}, nil, err
 	}
 	defer f.Close()
+	return f.read()
+}
+
+func (f *File) read() (Header, []float32, error) {
 	data := make([]float32, f.Len())
 	if err := f.ReadFloat32(data); err != nil {
 		return Header{}, nil, err

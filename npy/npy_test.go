@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,8 @@ func TestErrors(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%s: error %v, want one mentioning %q", name, err, msg)
+		} else if !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "offset") {
+			t.Errorf("%s: error %v does not name the file and an offset", name, err)
 		}
 	}
 	y, err := ReadLabels(filepath.Join("testdata", "labels_f.npy"))
@@ -113,8 +116,99 @@ func FuzzReadHeader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, err := ReadHeader(bytes.NewReader(b))
-		if err == nil && h.ItemSize() == 0 {
+		if err != nil {
+			if !strings.Contains(err.Error(), "offset") {
+				t.Fatalf("error %q does not say where", err)
+			}
+			return
+		}
+		if h.ItemSize() == 0 {
 			t.Fatalf("accepted header with zero item size: %+v", h)
 		}
+		if h.DataOffset > int64(len(b)) {
+			t.Fatalf("data offset %d beyond the %d bytes read", h.DataOffset, len(b))
+		}
 	})
+}
+
+// FuzzRead feeds arbitrary file contents through the readers behind Read,
+// ReadMatrix and ReadLabels (everything Open does but the system call). No
+// input may panic or allocate more than a small multiple of its size; errors
+// name the file and an offset; what is accepted has the declared size, and
+// labels are 0 or 1.
+func FuzzRead(f *testing.F) {
+	names, _ := filepath.Glob(filepath.Join("testdata", "*.npy"))
+	for _, n := range names {
+		b, _ := os.ReadFile(n)
+		f.Add(b)
+	}
+	f.Add([]byte("\x93NUMPY\x01\x00\x30\x00{'descr': '<i8', 'fortran_order': False, 'shape': (1099511627776,), }"))
+	const name = "dir/x.npy"
+	open := func(t *testing.T, b []byte) *File {
+		fl, err := newFile(name, bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "npy: "+name+": ") || !strings.Contains(err.Error(), "offset") {
+				t.Fatalf("error %q does not name the file and an offset", err)
+			}
+			return nil
+		}
+		return fl
+	}
+	check := func(t *testing.T, err error) {
+		if err != nil && (!strings.HasPrefix(err.Error(), "npy: "+name+": ") || !strings.Contains(err.Error(), "offset")) {
+			t.Fatalf("error %q does not name the file and an offset", err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		limit := 16*uint64(len(b)) + 1<<16
+		if n := allocated(func() {
+			if fl := open(t, b); fl != nil {
+				h, data, err := fl.read()
+				check(t, err)
+				if err == nil && len(data) != h.Len() {
+					t.Fatalf("%d values for shape %v", len(data), h.Shape)
+				}
+			}
+		}); n > limit {
+			t.Fatalf("Read of %d bytes allocated %d bytes", len(b), n)
+		}
+		if n := allocated(func() {
+			if fl := open(t, b); fl != nil {
+				data, rows, cols, err := fl.readMatrix()
+				check(t, err)
+				if err == nil && (len(data) != rows*cols || rows*cols != fl.Len()) {
+					t.Fatalf("%d values for %dx%d, shape %v", len(data), rows, cols, fl.Shape)
+				}
+			}
+		}); n > limit {
+			t.Fatalf("ReadMatrix of %d bytes allocated %d bytes", len(b), n)
+		}
+		if n := allocated(func() {
+			if fl := open(t, b); fl != nil {
+				y, err := fl.readLabels()
+				check(t, err)
+				if err == nil {
+					if len(y) != fl.Shape[0] {
+						t.Fatalf("%d labels for shape %v", len(y), fl.Shape)
+					}
+					for _, v := range y {
+						if v != 0 && v != 1 {
+							t.Fatalf("label %d", v)
+						}
+					}
+				}
+			}
+		}); n > limit {
+			t.Fatalf("ReadLabels of %d bytes allocated %d bytes", len(b), n)
+		}
+	})
+}
+
+// allocated runs fn and returns the bytes it allocated on the heap.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }
