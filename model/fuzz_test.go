@@ -3,8 +3,10 @@ package model
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -40,7 +42,10 @@ func FuzzLoadGGUF(f *testing.F) {
 	})
 }
 
-// Arbitrary config.json contents give a config or an error, never a panic.
+// FuzzHFConfig feeds arbitrary config.json contents to parseHFConfig, the
+// step of Load on a Hugging Face folder that reads the file: a valid config
+// or an error naming the file (with line and column when the JSON itself is
+// broken), never a panic; whatever passes can compute its RoPE frequencies.
 func FuzzHFConfig(f *testing.F) {
 	for _, name := range tinyFamilies {
 		data, err := os.ReadFile(filepath.Join("testdata", "tiny", name, "config.json"))
@@ -50,19 +55,38 @@ func FuzzHFConfig(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(`{"model_type":"gemma3_text","num_attention_heads":0,"sliding_window":3,"layer_types":["x"]}`))
+	f.Add([]byte("{\n  \"model_type\": \"llama\",\n  \"hidden_size\": \"64\"\n}"))
+	const path = "dir/config.json"
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var h hfConfig
-		if json.Unmarshal(data, &h) != nil {
-			return
-		}
-		c, err := configFromHF(&h)
+		_, c, err := parseHFConfig(path, data)
 		if err != nil {
+			if !strings.HasPrefix(err.Error(), path+": ") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			var se *json.SyntaxError
+			if errors.As(err, &se) && !strings.Contains(err.Error(), "line ") {
+				t.Fatalf("JSON error %q does not give the line", err)
+			}
 			return
 		}
-		if c.Validate() == nil && c.NLayers < 1000 {
+		if c.NLayers < 1000 {
 			for l := 0; l < c.NLayers; l++ {
 				c.invFreq(l)
 			}
 		}
 	})
+}
+
+// Load on a folder whose config.json is broken names the file and the line.
+func TestLoadBadConfigNamesFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte("{\n  \"model_type\": \"llama\",\n  \"hidden_size\": \"64\"\n}"), 0o644)
+	_, err := Load(dir)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "config.json")) || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("err = %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type":"llama","hidden_size":64,"num_hidden_layers":0}`), 0o644)
+	if _, err = Load(dir); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "config.json")) {
+		t.Fatalf("err = %v", err)
+	}
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -399,7 +400,8 @@ func loadHFGeneration(dir string, h *hfConfig) (GenerationDefaults, error) {
 	if ids := tokenIDs(h.BOSTokenID); len(ids) > 0 {
 		g.BOS = ids[0]
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "generation_config.json"))
+	path := filepath.Join(dir, "generation_config.json")
+	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return g, nil
 	}
@@ -415,7 +417,7 @@ func loadHFGeneration(dir string, h *hfConfig) (GenerationDefaults, error) {
 		EOS         any      `json:"eos_token_id"`
 	}
 	if err := json.Unmarshal(data, &gc); err != nil {
-		return g, fmt.Errorf("generation_config.json: %w", err)
+		return g, fmt.Errorf("%s: %w", path, jsonError(data, err))
 	}
 	// transformers samples only with do_sample (default false); otherwise
 	// it decodes greedily whatever temperature says.
@@ -496,24 +498,55 @@ func (s *stSource) names() []string { return sortedNames(s.index) }
 
 func (s *stSource) close() error { return s.set.Close() }
 
-// loadHF loads a Hugging Face model folder.
-func loadHF(dir string) (*Model, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil {
-		return nil, err
-	}
+// parseHFConfig decodes and validates the config.json at path, held in data.
+// Errors name the file (and the line and column of a JSON error).
+func parseHFConfig(path string, data []byte) (*hfConfig, *Config, error) {
 	var h hfConfig
 	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, fmt.Errorf("config.json: %w", err)
+		return nil, nil, fmt.Errorf("%s: %w", path, jsonError(data, err))
 	}
 	cfg, err := configFromHF(&h)
 	if err != nil {
-		return nil, fmt.Errorf("config.json: %w", err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := cfg.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &h, cfg, nil
+}
+
+// jsonError adds the line and column of a JSON decoding error in data to
+// err; other errors pass through.
+func jsonError(data []byte, err error) error {
+	off := int64(-1)
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(data)) {
+		return err
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
+	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+}
+
+// loadHF loads a Hugging Face model folder.
+func loadHF(dir string) (*Model, error) {
+	path := filepath.Join(dir, "config.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
 		return nil, err
 	}
-	gen, err := loadHFGeneration(dir, &h)
+	h, cfg, err := parseHFConfig(path, data)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := loadHFGeneration(dir, h)
 	if err != nil {
 		return nil, err
 	}
