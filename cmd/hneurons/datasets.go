@@ -3,12 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	"github.com/hneurons/hneurons/datasets"
+	"github.com/hneurons/hneurons/internal/atomicfile"
 	"github.com/hneurons/hneurons/label"
-	"github.com/hneurons/hneurons/split"
+	"github.com/hneurons/hneurons/record"
 	"github.com/spf13/cobra"
 )
 
@@ -129,7 +131,15 @@ records carry no gold answers (the files have none).`,
 			if err != nil {
 				return err
 			}
-			if err := split.WriteFile(out, recs); err != nil {
+			prov := record.New("datasets authors", nil)
+			for _, in := range []struct{ role, path string }{{"examples", exPath}, {"qids", qidsPath}} {
+				i, err := record.InputOf(in.role, in.path)
+				if err != nil {
+					return err
+				}
+				prov = prov.WithInput(i)
+			}
+			if err := record.WriteJSONL(out, &prov, recs); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %d records to %s: %d faithful, %d hallucinated; %d examples unlabelled, %d qids without example, %d spans not located (whole response)\n",
@@ -153,16 +163,5 @@ func writeRecords(path string, recs []datasets.Record) error {
 	if path == "-" {
 		return datasets.WriteJSONL(os.Stdout, recs)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("datasets: %w", err)
-	}
-	if err := datasets.WriteJSONL(f, recs); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("datasets: %w", err)
-	}
-	return nil
+	return atomicfile.Write(path, func(w io.Writer) error { return datasets.WriteJSONL(w, recs) })
 }
