@@ -25,11 +25,18 @@ var (
 	avx512Enabled   = avx512Available
 )
 
+// sseAvailable reports that this build has the SSE assembly of the
+// bit-exact float32 kernels (AxpyBitExact, DotBitExact4): SSE2 is part of
+// every amd64 CPU, so it does not wait for AVX2. sseEnabled selects it;
+// HNEURONS_KERNELS=go turns it off, and tests do to compare it with the Go
+// loops (whose results are the same bits).
+var sseAvailable, sseEnabled = true, true
+
 func init() {
 	// HNEURONS_KERNELS=go or avx2 caps the kernels used (for comparisons).
 	switch os.Getenv("HNEURONS_KERNELS") {
 	case "go", "purego":
-		asmEnabled, avx512Enabled = false, false
+		asmEnabled, avx512Enabled, sseEnabled = false, false, false
 	case "avx2":
 		avx512Enabled = false
 	}
@@ -512,4 +519,75 @@ func dequantQ6_K(dst []float32, src []byte, nb int) {
 		}
 		dequantQ6KAVX(&dst[b0*BlockK], &src[b0*BlockBytesQ6_K], &sc[0], n)
 	}
+}
+
+//go:noescape
+func dotF32F64AVX2(x []float32, r []float64) float64
+
+//go:noescape
+func dotAndSqDotF32F64AVX2(x []float32, r, d []float64) (gs, hs float64)
+
+//go:noescape
+func dot3F32F64AVX2(x []float32, d, v []float64) float64
+
+//go:noescape
+func axpyF32F64AVX2(a float64, x []float32, y []float64)
+
+// dotF32F64 returns Σ x[i]·r[i] in float64; len(r) == len(x).
+func dotF32F64(x []float32, r []float64) float64 {
+	if !asmEnabled {
+		return dotF32F64Go(x, r)
+	}
+	return dotF32F64AVX2(x, r[:len(x)])
+}
+
+// dotAndSqDotF32F64 returns Σ x[i]·r[i] and Σ x[i]²·d[i] in float64;
+// len(r) == len(d) == len(x).
+func dotAndSqDotF32F64(x []float32, r, d []float64) (xr, xxd float64) {
+	if !asmEnabled {
+		return dotAndSqDotF32F64Go(x, r, d)
+	}
+	return dotAndSqDotF32F64AVX2(x, r[:len(x)], d[:len(x)])
+}
+
+// dot3F32F64 returns Σ x[i]·d[i]·v[i] in float64; len(d) == len(v) == len(x).
+func dot3F32F64(x []float32, d, v []float64) float64 {
+	if !asmEnabled {
+		return dot3F32F64Go(x, d, v)
+	}
+	return dot3F32F64AVX2(x, d[:len(x)], v[:len(x)])
+}
+
+// axpyF32F64 adds y[i] += a·x[i] in float64; len(y) == len(x).
+func axpyF32F64(a float64, x []float32, y []float64) {
+	if !asmEnabled {
+		axpyF32F64Go(a, x, y)
+		return
+	}
+	axpyF32F64AVX2(a, x, y[:len(x)])
+}
+
+//go:noescape
+func axpyBitExactSSE(alpha float32, x, y *float32, n int)
+
+//go:noescape
+func dotBitExact4SSE(x, y *float32, n int) float32
+
+// axpyBitExact is axpyBitExactGo, bit for bit; len(y) == len(x) > 0.
+func axpyBitExact(alpha float32, x, y []float32) {
+	if !sseEnabled {
+		axpyBitExactGo(alpha, x, y)
+		return
+	}
+	_ = y[len(x)-1]
+	axpyBitExactSSE(alpha, &x[0], &y[0], len(x))
+}
+
+// dotBitExact4 is dotBitExact4Go, bit for bit; len(y) == len(x) > 0.
+func dotBitExact4(x, y []float32) float32 {
+	if !sseEnabled {
+		return dotBitExact4Go(x, y)
+	}
+	_ = y[len(x)-1]
+	return dotBitExact4SSE(&x[0], &y[0], len(x))
 }

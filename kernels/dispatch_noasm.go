@@ -10,6 +10,10 @@ var asmAvailable, asmEnabled = false, false
 // avx512Available and avx512Enabled are false: no assembly on this build.
 var avx512Available, avx512Enabled = false, false
 
+// sseAvailable and sseEnabled are false: the bit-exact kernels run their
+// Go loops.
+var sseAvailable, sseEnabled = false, false
+
 // Features names the kernel set in use: always "go" on this build.
 func Features() string { return "go" }
 
@@ -81,3 +85,17 @@ func dotQ4Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool { return
 
 // dotQ6Kx4 reports false: there is no fused kernel on this build.
 func dotQ6Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool { return false }
+
+func dotF32F64(x []float32, r []float64) float64 { return dotF32F64Go(x, r) }
+
+func dotAndSqDotF32F64(x []float32, r, d []float64) (xr, xxd float64) {
+	return dotAndSqDotF32F64Go(x, r, d)
+}
+
+func dot3F32F64(x []float32, d, v []float64) float64 { return dot3F32F64Go(x, d, v) }
+
+func axpyF32F64(a float64, x []float32, y []float64) { axpyF32F64Go(a, x, y) }
+
+func axpyBitExact(alpha float32, x, y []float32) { axpyBitExactGo(alpha, x, y) }
+
+func dotBitExact4(x, y []float32) float32 { return dotBitExact4Go(x, y) }

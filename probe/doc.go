@@ -28,10 +28,12 @@
 // can be non-zero. Warm starts along a C path reuse the previous weights.
 //
 // The column kernels (float32 x float64 dot products, Hessian diagonals,
-// axpy) have AVX2+FMA assembly on amd64 (dot_amd64.s) and pure-Go
-// versions (dotGo, dot2Go, dot3Go, axpyGo) used elsewhere, with -tags noasm,
-// or on CPUs without AVX2/FMA; tests compare the two on guarded, misaligned
-// buffers.
+// axpy) are package kernels' DotF32F64, DotAndSqDotF32F64, Dot3F32F64 and
+// AxpyF32F64, called through dot, dot2, dot3 and axpy (dot.go): AVX2+FMA
+// assembly on amd64 CPUs that have it, pure-Go twins with -tags purego,
+// HNEURONS_KERNELS=go or elsewhere. Package kernels tests the assembly
+// against its twins; this package's tests check that the wrappers agree
+// with its own reference loops (dotGo, dot2Go, dot3Go, axpyGo).
 //
 // The matrix is stored column-major (feature-major) as float32: LoadNPY and
 // LoadFeatures scatter rows into that layout as they read, so memory is the

@@ -1,11 +1,14 @@
-//go:build !noasm
+//go:build amd64 && !purego
 
 #include "textflag.h"
 
-// func dotAVX2(x []float32, r []float64) float64
+// The mixed-precision column kernels (float32 x against float64 vectors,
+// accumulated in float64) in AVX2+FMA; mixed.go holds their Go twins.
+
+// func dotF32F64AVX2(x []float32, r []float64) float64
 // Four ymm accumulators of 4 doubles; each step converts 16 float32 of x to
 // float64 and fuses the multiply-add with 16 float64 of r.
-TEXT ·dotAVX2(SB), NOSPLIT, $0-56
+TEXT ·dotF32F64AVX2(SB), NOSPLIT, $0-56
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
 	MOVQ r_base+24(FP), DI
@@ -63,9 +66,9 @@ done:
 	MOVSD X0, ret+48(FP)
 	RET
 
-// func dot2AVX2(x []float32, r, d []float64) (gs, hs float64)
+// func dotAndSqDotF32F64AVX2(x []float32, r, d []float64) (gs, hs float64)
 // g = Σ x[i]*r[i], h = Σ x[i]²*d[i], 8 values per step.
-TEXT ·dot2AVX2(SB), NOSPLIT, $0-88
+TEXT ·dotAndSqDotF32F64AVX2(SB), NOSPLIT, $0-88
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
 	MOVQ r_base+24(FP), DI
@@ -134,9 +137,9 @@ d2done:
 	MOVSD X2, hs+80(FP)
 	RET
 
-// func dot3AVX2(x []float32, d, v []float64) float64
+// func dot3F32F64AVX2(x []float32, d, v []float64) float64
 // Σ x[i]*d[i]*v[i], 8 values per step.
-TEXT ·dot3AVX2(SB), NOSPLIT, $0-80
+TEXT ·dot3F32F64AVX2(SB), NOSPLIT, $0-80
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
 	MOVQ d_base+24(FP), DI
@@ -194,9 +197,9 @@ d3done:
 	MOVSD X0, ret+72(FP)
 	RET
 
-// func axpyAVX2(a float64, x []float32, y []float64)
+// func axpyF32F64AVX2(a float64, x []float32, y []float64)
 // y[i] += a*x[i], 4 values per step.
-TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
+TEXT ·axpyF32F64AVX2(SB), NOSPLIT, $0-56
 	VBROADCASTSD a+0(FP), Y15
 	MOVQ x_base+8(FP), SI
 	MOVQ x_len+16(FP), CX

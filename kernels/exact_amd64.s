@@ -2,15 +2,14 @@
 
 #include "textflag.h"
 
-// Bit-exact SSE versions of the trainer's axpyGo and dotGo for float32:
-// multiplications and additions are separate (no FMA) and dot keeps the
-// Go code's four accumulators as the four lanes, so the results are the
-// same to the bit as the Go loops (compiled for GOAMD64=v1, which does not
-// fuse multiply-adds).
+// Bit-exact SSE versions of axpyBitExactGo and dotBitExact4Go (exact.go):
+// multiplications and additions are separate (no FMA) and the dot keeps
+// the Go loop's four accumulators as the four lanes, so the results are
+// the same to the bit as the Go loops.
 
-// func axpy32SSE(alpha float32, x *float32, y *float32, n int)
+// func axpyBitExactSSE(alpha float32, x *float32, y *float32, n int)
 // y[i] += alpha*x[i] for i < n.
-TEXT ·axpy32SSE(SB), NOSPLIT, $0-32
+TEXT ·axpyBitExactSSE(SB), NOSPLIT, $0-32
 	MOVSS alpha+0(FP), X0
 	SHUFPS $0x00, X0, X0
 	MOVQ x+8(FP), SI
@@ -60,10 +59,10 @@ tail:
 done:
 	RET
 
-// func dot32SSE(x *float32, y *float32, n int) float32
+// func dotBitExact4SSE(x *float32, y *float32, n int) float32
 // Lane j accumulates x[i]*y[i] for i = j mod 4 over the whole groups of 4;
 // the tail goes to lane 0; the result is (l0+l1)+(l2+l3).
-TEXT ·dot32SSE(SB), NOSPLIT, $0-28
+TEXT ·dotBitExact4SSE(SB), NOSPLIT, $0-28
 	MOVQ x+0(FP), SI
 	MOVQ y+8(FP), DI
 	MOVQ n+16(FP), CX
