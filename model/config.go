@@ -40,10 +40,13 @@ const (
 
 // String names the layout.
 func (r RopeLayout) String() string {
-	if r == RopeInterleaved {
+	switch r {
+	case RopeHalf:
+		return "half"
+	case RopeInterleaved:
 		return "interleaved"
 	}
-	return "half"
+	return fmt.Sprintf("RopeLayout(%d)", int(r))
 }
 
 // RopeScaling adjusts the RoPE frequencies for long contexts.
@@ -134,7 +137,13 @@ func (c *Config) IsSliding(l int) bool {
 	return c.SlidingWindow > 0 && l < len(c.SlidingLayers) && c.SlidingLayers[l]
 }
 
-// Validate checks that the sizes fit together.
+// Validate checks that the sizes fit together and that every field holds
+// a value the forward pass runs as documented: a known activation and RoPE
+// layout; a positive, finite query scale, norm epsilon and RoPE base; 0
+// (none) or a positive, finite value for the optional soft-caps, embedding
+// scale, RoPE attention factor and local RoPE base; no negative window,
+// RoPE dimension or context length. Nothing out of range is silently taken
+// as a default.
 func (c *Config) Validate() error {
 	var errs []error
 	pos := func(name string, v int) {
@@ -158,8 +167,55 @@ func (c *Config) Validate() error {
 	if rd := c.ropeDim(); rd%2 != 0 || rd > c.HeadDim {
 		errs = append(errs, fmt.Errorf("rope dimension %d must be even and <= head_dim %d", rd, c.HeadDim))
 	}
-	if c.RopeTheta <= 0 {
-		errs = append(errs, fmt.Errorf("rope theta must be positive, got %g", c.RopeTheta))
+	if !positive(c.RopeTheta) {
+		errs = append(errs, fmt.Errorf("rope theta must be positive and finite, got %g", c.RopeTheta))
+	}
+	if c.RopeLocalTheta != 0 && !positive(c.RopeLocalTheta) {
+		errs = append(errs, fmt.Errorf("local rope theta must be 0 (none) or positive and finite, got %g", c.RopeLocalTheta))
+	}
+	if c.RopeDim < 0 {
+		errs = append(errs, fmt.Errorf("rope dimension must not be negative, got %d", c.RopeDim))
+	}
+	if c.MaxSeq < 0 {
+		errs = append(errs, fmt.Errorf("context length must not be negative, got %d", c.MaxSeq))
+	}
+	if c.SlidingWindow < 0 {
+		errs = append(errs, fmt.Errorf("sliding window must not be negative, got %d", c.SlidingWindow))
+	}
+	switch c.Act {
+	case ActSiLU, ActGELUTanh:
+	default:
+		errs = append(errs, fmt.Errorf("unknown activation %v (want %v or %v)", c.Act, ActSiLU, ActGELUTanh))
+	}
+	switch c.RopeLayout {
+	case RopeHalf, RopeInterleaved:
+	default:
+		errs = append(errs, fmt.Errorf("unknown rope layout %v (want %v or %v)", c.RopeLayout, RopeHalf, RopeInterleaved))
+	}
+	if !positive(float64(c.NormEps)) {
+		errs = append(errs, fmt.Errorf("norm epsilon must be positive and finite, got %g", c.NormEps))
+	}
+	if !positive(float64(c.QueryScale)) {
+		errs = append(errs, fmt.Errorf("query scale must be positive and finite, got %g", c.QueryScale))
+	}
+	for _, f := range []struct {
+		name string
+		v    float32
+	}{
+		{"attention soft-cap", c.AttnSoftcap},
+		{"final soft-cap", c.FinalSoftcap},
+		{"embedding scale", c.EmbedScale},
+		{"rope attention factor", c.RopeAttnFactor},
+	} {
+		if f.v != 0 && !positive(float64(f.v)) {
+			errs = append(errs, fmt.Errorf("%s must be 0 (none) or positive and finite, got %g", f.name, f.v))
+		}
+	}
+	for i, f := range c.RopeFreqFactors {
+		if !positive(float64(f)) {
+			errs = append(errs, fmt.Errorf("rope frequency factor %d must be positive and finite, got %g", i, f))
+			break
+		}
 	}
 	if len(c.SlidingLayers) != 0 && len(c.SlidingLayers) != c.NLayers {
 		errs = append(errs, fmt.Errorf("%d sliding-layer flags for %d layers", len(c.SlidingLayers), c.NLayers))
@@ -186,6 +242,9 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// positive reports whether v is positive and finite (false for NaN).
+func positive(v float64) bool { return v > 0 && !math.IsInf(v, 1) }
 
 // invFreq returns the RoPE inverse frequencies [RopeDim/2] of layer l,
 // computed in float64 as base^(-2i/R) with the layer's scaling applied, then

@@ -93,7 +93,6 @@ func configFromGGUF(f *gguf.File) (*Config, error) {
 		NKVHeads: getU("attention.head_count_kv", false),
 		MaxSeq:   getU("context_length", false),
 		NormEps:  1e-5,
-		Act:      ActSiLU,
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("missing or invalid metadata: %v", errs)
@@ -153,11 +152,15 @@ func configFromGGUF(f *gguf.File) (*Config, error) {
 		c.RopeAttnFactor = float32(af)
 	}
 	c.QueryScale = float32(1 / math.Sqrt(float64(c.HeadDim)))
+	act, err := ggufActivation(fam)
+	if err != nil {
+		return nil, err
+	}
+	c.Act = act
 	switch fam {
 	case "qwen3":
 		c.QKNorm = true
 	case "gemma2", "gemma3":
-		c.Act = ActGELUTanh
 		c.PostNorms = true
 		c.QKNorm = fam == "gemma3"
 		c.EmbedScale = float32(math.Sqrt(float64(c.DModel)))
@@ -199,6 +202,20 @@ func configFromGGUF(f *gguf.File) (*Config, error) {
 		c.TiedEmbeddings = true
 	}
 	return c, nil
+}
+
+// ggufActivation returns the MLP gate activation of a GGUF architecture.
+// GGUF files carry no activation key for these architectures: llama.cpp
+// fixes it per architecture, and so does this table, which names every
+// family rather than letting an unlisted one default to SwiGLU.
+func ggufActivation(arch string) (Activation, error) {
+	switch arch {
+	case "llama", "mistral", "qwen2", "qwen3", "phi3":
+		return ActSiLU, nil
+	case "gemma2", "gemma3":
+		return ActGELUTanh, nil
+	}
+	return 0, fmt.Errorf("no known MLP activation for architecture %q", arch)
 }
 
 // loadGGUF loads a GGUF model file.

@@ -219,19 +219,8 @@ func configFromHF(h *hfConfig) (*Config, error) {
 	if h.TieWordEmbeddings != nil {
 		c.TiedEmbeddings = *h.TieWordEmbeddings
 	}
-	act := h.HiddenActivation
-	if act == "" {
-		act = h.HiddenAct
-	}
-	switch act {
-	case "", "silu", "swish":
-		if gemma {
-			c.Act = ActGELUTanh
-		}
-	case "gelu_pytorch_tanh", "gelu_tanh", "gelu_new":
-		c.Act = ActGELUTanh
-	default:
-		return nil, fmt.Errorf("unsupported activation %q", act)
+	if c.Act, err = h.activation(gemma); err != nil {
+		return nil, err
 	}
 	if h.PartialRotaryFactor != nil && *h.PartialRotaryFactor > 0 && *h.PartialRotaryFactor < 1 {
 		c.RopeDim = int(float64(c.HeadDim) * *h.PartialRotaryFactor)
@@ -307,6 +296,32 @@ func configFromHF(h *hfConfig) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// activation returns the MLP gate activation from the key the family's
+// Hugging Face model reads: hidden_activation for Gemma 2 and 3 (default
+// gelu_pytorch_tanh; their hidden_act, often "gelu", is ignored as
+// transformers ignores it), hidden_act for the other families (default
+// silu). The accepted spellings are the transformers ACT2FN names of the two
+// activations the engine runs: "silu" and "swish" (SiLU, for SwiGLU), and
+// "gelu_pytorch_tanh" and "gelu_new" (the tanh approximation of GELU, for
+// GeGLU). Any other value, the exact "gelu" included, is an error naming
+// the key and the value.
+func (h *hfConfig) activation(gemma bool) (Activation, error) {
+	key, act, def := "hidden_act", h.HiddenAct, "silu"
+	if gemma {
+		key, act, def = "hidden_activation", h.HiddenActivation, "gelu_pytorch_tanh"
+	}
+	if given := h.present[key] || (h.present == nil && act != ""); !given {
+		act = def
+	}
+	switch act {
+	case "silu", "swish":
+		return ActSiLU, nil
+	case "gelu_pytorch_tanh", "gelu_new":
+		return ActGELUTanh, nil
+	}
+	return 0, fmt.Errorf("unsupported %s %q (supported: silu, swish, gelu_pytorch_tanh, gelu_new)", key, act)
 }
 
 // dtypeName returns the checkpoint's activation dtype (torch_dtype).
