@@ -448,29 +448,14 @@ func (r *Runner) attendItem(segs []Segment, l, item int, ws *attnScratch) {
 func attendHead8(out, q, k, v []float32, ld int, sc []float32, scale, capv float32) {
 	qa := (*[8]float32)(q)
 	q0, q1, q2, q3, q4, q5, q6, q7 := qa[0], qa[1], qa[2], qa[3], qa[4], qa[5], qa[6], qa[7]
-	mx := float32(math.Inf(-1))
 	for j := range sc {
 		kj := (*[8]float32)(k[j*ld:])
 		d := q0*kj[0] + q1*kj[1] + q2*kj[2] + q3*kj[3] + q4*kj[4] + q5*kj[5] + q6*kj[6] + q7*kj[7]
-		d *= scale
-		if capv > 0 {
-			d = capv * float32(math.Tanh(float64(d/capv)))
-		}
-		sc[j] = d
-		if d > mx {
-			mx = d
-		}
+		sc[j] = d * scale
 	}
-	var sum float32
-	for j, d := range sc {
-		e := expf(d - mx)
-		sc[j] = e
-		sum += e
-	}
-	inv := 1 / sum
+	softcapSoftmax(sc, capv)
 	var o0, o1, o2, o3, o4, o5, o6, o7 float32
-	for j, e := range sc {
-		p := e * inv
+	for j, p := range sc {
 		vj := (*[8]float32)(v[j*ld:])
 		o0 += p * vj[0]
 		o1 += p * vj[1]
@@ -490,7 +475,15 @@ func attendHead8(out, q, k, v []float32, ld int, sc []float32, scale, capv float
 func softmaxRange(row []float32, first, last int, capv float32) {
 	clear(row[:first])
 	clear(row[last+1:])
-	v := row[first : last+1]
+	softcapSoftmax(row[first:last+1], capv)
+}
+
+// softcapSoftmax replaces the attention scores v with their probabilities:
+// with a cap c > 0 each score first becomes c·tanh(x/c) (Gemma 2's
+// attention soft-cap), then p = e^(x-max) / Σ e^(x-max). It is the one
+// softmax of the attention paths, in float32 and in this order: cap, max,
+// e = expf(x - max) summed in index order, inv = 1/sum, p = e·inv.
+func softcapSoftmax(v []float32, capv float32) {
 	mx := float32(math.Inf(-1))
 	for j, d := range v {
 		if capv > 0 {
@@ -522,7 +515,6 @@ func attendHead(out, q, k, v []float32, ld int, sc []float32, scale, capv float3
 		attendHead8(out, q, k, v, ld, sc, scale, capv)
 		return
 	}
-	mx := float32(math.Inf(-1))
 	for j := range sc {
 		kj := k[j*ld:][:Dh]
 		var d float32
@@ -533,25 +525,11 @@ func attendHead(out, q, k, v []float32, ld int, sc []float32, scale, capv float3
 				d += qv * kj[x]
 			}
 		}
-		d *= scale
-		if capv > 0 {
-			d = capv * float32(math.Tanh(float64(d/capv)))
-		}
-		sc[j] = d
-		if d > mx {
-			mx = d
-		}
+		sc[j] = d * scale
 	}
-	var sum float32
-	for j, d := range sc {
-		e := expf(d - mx)
-		sc[j] = e
-		sum += e
-	}
-	inv := 1 / sum
+	softcapSoftmax(sc, capv)
 	clear(out)
-	for j, e := range sc {
-		p := e * inv
+	for j, p := range sc {
 		vj := v[j*ld:][:Dh]
 		if Dh >= 32 {
 			kernels.Axpy(p, vj, out)
