@@ -63,8 +63,12 @@ type DriftResult struct {
 	// than the other neurons'.
 	Welch WelchResult `json:"welch"`
 	// Permutation tests, one-sided, that their mean rank is higher than
-	// that of random sets of as many neurons.
-	Permutation PermutationResult `json:"permutation"`
+	// that of random sets of as many neurons; LayerMatched draws the random
+	// sets with the H-Neurons' count in every layer (beyond the paper: the
+	// layers drift by different amounts, so a set concentrated in a
+	// little-changed layer ranks high without any property of its own).
+	Permutation  PermutationResult `json:"permutation"`
+	LayerMatched PermutationResult `json:"permutation_layer_matched"`
 	// PerLayer breaks the figures down by layer.
 	PerLayer []LayerDrift `json:"per_layer"`
 	// Neurons holds every neuron, layer-major (Layer*DFF + Neuron).
@@ -186,6 +190,11 @@ func Analyze(L, F int, gate, up, down []float64, o DriftOptions) (*DriftResult, 
 	res.HMeanRank, res.RestMeanRank = probe.Float(mean(hRanks)), probe.Float(mean(restRanks))
 	res.Welch = Welch(hScores, restScores)
 	res.Permutation = PermutationGreater(ranks, hIdx, o.Permutations, o.Seed)
+	layer := make([]int, len(ranks))
+	for i := range layer {
+		layer[i] = i / F
+	}
+	res.LayerMatched = PermutationGreaterStratified(ranks, layer, hIdx, o.Permutations, o.Seed+1)
 	for l := 0; l < L; l++ {
 		ld := LayerDrift{Layer: l}
 		var hr []float64

@@ -14,24 +14,25 @@ import (
 // driftReference is testdata/drift_reference.json, written by
 // testdata/make_drift_reference.py (numpy and scipy, float64).
 type driftReference struct {
-	L          int          `json:"layers"`
-	F          int          `json:"d_ff"`
-	D          int          `json:"d_model"`
-	H          [][2]int     `json:"h_neurons"`
-	Gate       []float64    `json:"d_gate"`
-	Up         []float64    `json:"d_up"`
-	Down       []float64    `json:"d_down"`
-	ZUp        []float64    `json:"z_up"`
-	ZDown      []float64    `json:"z_down"`
-	Score      []float64    `json:"score"`
-	Rank       []float64    `json:"rank"`
-	HMeanRank  float64      `json:"h_mean_rank"`
-	WelchT     float64      `json:"welch_t"`
-	WelchP     float64      `json:"welch_p"`
-	WelchDF    float64      `json:"welch_df"`
-	ExactPermP float64      `json:"exact_permutation_p"`
-	StudentCDF [][3]float64 `json:"student_cdf"`
-	BetaInc    [][4]float64 `json:"betainc"`
+	L             int          `json:"layers"`
+	F             int          `json:"d_ff"`
+	D             int          `json:"d_model"`
+	H             [][2]int     `json:"h_neurons"`
+	Gate          []float64    `json:"d_gate"`
+	Up            []float64    `json:"d_up"`
+	Down          []float64    `json:"d_down"`
+	ZUp           []float64    `json:"z_up"`
+	ZDown         []float64    `json:"z_down"`
+	Score         []float64    `json:"score"`
+	Rank          []float64    `json:"rank"`
+	HMeanRank     float64      `json:"h_mean_rank"`
+	WelchT        float64      `json:"welch_t"`
+	WelchP        float64      `json:"welch_p"`
+	WelchDF       float64      `json:"welch_df"`
+	ExactPermP    float64      `json:"exact_permutation_p"`
+	ExactMatchedP float64      `json:"exact_layer_matched_p"`
+	StudentCDF    [][3]float64 `json:"student_cdf"`
+	BetaInc       [][4]float64 `json:"betainc"`
 }
 
 func readRef(t *testing.T) driftReference {
@@ -107,6 +108,9 @@ func TestDriftMatchesNumpyReference(t *testing.T) {
 	// 20,000 draws its standard error here is about 0.0005.
 	if math.Abs(res.Permutation.P-r.ExactPermP) > 0.003 {
 		t.Errorf("permutation p %v, exact %v", res.Permutation.P, r.ExactPermP)
+	}
+	if math.Abs(res.LayerMatched.P-r.ExactMatchedP) > 0.01 {
+		t.Errorf("layer-matched permutation p %v, exact %v", res.LayerMatched.P, r.ExactMatchedP)
 	}
 }
 

@@ -203,6 +203,62 @@ func PermutationGreater(values []float64, subset []int, draws int, seed uint64) 
 	return res
 }
 
+// PermutationGreaterStratified is PermutationGreater with every random set
+// drawn stratum by stratum: as many values from each stratum (stratum[i]
+// names value i's) as the subset holds there. With layers as strata it is
+// the layer-matched control.
+func PermutationGreaterStratified(values []float64, strata []int, subset []int, draws int, seed uint64) PermutationResult {
+	res := PermutationResult{Draws: draws, Observed: math.NaN(), NullMean: math.NaN(), NullSD: math.NaN(), P: math.NaN()}
+	k := len(subset)
+	if k == 0 || draws <= 0 || len(strata) != len(values) {
+		return res
+	}
+	members := map[int][]int{} // stratum -> value indices
+	for i, s := range strata {
+		members[s] = append(members[s], i)
+	}
+	need := map[int]int{}
+	obs := 0.0
+	for _, i := range subset {
+		need[strata[i]]++
+		obs += values[i]
+	}
+	obs /= float64(k)
+	res.Observed = obs
+	keys := make([]int, 0, len(need))
+	for s := range need {
+		keys = append(keys, s)
+	}
+	slices.Sort(keys)
+	rng := rand.New(rand.NewPCG(seed, 0x73747261))
+	means := make([]float64, draws)
+	ge := 0
+	for d := range draws {
+		sum := 0.0
+		for _, s := range keys {
+			idx := members[s]
+			for i := 0; i < need[s]; i++ {
+				j := i + rng.IntN(len(idx)-i)
+				idx[i], idx[j] = idx[j], idx[i]
+				sum += values[idx[i]]
+			}
+		}
+		means[d] = sum / float64(k)
+		if means[d] >= obs {
+			ge++
+		}
+	}
+	res.P = float64(1+ge) / float64(1+draws)
+	if draws >= 2 {
+		var v float64
+		res.NullMean, v = meanVar(means)
+		res.NullSD = math.Sqrt(v)
+	} else {
+		res.NullMean, res.NullSD = means[0], 0
+	}
+	return res
+}
+
 // NormalizedRanks ranks values from largest (rank 0) to smallest (rank 1),
 // ties sharing their average rank, scaled to [0, 1] by n-1 (a single value
 // has rank 0.5).

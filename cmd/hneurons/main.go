@@ -44,6 +44,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newDemoCmd(),
 		newCollectCmd(), newLabelCmd(), newSplitCmd(), newExtractCmd(), newTrainCmd(), newEvalCmd(),
+		newDriftCmd(),
 		newGenerateCmd(), newScoreCmd(), newInspectCmd(), newTokenizeCmd(), newBenchCmd(),
 		newDatasetsCmd(), newOrganismCmd(), newProbeBenchCmd(),
 	)

@@ -7,8 +7,8 @@ It writes the weights (float32 .npy, the Go test reads them) and
 drift_reference.json: d = 1 - cos per neuron for W_gate/W_up rows and W_down
 columns, z-scores (population sd), scores, normalised ranks (largest score
 rank 0, ties averaged), scipy's one-sided Welch t-test of the H-Neurons'
-scores against the rest, the exact permutation p-value of their mean rank
-(every subset of that size), and Student-t CDF / incomplete-beta values.
+scores against the rest, the exact permutation p-values of their mean rank
+(every subset of that size, and every layer-matched subset), and Student-t CDF / incomplete-beta values.
 """
 import itertools
 import json
@@ -57,6 +57,11 @@ df = (va + vb) ** 2 / (va ** 2 / (mask.sum() - 1) + vb ** 2 / ((~mask).sum() - 1
 obs = rank[hidx].mean()
 subsets = list(itertools.combinations(range(n), len(hidx)))
 exact_p = sum(rank[list(s)].mean() >= obs - 1e-12 for s in subsets) / len(subsets)
+# Layer-matched: as many neurons from each layer as the H-Neurons have there.
+per_layer = [[l * F + j for j in range(F)] for l in range(L)]
+need = [sum(1 for (l, _) in h if l == k) for k in range(L)]
+matched = [sum(c, ()) for c in itertools.product(*[list(itertools.combinations(per_layer[k], need[k])) for k in range(L)])]
+exact_matched_p = sum(rank[list(s)].mean() >= obs - 1e-12 for s in matched) / len(matched)
 
 cdf_points = [(-3.0, 1.0), (-0.5, 2.5), (0.0, 7.0), (1.7, 10.0), (4.0, 3.0), (-12.0, 40.0), (2.5, 1000.0)]
 beta_points = [(0.5, 0.5, 0.3), (2.0, 3.0, 0.7), (10.0, 0.5, 0.99), (0.1, 20.0, 0.001), (50.0, 50.0, 0.5)]
@@ -66,6 +71,7 @@ ref = {
     "z_up": z_up.tolist(), "z_down": z_down.tolist(), "score": score.tolist(), "rank": rank.tolist(),
     "h_mean_rank": float(obs), "welch_t": float(welch.statistic), "welch_p": float(welch.pvalue), "welch_df": float(df),
     "exact_permutation_p": float(exact_p),
+    "exact_layer_matched_p": float(exact_matched_p),
     "student_cdf": [[t, v, float(stats.t.cdf(t, v))] for t, v in cdf_points],
     "betainc": [[a, b, x, float(special.betainc(a, b, x))] for a, b, x in beta_points],
 }
