@@ -28,7 +28,8 @@ type BaselineOptions struct {
 	// Seeds is the number of repetitions: seed s draws the folds and one
 	// random subset, and both subsets are cross-validated on those folds.
 	Seeds int
-	// Folds is the number of cross-validation folds.
+	// Folds is the number of cross-validation folds: at least 2 and at most
+	// the number of groups holding a row of the rarer class (see GroupFolds).
 	Folds int
 	// Seed is the base seed; repetition s uses Seed + s + 1.
 	Seed uint64
@@ -52,7 +53,8 @@ type BaselineResult struct {
 	Standardized bool    `json:"standardized"`
 	// Neurons is the number of neurons per classifier.
 	Neurons int `json:"neurons"`
-	// Folds is the number of cross-validation folds.
+	// Folds is the number of cross-validation folds: at least 2 and at most
+	// the number of groups holding a row of the rarer class (see GroupFolds).
 	Folds int `json:"folds"`
 	// HNeuronAccuracy and HNeuronAUROC are the CV metrics of the classifier
 	// on the H-Neurons, mean over seeds (the folds change with the seed),
@@ -84,9 +86,12 @@ type BaselineRun struct {
 
 // Baseline cross-validates (o.Folds folds) the classifier o.Classifier
 // restricted to the columns hcols (the H-Neurons) and to as many random
-// columns, o.Seeds times with fresh folds and a fresh random subset. rows
-// (nil = all) restricts the rows used, e.g. to a class-balanced subset.
-func Baseline(ctx context.Context, x *Matrix, labels []int, rows []int, hcols []int, o BaselineOptions) (*BaselineResult, error) {
+// columns, o.Seeds times with fresh folds and a fresh random subset. It
+// trains and scores on the rows of ds in rows (nil = the answer rows; a
+// caller may pass a class-balanced subset of them), with folds that keep
+// every group of ds whole (GroupFolds).
+func Baseline(ctx context.Context, ds *Dataset, rows []int, hcols []int, o BaselineOptions) (*BaselineResult, error) {
+	x, labels := ds.X, ds.Labels
 	if len(hcols) == 0 {
 		return nil, fmt.Errorf("probe: baseline needs at least one H-Neuron")
 	}
@@ -96,8 +101,22 @@ func Baseline(ctx context.Context, x *Matrix, labels []int, rows []int, hcols []
 	if len(labels) != x.Rows {
 		return nil, fmt.Errorf("probe: %d labels for %d rows", len(labels), x.Rows)
 	}
-	if o.Seeds <= 0 || o.Folds < 2 {
-		return nil, fmt.Errorf("probe: baseline needs seeds >= 1 and folds >= 2, not %d and %d", o.Seeds, o.Folds)
+	if err := ds.check(); err != nil {
+		return nil, fmt.Errorf("probe: baseline: %w", err)
+	}
+	if o.Seeds <= 0 {
+		return nil, fmt.Errorf("probe: baseline needs seeds >= 1, not %d", o.Seeds)
+	}
+	if rows == nil {
+		rows = ds.AnswerRows()
+	}
+	sub := make([]int, len(rows))          // (used rows,) labels
+	subGroups := make([]string, len(rows)) // (used rows,) group keys
+	for j, i := range rows {
+		sub[j], subGroups[j] = labels[i], ds.GroupKey(i)
+	}
+	if err := checkFolds(o.Folds, groupsOf(sub, subGroups, nil)); err != nil {
+		return nil, fmt.Errorf("probe: baseline: %w", err)
 	}
 	if o.Classifier == "" {
 		o.Classifier = BaselineL2
@@ -130,13 +149,6 @@ func Baseline(ctx context.Context, x *Matrix, labels []int, rows []int, hcols []
 	default:
 		return nil, fmt.Errorf("probe: unknown baseline classifier %q (want %q or %q)", o.Classifier, BaselineL2, BaselineProbe)
 	}
-	if rows == nil {
-		rows = seq(len(labels))
-	}
-	sub := make([]int, len(rows)) // (used rows,) labels
-	for j, i := range rows {
-		sub[j] = labels[i]
-	}
 	var hAcc, hAUC, rAcc, rAUC []float64
 	for s := 0; s < o.Seeds; s++ {
 		seed := o.Seed + uint64(s) + 1
@@ -144,7 +156,11 @@ func Baseline(ctx context.Context, x *Matrix, labels []int, rows []int, hcols []
 		for i := range fold {
 			fold[i] = -1
 		}
-		for j, f := range Folds(sub, o.Folds, seed) {
+		sf, err := GroupFolds(sub, subGroups, nil, o.Folds, seed)
+		if err != nil {
+			return nil, err
+		}
+		for j, f := range sf {
 			fold[rows[j]] = f
 		}
 		rng := rand.New(rand.NewPCG(seed, 0xba5e))

@@ -154,7 +154,7 @@ func TestStandardizedHeldOut(t *testing.T) {
 func TestBaselineNoSignal(t *testing.T) {
 	x, y, _ := Planted(400, 200, 0, 21)
 	hcols := []int{3, 30, 60, 90, 120, 150, 180, 199}
-	b, err := Baseline(context.Background(), x, y, nil, hcols, BaselineOptions{Seeds: 5, Folds: 5, Seed: 2})
+	b, err := Baseline(context.Background(), &Dataset{X: x, Labels: y}, nil, hcols, BaselineOptions{Seeds: 5, Folds: 5, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestBaselineNoSignal(t *testing.T) {
 	if !b.Standardized || b.C != 1 || b.Classifier != BaselineL2 || len(b.Random) != 5 {
 		t.Fatalf("result description %+v", b)
 	}
-	if _, err := Baseline(context.Background(), x, y, nil, hcols, BaselineOptions{Seeds: 1, Folds: 2, Classifier: "l7"}); err == nil {
+	if _, err := Baseline(context.Background(), &Dataset{X: x, Labels: y}, nil, hcols, BaselineOptions{Seeds: 1, Folds: 2, Classifier: "l7"}); err == nil {
 		t.Fatal("unknown classifier accepted")
 	}
 }

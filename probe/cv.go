@@ -67,23 +67,143 @@ func (c TaskCriterion) Score(ctx context.Context, cand *CVPoint) (float64, error
 	return float64(cand.Accuracy) + a, nil
 }
 
-// Folds assigns each row to one of k folds, stratified by label.
-func Folds(labels []int, k int, seed uint64) []int {
+// GroupFolds assigns every row to one of k folds so that the rows of one
+// group share a fold, stratified by label as well as the groups allow.
+// groups[i] is row i's group key (nil: every row is its own group); only
+// the rows with scored[i] (nil: all rows) count for stratification and for
+// the limit on k, the others (the "other" rows of a 3-vs-1 set) just follow
+// their group.
+//
+// The algorithm: the groups, in order of first appearance, are shuffled
+// with seed, then stably sorted by their number of scored rows, largest
+// first; each group in turn goes to the fold holding the fewest scored rows
+// of the group's majority label (a tie between labels counts as the label
+// rarer among all scored rows), ties broken by the fewest scored rows, then
+// the lowest fold index; a group without scored rows goes to the fold with
+// the fewest rows. The same arguments give the same folds.
+//
+// k must be at least 2 and at most the number of groups holding a scored row
+// of the rarer class (the smaller of the two classes' group counts), so that
+// every fold holds scored rows; otherwise the error names --folds, the flag
+// of the commands that set k.
+func GroupFolds(labels []int, groups []string, scored []bool, k int, seed uint64) ([]int, error) {
+	if groups != nil && len(groups) != len(labels) {
+		return nil, fmt.Errorf("probe: %d group keys for %d rows", len(groups), len(labels))
+	}
+	if scored != nil && len(scored) != len(labels) {
+		return nil, fmt.Errorf("probe: %d scored flags for %d rows", len(scored), len(labels))
+	}
+	gs := groupsOf(labels, groups, scored)
+	if err := checkFolds(k, gs); err != nil {
+		return nil, err
+	}
+	var n [2]int // scored rows per class
+	for _, g := range gs {
+		n[0], n[1] = n[0]+g.n[0], n[1]+g.n[1]
+	}
+	rarer := 1
+	if n[0] < n[1] {
+		rarer = 0
+	}
 	rng := rand.New(rand.NewPCG(seed, 0xf01d))
+	rng.Shuffle(len(gs), func(a, b int) { gs[a], gs[b] = gs[b], gs[a] })
+	slices.SortStableFunc(gs, func(a, b *group) int { return (b.n[0] + b.n[1]) - (a.n[0] + a.n[1]) })
+	cnt := make([][2]int, k) // (k,) scored rows per class in each fold
+	total := make([]int, k)  // (k,) rows in each fold
 	fold := make([]int, len(labels))
-	for _, cls := range []int{0, 1} {
-		var idx []int
-		for i, l := range labels {
-			if l == cls {
-				idx = append(idx, i)
+	for _, g := range gs {
+		best := 0
+		if s := g.n[0] + g.n[1]; s == 0 {
+			for f := 1; f < k; f++ {
+				if total[f] < total[best] {
+					best = f
+				}
+			}
+		} else {
+			maj := rarer
+			if g.n[0] != g.n[1] {
+				maj = 0
+				if g.n[1] > g.n[0] {
+					maj = 1
+				}
+			}
+			for f := 1; f < k; f++ {
+				cf, cb := cnt[f][maj], cnt[best][maj]
+				if cf < cb || (cf == cb && cnt[f][0]+cnt[f][1] < cnt[best][0]+cnt[best][1]) {
+					best = f
+				}
 			}
 		}
-		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
-		for j, i := range idx {
-			fold[i] = j % k
+		cnt[best][0] += g.n[0]
+		cnt[best][1] += g.n[1]
+		total[best] += len(g.rows)
+		for _, i := range g.rows {
+			fold[i] = best
 		}
 	}
-	return fold
+	return fold, nil
+}
+
+// group is one group of rows for GroupFolds.
+type group struct {
+	rows []int
+	n    [2]int // scored rows per label
+}
+
+// groupsOf collects the groups of rows in order of first appearance.
+func groupsOf(labels []int, groups []string, scored []bool) []*group {
+	var out []*group
+	at := map[string]*group{}
+	for i, l := range labels {
+		var g *group
+		if groups == nil {
+			g = &group{}
+			out = append(out, g)
+		} else if g = at[groups[i]]; g == nil {
+			g = &group{}
+			at[groups[i]] = g
+			out = append(out, g)
+		}
+		g.rows = append(g.rows, i)
+		if scored == nil || scored[i] {
+			g.n[min(max(l, 0), 1)]++
+		}
+	}
+	return out
+}
+
+// foldLimit returns the largest valid number of folds for gs: the number of
+// groups holding a scored row of the rarer class, and the group counts of
+// class 0 and class 1.
+func foldLimit(gs []*group) (limit, with0, with1 int) {
+	for _, g := range gs {
+		if g.n[0] > 0 {
+			with0++
+		}
+		if g.n[1] > 0 {
+			with1++
+		}
+	}
+	return min(with0, with1), with0, with1
+}
+
+// checkFolds returns an error naming --folds unless 2 <= k <= foldLimit(gs).
+func checkFolds(k int, gs []*group) error {
+	limit, with0, with1 := foldLimit(gs)
+	if k >= 2 && k <= limit {
+		return nil
+	}
+	return fmt.Errorf("probe: --folds %d: want at least 2 and at most %d, the number of groups holding a scored row of the rarer class (%d groups hold a label-1 row, %d a label-0 row; a fold keeps each group whole)",
+		k, limit, with1, with0)
+}
+
+// MaxFolds returns the largest number of cross-validation folds the answer
+// rows of d allow (see GroupFolds), 0 or 1 when none is valid. Assess with
+// Balance cross-validates a balanced subset, which keeps every row of the
+// rarer class but may hold fewer groups of the other.
+func (d *Dataset) MaxFolds() int {
+	limit, _, _ := foldLimit(groupsOf(d.Labels, d.groupKeys(), d.Answer))
+	return limit
 }
 
 // heldOut fits on the rows outside each fold (optionally on a column subset)
@@ -132,19 +252,28 @@ func heldOut(ctx context.Context, x *Matrix, labels []int, cols []int, fold []in
 	return scores, nil
 }
 
-// CrossValidate runs k-fold stratified cross-validation for every C of grid
+// CrossValidate runs k-fold cross-validation on ds for every C of grid
 // (fitted in increasing order with warm starts) and fits each C on all rows
-// to count its neurons; dff maps columns to neurons as in HNeurons.
-func CrossValidate(ctx context.Context, x *Matrix, labels []int, grid []float64, k int, opt Options, dff int) ([]CVPoint, error) {
+// to count its neurons (mapped to layers with ds.Shape.DFF as in HNeurons).
+// The folds keep every group whole and are stratified by the answer rows'
+// labels (GroupFolds): the answer and other rows of one response, and the
+// questions of one group, never fall on both sides of a fold. Each fold
+// trains on all rows of the other folds (other rows included in 3-vs-1),
+// and accuracy and AUROC count the held-out answer rows only.
+func CrossValidate(ctx context.Context, ds *Dataset, grid []float64, k int, opt Options) ([]CVPoint, error) {
+	if err := ds.check(); err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	x, labels, dff := ds.X, ds.Labels, ds.Shape.DFF
 	if len(grid) == 0 {
 		return nil, fmt.Errorf("probe: empty C grid")
 	}
 	grid = slices.Clone(grid)
 	slices.Sort(grid)
-	if k < 2 {
-		return nil, fmt.Errorf("probe: %d folds, want at least 2", k)
+	fold, err := GroupFolds(labels, ds.groupKeys(), ds.Answer, k, opt.Seed)
+	if err != nil {
+		return nil, err
 	}
-	fold := Folds(labels, k, opt.Seed)
 	scores, err := heldOut(ctx, x, labels, nil, fold, k, grid, opt)
 	if err != nil {
 		return nil, err
@@ -153,6 +282,7 @@ func CrossValidate(ctx context.Context, x *Matrix, labels []int, grid []float64,
 	if err != nil {
 		return nil, err
 	}
+	ans := ds.AnswerRows() // the scored rows
 	out := make([]CVPoint, len(grid))
 	var prev *Model
 	for c, cv := range grid {
@@ -179,7 +309,7 @@ func CrossValidate(ctx context.Context, x *Matrix, labels []int, grid []float64,
 		var accs []float64
 		for f := 0; f < k; f++ {
 			correct, n := 0, 0
-			for i := range labels {
+			for _, i := range ans {
 				if fold[i] == f {
 					n++
 					if (scores[c][i] > 0) == (labels[i] == 1) {
@@ -191,7 +321,7 @@ func CrossValidate(ctx context.Context, x *Matrix, labels []int, grid []float64,
 				accs = append(accs, float64(correct)/float64(n))
 			}
 		}
-		all := pointMetrics(scores[c], labels, seq(len(labels)))
+		all := pointMetrics(scores[c], labels, ans)
 		pt.Accuracy, pt.AUROC = Float(all.acc), Float(all.auc)
 		_, std := meanStd(accs)
 		pt.AccuracyStd = Float(std)

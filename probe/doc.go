@@ -57,11 +57,15 @@
 //
 // Train builds the 1-vs-1 or 3-vs-1 data set from a feature store, fits,
 // and maps positive weights to H-Neurons (layer = i / d_ff, neuron = i % d_ff).
-// SelectC cross-validates a grid of C values; the Criterion interface lets
+// CrossValidate scores a grid of C values on folds that keep every group
+// whole (GroupFolds: the answer and other rows of a response, and the
+// questions of one group, never straddle a fold) and SelectC chooses among
+// them; the Criterion interface lets
 // the intervention stage plug in the paper's criterion (held-out accuracy
 // plus task accuracy with the neurons suppressed). Baseline compares a
 // classifier restricted to the H-Neurons with the same classifier restricted
-// to as many random neurons, cross-validated over several seeds: by default
+// to as many random neurons, cross-validated over several seeds on grouped
+// folds: by default
 // L2-regularised logistic regression (C = 1) on the subset's columns
 // standardised per training fold, so that every neuron of the subset is used
 // (the probe's L1 fit at its C on a small random subset usually keeps no

@@ -18,7 +18,7 @@ import (
 func TestCrossValidateCounts(t *testing.T) {
 	fx := loadFixtures(t)
 	x, y := loadXY(t, "wide")
-	pts, err := CrossValidate(context.Background(), x, y, []float64{1, 0.2}, 5, Options{Penalty: L1, Tol: 1e-8}, 0)
+	pts, err := CrossValidate(context.Background(), &Dataset{X: x, Labels: y}, []float64{1, 0.2}, 5, Options{Penalty: L1, Tol: 1e-8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestTrainSaveLoad(t *testing.T) {
 		{Seeds: 3, Folds: 3}, // restricted L2, the default
 		{Seeds: 3, Folds: 3, Classifier: BaselineProbe, Probe: Options{Penalty: L1, C: 1}},
 	} {
-		b, err := Baseline(context.Background(), tr.X, tr.Labels, nil, hcols, bo)
+		b, err := Baseline(context.Background(), tr, nil, hcols, bo)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,11 +277,11 @@ func TestBalancedBaseline(t *testing.T) {
 		{Seeds: 2, Folds: 4, Seed: 5},
 		{Seeds: 2, Folds: 4, Seed: 5, Classifier: BaselineProbe, Probe: Options{Penalty: L1, C: 1}},
 	} {
-		a, err := Baseline(context.Background(), x, y, rows, hcols, opt)
+		a, err := Baseline(context.Background(), &Dataset{X: x, Labels: y}, rows, hcols, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := Baseline(context.Background(), sub, ys, nil, hcols, opt)
+		b, err := Baseline(context.Background(), &Dataset{X: sub, Labels: ys}, nil, hcols, opt)
 		if err != nil {
 			t.Fatal(err)
 		}

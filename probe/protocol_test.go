@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hneurons/hneurons/features"
@@ -121,5 +122,161 @@ func TestMetricsUseAnswerRowsOnly(t *testing.T) {
 	}
 	if _, err := Assess(ctx, pr, &Dataset{X: ev.X, Labels: ev.Labels[:3], Shape: ev.Shape}, AssessOptions{}); err == nil {
 		t.Fatal("3 labels for 45 rows accepted")
+	}
+}
+
+// nearDuplicates returns a data set of groups of per rows each, every row of
+// a group a near copy (noise 0.02) of the group's random vector (cols,), and
+// labels alternating by group and unrelated to the vectors: a classifier can
+// only score above chance on a held-out row by remembering its group.
+func nearDuplicates(groups, per, cols int, seed uint64) *Dataset {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	n := groups * per
+	ds := &Dataset{X: NewMatrix(n, cols), Labels: make([]int, n), Groups: make([]string, n), Shape: Shape{Columns: cols}}
+	for g := range groups {
+		base := make([]float64, cols)
+		for j := range base {
+			base[j] = rng.NormFloat64()
+		}
+		for r := range per {
+			i := g*per + r
+			ds.Labels[i], ds.Groups[i] = g%2, fmt.Sprintf("g%d", g)
+			for j, b := range base {
+				ds.X.Data[j*n+i] = float32(b + 0.02*rng.NormFloat64())
+			}
+		}
+	}
+	return ds
+}
+
+// checkGroupsWhole fails unless every group key of ds lies in one fold.
+func checkGroupsWhole(t *testing.T, ds *Dataset, fold []int) {
+	t.Helper()
+	at := map[string]int{}
+	for i, f := range fold {
+		g := ds.GroupKey(i)
+		if f0, ok := at[g]; ok && f0 != f {
+			t.Errorf("group %s in folds %d and %d", g, f0, f)
+			return
+		}
+		at[g] = f
+	}
+}
+
+// Defect 2 of the foundations issue: folds that split a group let a fit
+// remember the group, and cross-validation then reports much more than the
+// data hold. With grouped folds the near-duplicate set scores near chance.
+func TestCrossValidationKeepsGroupsWhole(t *testing.T) {
+	ctx := context.Background()
+	ds := nearDuplicates(40, 4, 60, 1)
+	fold, err := GroupFolds(ds.Labels, ds.Groups, nil, 5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGroupsWhole(t, ds, fold)
+	pts, err := CrossValidate(ctx, ds, []float64{10}, 5, Options{Penalty: L2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("near duplicates, grouped folds: CV accuracy %.3f AUROC %.3f", pts[0].Accuracy, pts[0].AUROC)
+	if pts[0].Accuracy > 0.7 || pts[0].AUROC > 0.75 {
+		t.Errorf("CV accuracy %.3f, AUROC %.3f on labels unrelated to the groups' vectors: folds leak groups", pts[0].Accuracy, pts[0].AUROC)
+	}
+	// The random-neuron baseline cross-validates on grouped folds too.
+	b, err := Baseline(ctx, ds, nil, seq(30), BaselineOptions{Seeds: 2, Folds: 5, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("near duplicates, baseline: H accuracy %.3f random %.3f", b.HNeuronAccuracy, b.RandomAccuracyMean)
+	if b.HNeuronAccuracy > 0.7 || b.RandomAccuracyMean > 0.7 {
+		t.Errorf("baseline accuracy %.3f (H) and %.3f (random) on unrelated labels: folds leak groups", b.HNeuronAccuracy, b.RandomAccuracyMean)
+	}
+}
+
+// TestGroupFoldsStratifiedAndChecked checks GroupFolds' balance,
+// determinism and its limits on k.
+func TestGroupFoldsStratifiedAndChecked(t *testing.T) {
+	ds := nearDuplicates(40, 4, 3, 2) // 20 groups of each label
+	fold, err := GroupFolds(ds.Labels, ds.Groups, nil, 5, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGroupsWhole(t, ds, fold)
+	var pos, all [5]int
+	for i, f := range fold {
+		pos[f] += ds.Labels[i]
+		all[f]++
+	}
+	if pos != [5]int{16, 16, 16, 16, 16} || all != [5]int{32, 32, 32, 32, 32} {
+		t.Errorf("folds hold %v label-1 rows of %v, want 4 groups of 4 of each label per fold", pos, all)
+	}
+	again, _ := GroupFolds(ds.Labels, ds.Groups, nil, 5, 3)
+	other, _ := GroupFolds(ds.Labels, ds.Groups, nil, 5, 4)
+	if fmt.Sprint(again) != fmt.Sprint(fold) || fmt.Sprint(other) == fmt.Sprint(fold) {
+		t.Error("folds not a function of the seed")
+	}
+	if ds.MaxFolds() != 20 {
+		t.Errorf("MaxFolds %d, want 20", ds.MaxFolds())
+	}
+	if _, err := GroupFolds(ds.Labels, ds.Groups, nil, 20, 3); err != nil {
+		t.Errorf("20 folds for 20 groups per label: %v", err)
+	}
+	ctx := context.Background()
+	for _, k := range []int{0, 1, 21, 100000} {
+		_, err := CrossValidate(ctx, ds, []float64{1}, k, Options{Penalty: L2})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("--folds %d", k)) || !strings.Contains(err.Error(), "at most 20") {
+			t.Errorf("CrossValidate with %d folds: %v, want an error naming --folds and the 20 groups", k, err)
+		}
+		_, err = Baseline(ctx, ds, nil, []int{0}, BaselineOptions{Seeds: 1, Folds: k})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("--folds %d", k)) {
+			t.Errorf("Baseline with %d folds: %v, want an error naming --folds", k, err)
+		}
+	}
+	// Without groups every row is its own group: the limit is the rarer
+	// class's row count.
+	plain := &Dataset{X: ds.X, Labels: ds.Labels}
+	if plain.MaxFolds() != 80 {
+		t.Errorf("ungrouped MaxFolds %d, want 80", plain.MaxFolds())
+	}
+}
+
+// TestCrossValidationScoresAnswerRows checks on a 3-vs-1 store with groups
+// of three responses that the folds keep each group (and so each
+// response's answer and other rows) whole, and that the fold accuracy and
+// AUROC count the held-out answer rows only.
+func TestCrossValidationScoresAnswerRows(t *testing.T) {
+	dir := t.TempDir()
+	writeQAStore(t, dir, 90, 3, 5)
+	ds, err := LoadDataset(dir, ThreeVsOne)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.GroupKey(0) != "g0" || ds.GroupKey(1) != "g0" || ds.GroupKey(6) != "g1" {
+		t.Fatalf("group keys %q %q %q", ds.GroupKey(0), ds.GroupKey(1), ds.GroupKey(6))
+	}
+	const k = 3
+	opt := Options{Penalty: L1, Seed: 9}
+	fold, err := GroupFolds(ds.Labels, ds.groupKeys(), ds.Answer, k, opt.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGroupsWhole(t, ds, fold)
+	grid := []float64{0.5}
+	pts, err := CrossValidate(context.Background(), ds, grid, k, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scores, err := heldOut(context.Background(), ds.X, ds.Labels, nil, fold, k, grid, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans := pointMetrics(scores[0], ds.Labels, ds.AnswerRows())
+	all := pointMetrics(scores[0], ds.Labels, seq(ds.X.Rows))
+	t.Logf("held-out accuracy: answer rows %.4f, all rows %.4f; CrossValidate %.4f", ans.acc, all.acc, pts[0].Accuracy)
+	if float64(pts[0].Accuracy) != ans.acc || float64(pts[0].AUROC) != ans.auc {
+		t.Errorf("CrossValidate accuracy %v AUROC %v, answer rows give %v %v", pts[0].Accuracy, pts[0].AUROC, ans.acc, ans.auc)
+	}
+	if ans.acc == all.acc {
+		t.Fatal("the check cannot tell answer rows from all rows")
 	}
 }

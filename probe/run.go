@@ -35,7 +35,7 @@ func TrainCV(ctx context.Context, train, test *Dataset, mode Mode, opt Options, 
 	if err := checkPair(train, test); err != nil {
 		return nil, err
 	}
-	pts, err := CrossValidate(ctx, train.X, train.Labels, grid, k, opt, train.Shape.DFF)
+	pts, err := CrossValidate(ctx, train, grid, k, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func Assess(ctx context.Context, pr *Probe, ds *Dataset, o AssessOptions) (*Repo
 		for i, n := range pr.HNeurons {
 			hcols[i] = n.Layer*max(pr.DFF, 0) + n.Neuron
 		}
-		rep.Baseline, err = Baseline(ctx, ds.X, ds.Labels, rows, hcols, BaselineOptions{
+		rep.Baseline, err = Baseline(ctx, ds, rows, hcols, BaselineOptions{
 			Seeds: o.Seeds, Folds: o.Folds, Seed: o.Seed, Classifier: o.Baseline, C: o.BaselineC,
 			Probe: Options{Penalty: pr.Penalty, C: pr.C, Tol: pr.Tol}})
 		if err != nil {
