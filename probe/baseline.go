@@ -140,7 +140,7 @@ func Baseline(ctx context.Context, ds *Dataset, rows []int, hcols []int, o Basel
 		held = func(cols, fold []int, seed uint64) ([]float64, error) {
 			opt := o.Probe
 			opt.Seed = seed
-			s, err := heldOut(ctx, x, labels, cols, fold, o.Folds, []float64{opt.C}, opt)
+			s, _, err := heldOut(ctx, x, labels, cols, fold, o.Folds, []float64{opt.C}, opt)
 			if err != nil {
 				return nil, err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -24,7 +25,13 @@ type CVPoint struct {
 	// SharedWithPrev counts the H-Neurons also selected at the previous
 	// (smaller) C of the grid, to show how the neuron set changes with C.
 	SharedWithPrev int `json:"shared_with_prev"`
-	// Score is the selection criterion's value (CV accuracy unless another Criterion is used).
+	// Converged reports whether the fit on all rows met the solver's
+	// tolerance, and FoldsNotConverged counts the fold fits that did not:
+	// SelectC passes over a point with any fit that did not converge.
+	Converged         bool `json:"converged"`
+	FoldsNotConverged int  `json:"folds_not_converged"`
+	// Score is the selection criterion's value (CV accuracy unless another
+	// Criterion is used); null for a point SelectC passed over.
 	Score Float `json:"score"`
 	// Neurons are the H-Neurons of the fit on all rows.
 	Neurons []Neuron `json:"-"`
@@ -208,9 +215,11 @@ func (d *Dataset) MaxFolds() int {
 
 // heldOut fits on the rows outside each fold (optionally on a column subset)
 // along a path of C values with warm starts, and returns for every C the
-// held-out margins of every row (C, rows). Rows with fold -1 are neither
-// trained on nor scored.
-func heldOut(ctx context.Context, x *Matrix, labels []int, cols []int, fold []int, k int, grid []float64, opt Options) ([][]float64, error) {
+// held-out margins of every row (C, rows) and the number of folds whose fit
+// did not converge (C,). Rows with fold -1 are neither trained on nor
+// scored.
+func heldOut(ctx context.Context, x *Matrix, labels []int, cols []int, fold []int, k int, grid []float64, opt Options) ([][]float64, []int, error) {
+	notConv := make([]int, len(grid))
 	scores := make([][]float64, len(grid))
 	for c := range scores {
 		scores[c] = make([]float64, x.Rows)
@@ -230,7 +239,7 @@ func heldOut(ctx context.Context, x *Matrix, labels []int, cols []int, fold []in
 		}
 		p, err := NewProblem(x, labels, rw, cols)
 		if err != nil {
-			return nil, fmt.Errorf("probe: fold %d: %w", f, err)
+			return nil, nil, fmt.Errorf("probe: fold %d: %w", f, err)
 		}
 		var prev *Model
 		for c, cv := range grid {
@@ -238,7 +247,10 @@ func heldOut(ctx context.Context, x *Matrix, labels []int, cols []int, fold []in
 			o.C = cv
 			m, err := Fit(ctx, p, o, prev)
 			if err != nil {
-				return nil, fmt.Errorf("probe: fold %d C=%v: %w", f, cv, err)
+				return nil, nil, fmt.Errorf("probe: fold %d C=%v: %w", f, cv, err)
+			}
+			if !m.Converged {
+				notConv[c]++
 			}
 			prev = m
 			marg := p.margins(m.W, m.Bias, 0)
@@ -249,7 +261,7 @@ func heldOut(ctx context.Context, x *Matrix, labels []int, cols []int, fold []in
 			}
 		}
 	}
-	return scores, nil
+	return scores, notConv, nil
 }
 
 // CrossValidate runs k-fold cross-validation on ds for every C of grid
@@ -274,7 +286,7 @@ func CrossValidate(ctx context.Context, ds *Dataset, grid []float64, k int, opt 
 	if err != nil {
 		return nil, err
 	}
-	scores, err := heldOut(ctx, x, labels, nil, fold, k, grid, opt)
+	scores, notConv, err := heldOut(ctx, x, labels, nil, fold, k, grid, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +305,8 @@ func CrossValidate(ctx context.Context, ds *Dataset, grid []float64, k int, opt 
 			return nil, fmt.Errorf("probe: C=%v on all rows: %w", cv, err)
 		}
 		prev = m
-		pt := CVPoint{C: cv, NonZero: m.NonZero(), Model: m, Neurons: HNeurons(m.W, dff)}
+		pt := CVPoint{C: cv, NonZero: m.NonZero(), Model: m, Neurons: HNeurons(m.W, dff),
+			Converged: m.Converged, FoldsNotConverged: notConv[c]}
 		pt.HNeurons = len(pt.Neurons)
 		if c > 0 {
 			prevSet := map[int]bool{}
@@ -334,12 +347,21 @@ func CrossValidate(ctx context.Context, ds *Dataset, grid []float64, k int, opt 
 
 // SelectC scores every point with crit (CVAccuracy when nil), stores the
 // scores, and returns the index of the best (the smallest C among ties).
+// A point whose fit on all rows or any fold fit did not converge is passed
+// over with a warning naming its C (its Score is NaN, null in JSON); when no
+// point converged, SelectC returns an error.
 func SelectC(ctx context.Context, pts []CVPoint, crit Criterion) (int, error) {
 	if crit == nil {
 		crit = CVAccuracy{}
 	}
 	best := -1
 	for i := range pts {
+		if !pts[i].Converged || pts[i].FoldsNotConverged > 0 {
+			slog.Warn("probe: not choosing this C: a fit stopped before the solver's tolerance",
+				"C", pts[i].C, "all_rows_converged", pts[i].Converged, "folds_not_converged", pts[i].FoldsNotConverged)
+			pts[i].Score = Float(math.NaN())
+			continue
+		}
 		s, err := crit.Score(ctx, &pts[i])
 		if err != nil {
 			return -1, err
@@ -348,6 +370,13 @@ func SelectC(ctx context.Context, pts []CVPoint, crit Criterion) (int, error) {
 		if best < 0 || s > float64(pts[best].Score) {
 			best = i
 		}
+	}
+	if best < 0 {
+		cs := make([]float64, len(pts))
+		for i := range pts {
+			cs[i] = pts[i].C
+		}
+		return -1, fmt.Errorf("probe: no C of the grid %v converged on all rows and every fold: raise the iteration limit or the tolerance, or use smaller C", cs)
 	}
 	return best, nil
 }

@@ -213,7 +213,7 @@ func TestHeldOutMatchesLiblinear(t *testing.T) {
 	for _, c := range fx.CV {
 		grid = append(grid, c.C)
 	}
-	scores, err := heldOut(context.Background(), x, y, nil, fold, 5, grid, Options{Penalty: L1, Tol: 1e-8})
+	scores, _, err := heldOut(context.Background(), x, y, nil, fold, 5, grid, Options{Penalty: L1, Tol: 1e-8})
 	if err != nil {
 		t.Fatal(err)
 	}

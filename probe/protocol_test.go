@@ -2,7 +2,9 @@ package probe
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -266,7 +268,7 @@ func TestCrossValidationScoresAnswerRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scores, err := heldOut(context.Background(), ds.X, ds.Labels, nil, fold, k, grid, opt)
+	scores, _, err := heldOut(context.Background(), ds.X, ds.Labels, nil, fold, k, grid, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,5 +280,55 @@ func TestCrossValidationScoresAnswerRows(t *testing.T) {
 	}
 	if ans.acc == all.acc {
 		t.Fatal("the check cannot tell answer rows from all rows")
+	}
+}
+
+// Defect 2 of the foundations issue (convergence): a C whose fits stopped
+// before the solver's tolerance must not win the choice of C.
+func TestSelectCSkipsNonConverged(t *testing.T) {
+	ctx := context.Background()
+	pts := []CVPoint{
+		{C: 0.1, Accuracy: 0.6, Converged: true},
+		{C: 1, Accuracy: 0.9},
+		{C: 3, Accuracy: 0.95, Converged: true, FoldsNotConverged: 1},
+	}
+	best, err := SelectC(ctx, pts, nil)
+	if err != nil || best != 0 {
+		t.Fatalf("SelectC chose %d (%v), want the only converged point 0", best, err)
+	}
+	if !math.IsNaN(float64(pts[1].Score)) || !math.IsNaN(float64(pts[2].Score)) || pts[0].Score != 0.6 {
+		t.Errorf("scores %v %v %v, want 0.6 and null for the points passed over", pts[0].Score, pts[1].Score, pts[2].Score)
+	}
+	b, _ := json.Marshal(pts[2])
+	if !strings.Contains(string(b), `"converged":true`) || !strings.Contains(string(b), `"folds_not_converged":1`) {
+		t.Errorf("C path entry %s does not show the convergence flags", b)
+	}
+
+	// One Newton iteration is not enough on this problem.
+	x, y, _ := Planted(120, 300, 5, 4)
+	ds := &Dataset{X: x, Labels: y}
+	pts, err = CrossValidate(ctx, ds, []float64{0.5, 2}, 3, Options{Penalty: L1, MaxIter: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pts {
+		if p.Converged || p.FoldsNotConverged != 3 {
+			t.Errorf("C=%v with MaxIter 1: converged %v, %d of 3 folds not converged", p.C, p.Converged, p.FoldsNotConverged)
+		}
+	}
+	if best, err := SelectC(ctx, pts, nil); err == nil || !strings.Contains(err.Error(), "converged") {
+		t.Errorf("SelectC with no converged point chose %d (%v), want an error", best, err)
+	}
+	if _, err := TrainCV(ctx, ds, nil, "", Options{Penalty: L1, MaxIter: 1}, []float64{0.5, 2}, 3, 0, nil); err == nil {
+		t.Error("TrainCV chose a C although no fit converged")
+	}
+	pts, err = CrossValidate(ctx, ds, []float64{0.5, 2}, 3, Options{Penalty: L1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pts {
+		if !p.Converged || p.FoldsNotConverged != 0 {
+			t.Errorf("C=%v: converged %v, %d folds not converged", p.C, p.Converged, p.FoldsNotConverged)
+		}
 	}
 }
