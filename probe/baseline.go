@@ -187,7 +187,7 @@ func Baseline(ctx context.Context, ds *Dataset, rows []int, hcols []int, o Basel
 		}
 	}
 	set := func(v []float64, mean, std *Float) {
-		m, s := meanStd(v)
+		m, s := MeanStd(v)
 		*mean, *std = Float(m), Float(s)
 	}
 	set(hAcc, &res.HNeuronAccuracy, &res.HNeuronAccuracyStd)

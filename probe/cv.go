@@ -336,7 +336,7 @@ func CrossValidate(ctx context.Context, ds *Dataset, grid []float64, k int, opt 
 		}
 		all := pointMetrics(scores[c], labels, ans)
 		pt.Accuracy, pt.AUROC = Float(all.acc), Float(all.auc)
-		_, std := meanStd(accs)
+		_, std := MeanStd(accs)
 		pt.AccuracyStd = Float(std)
 		slog.Debug("probe: cross-validation", "C", cv, "nonzero", pt.NonZero, "h_neurons", pt.HNeurons,
 			"accuracy", pt.Accuracy, "auroc", pt.AUROC)

@@ -74,4 +74,7 @@
 // precision, recall, F1 and tie-aware AUROC with bootstrap intervals, and
 // Assess applies a saved probe to new features (optionally on a
 // class-balanced subset, as the paper's accuracies are) with the baseline.
+// WithinGroups checks a confound beyond the paper: the AUROC within each
+// group of questions (e.g. one attribute), which stays near 0.5 for a probe
+// that only tells the kinds of question apart.
 package probe

@@ -157,8 +157,9 @@ func quantile(s []float64, q float64) float64 {
 	return s[i]*(1-f) + s[i+1]*f
 }
 
-// meanStd returns the mean and sample standard deviation of v.
-func meanStd(v []float64) (mean, std float64) {
+// MeanStd returns the mean and the sample standard deviation (n - 1 in the
+// denominator) of v: NaN and NaN for no value, the value and 0 for one.
+func MeanStd(v []float64) (mean, std float64) {
 	if len(v) == 0 {
 		return math.NaN(), math.NaN()
 	}
