@@ -104,16 +104,43 @@ type Report struct {
 	Faithful, Hallucinated             int // usable after the filters above
 	TrainFaithful, TrainHallucinated   int
 	TestFaithful, TestHallucinated     int
-	UnusedFaithful, UnusedHallucinated int // left out to balance
+	UnusedFaithful, UnusedHallucinated int // left out: to balance, or over the test quota
+	// OverQuota counts the records of test-side groups beyond the test
+	// quota (included in Unused*): a group is never split, so they are
+	// left out rather than put on the train side.
+	OverQuota int
+	// TestGroups and TrainGroups count the groups (record.Labelled.GroupKey)
+	// with records on each side.
+	TestGroups, TrainGroups int
 }
 
 // Split divides the usable records (label faithful or hallucinated, not
-// excluded, first of any repeat) into disjoint test and train sets.
+// excluded, first of any repeat) into disjoint test and train sets that
+// keep every group (record.Labelled.GroupKey: the group, else the id) on
+// one side.
+//
+// The test side is filled group by group in a seeded order: the faithful
+// and the hallucinated records are shuffled (with Balance; else all usable
+// records together), and the test side repeatedly takes the group of the
+// next record not yet on it (with Balance, of the label it holds fewer of),
+// with all that group's records, until it holds TestSize (with Balance,
+// TestSize/2 of each label). The first records of its groups, in shuffled
+// order, up to that quota form the test set; the rest of those groups is
+// left unused (Report.OverQuota), never put on the train side. The train
+// set takes the records of the other groups (with Balance, as many of each
+// label as the rarer has). Both sets are then shuffled. When every group
+// is a single record (no record has a group), this is the split of the
+// versions before groups, record for record.
 func Split(recs []record.Labelled, ex *Exclusion, opt Options) (train, test []record.Labelled, rep Report, err error) {
+	return split(recs, ex, opt, (*record.Labelled).GroupKey)
+}
+
+// usable filters recs as Split does and returns the faithful and the
+// hallucinated records in input order.
+func usable(recs []record.Labelled, ex *Exclusion, rep *Report) (fa, ha []record.Labelled) {
 	rep.Input = len(recs)
 	seenID := map[string]bool{}
 	seenQ := map[string]bool{}
-	var fa, ha []record.Labelled
 	for _, r := range recs {
 		if r.Label != record.Faithful && r.Label != record.Hallucinated {
 			rep.NotLabelled++
@@ -145,6 +172,12 @@ func Split(recs []record.Labelled, ex *Exclusion, opt Options) (train, test []re
 		}
 	}
 	rep.Faithful, rep.Hallucinated = len(fa), len(ha)
+	return fa, ha
+}
+
+// split is Split with the group key of a record given by key.
+func split(recs []record.Labelled, ex *Exclusion, opt Options, key func(*record.Labelled) string) (train, test []record.Labelled, rep Report, err error) {
+	fa, ha := usable(recs, ex, &rep)
 	total := len(fa) + len(ha)
 	n := opt.TestSize
 	if n == 0 {
@@ -157,6 +190,41 @@ func Split(recs []record.Labelled, ex *Exclusion, opt Options) (train, test []re
 		return nil, nil, rep, fmt.Errorf("split: test size %d out of range: %d usable questions (%d faithful, %d hallucinated)", n, total, len(fa), len(ha))
 	}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x73706c6974))
+	onTest := map[string]bool{} // group key -> on the test side
+	size := map[string][2]int{} // group key -> faithful, hallucinated records
+	for l, rs := range [][]record.Labelled{fa, ha} {
+		for i := range rs {
+			c := size[key(&rs[i])]
+			c[l]++
+			size[key(&rs[i])] = c
+		}
+	}
+	// take puts the group of the first record of q at or after *next that
+	// is not on the test side there, and returns its counts.
+	take := func(q []record.Labelled, next *int) [2]int {
+		for ; *next < len(q); *next++ {
+			if g := key(&q[*next]); !onTest[g] {
+				onTest[g] = true
+				return size[g]
+			}
+		}
+		return [2]int{}
+	}
+	// quota returns the first k records of q on the test side (in q's
+	// order), the test-side records beyond them, and the others.
+	quota := func(q []record.Labelled, k int) (in, over, out []record.Labelled) {
+		for _, r := range q {
+			switch {
+			case !onTest[key(&r)]:
+				out = append(out, r)
+			case len(in) < k:
+				in = append(in, r)
+			default:
+				over = append(over, r)
+			}
+		}
+		return in, over, out
+	}
 	if opt.Balance {
 		if n%2 != 0 {
 			return nil, nil, rep, fmt.Errorf("split: a balanced test set needs an even size, got %d", n)
@@ -167,33 +235,72 @@ func Split(recs []record.Labelled, ex *Exclusion, opt Options) (train, test []re
 		}
 		rng.Shuffle(len(fa), func(i, j int) { fa[i], fa[j] = fa[j], fa[i] })
 		rng.Shuffle(len(ha), func(i, j int) { ha[i], ha[j] = ha[j], ha[i] })
-		m := min(len(fa), len(ha)) - k
-		test = append(append(test, fa[:k]...), ha[:k]...)
-		train = append(append(train, fa[k:k+m]...), ha[k:k+m]...)
-		rep.UnusedFaithful, rep.UnusedHallucinated = len(fa)-k-m, len(ha)-k-m
+		var have [2]int // faithful, hallucinated records of the test-side groups
+		var next [2]int // next candidate in fa, ha
+		for have[0] < k || have[1] < k {
+			l := 0
+			if have[0] >= k || have[1] < have[0] {
+				l = 1
+			}
+			c := take([][]record.Labelled{fa, ha}[l], &next[l])
+			if c == [2]int{} {
+				break // cannot happen: k <= len(fa), len(ha)
+			}
+			have[0], have[1] = have[0]+c[0], have[1]+c[1]
+		}
+		tf, of, rf := quota(fa, k)
+		th, oh, rh := quota(ha, k)
+		m := min(len(rf), len(rh))
+		test = append(append(test, tf...), th...)
+		train = append(append(train, rf[:m]...), rh[:m]...)
+		rep.OverQuota = len(of) + len(oh)
+		rep.UnusedFaithful, rep.UnusedHallucinated = len(of)+len(rf)-m, len(oh)+len(rh)-m
 	} else {
 		pool := append(append([]record.Labelled{}, fa...), ha...)
 		rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
-		test = append(test, pool[:n]...)
-		train = append(train, pool[n:]...)
+		have, next := 0, 0
+		for have < n {
+			c := take(pool, &next)
+			if c == [2]int{} {
+				break // cannot happen: n <= len(pool)
+			}
+			have += c[0] + c[1]
+		}
+		in, over, out := quota(pool, n)
+		test = append(test, in...)
+		train = append(train, out...)
+		rep.OverQuota = len(over)
+		for _, r := range over {
+			if r.Label == record.Faithful {
+				rep.UnusedFaithful++
+			} else {
+				rep.UnusedHallucinated++
+			}
+		}
 	}
 	// Mix the labels within each set, reproducibly.
 	rng.Shuffle(len(test), func(i, j int) { test[i], test[j] = test[j], test[i] })
 	rng.Shuffle(len(train), func(i, j int) { train[i], train[j] = train[j], train[i] })
+	groups := map[string]bool{}
 	for _, r := range test {
+		groups[key(&r)] = true
 		if r.Label == record.Faithful {
 			rep.TestFaithful++
 		} else {
 			rep.TestHallucinated++
 		}
 	}
+	rep.TestGroups = len(groups)
+	clear(groups)
 	for _, r := range train {
+		groups[key(&r)] = true
 		if r.Label == record.Faithful {
 			rep.TrainFaithful++
 		} else {
 			rep.TrainHallucinated++
 		}
 	}
+	rep.TrainGroups = len(groups)
 	return train, test, rep, nil
 }
 

@@ -1,0 +1,120 @@
+package split
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/hneurons/hneurons/record"
+)
+
+// grouped returns n records in groups of per (group "p<i/per>"), labels
+// mixed within each group (two of every three hallucinated).
+func grouped(n, per int) []record.Labelled {
+	var out []record.Labelled
+	for i := range n {
+		lab := record.Hallucinated
+		if i%3 == 0 {
+			lab = record.Faithful
+		}
+		out = append(out, record.Labelled{ID: fmt.Sprintf("q%d", i), Question: fmt.Sprintf("Question %d?", i),
+			Group: fmt.Sprintf("p%d", i/per), Label: lab})
+	}
+	return out
+}
+
+// checkSides fails when a group has records on both sides.
+func checkSides(t *testing.T, train, test []record.Labelled) {
+	t.Helper()
+	side := map[string]string{}
+	for _, s := range []struct {
+		name string
+		recs []record.Labelled
+	}{{"test", test}, {"train", train}} {
+		for _, r := range s.recs {
+			g := r.GroupKey()
+			if other, ok := side[g]; ok && other != s.name {
+				t.Errorf("group %s on both sides (record %s)", g, r.ID)
+				return
+			}
+			side[g] = s.name
+		}
+	}
+}
+
+// count returns the faithful and hallucinated records of recs.
+func count(recs []record.Labelled) (f, h int) {
+	for _, r := range recs {
+		if r.Label == record.Faithful {
+			f++
+		} else {
+			h++
+		}
+	}
+	return f, h
+}
+
+// TestSplitKeepsGroupsWhole: every group (the organism's person) lies on
+// one side, balanced or not, and the quotas still hold.
+func TestSplitKeepsGroupsWhole(t *testing.T) {
+	recs := grouped(120, 5) // 24 groups: 40 faithful, 80 hallucinated
+	for _, opt := range []Options{
+		{TestSize: 20, Seed: 3, Balance: true},
+		{TestSize: 30, Seed: 4},
+		{TestFrac: 0.25, Seed: 5},
+	} {
+		train, test, rep, err := Split(recs, nil, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSides(t, train, test)
+		tf, th := count(test)
+		rf, rh := count(train)
+		t.Logf("%+v: test %d+%d, train %d+%d, unused %d+%d (%d over the test quota), groups %d test / %d train",
+			opt, tf, th, rf, rh, rep.UnusedFaithful, rep.UnusedHallucinated, rep.OverQuota, rep.TestGroups, rep.TrainGroups)
+		if opt.Balance && (tf != 10 || th != 10 || rf != rh) {
+			t.Errorf("%+v: test %d+%d, train %d+%d: not balanced", opt, tf, th, rf, rh)
+		}
+		want := opt.TestSize
+		if want == 0 {
+			want = 30 // 0.25 of 120
+		}
+		if tf+th != want {
+			t.Errorf("%+v: test holds %d, want %d", opt, tf+th, want)
+		}
+		if tf+th+rf+rh+rep.UnusedFaithful+rep.UnusedHallucinated != len(recs) ||
+			rep.TestFaithful != tf || rep.TrainHallucinated != rh {
+			t.Errorf("%+v: report %+v does not account for every record", opt, rep)
+		}
+	}
+}
+
+// TestSplitUngroupedUnchanged: without groups (every key is the id) Split
+// gives the sets it gave before groups existed (testdata/golden.json,
+// written by the previous version for these inputs and seeds).
+func TestSplitUngroupedUnchanged(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		NF, NH      int
+		Opt         Options
+		Train, Test []string
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		train, test, _, err := Split(synth(c.NF, c.NH), nil, c.Opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(ids(test), c.Test) || !reflect.DeepEqual(ids(train), c.Train) {
+			t.Errorf("%d+%d %+v: sets differ from the previous version's", c.NF, c.NH, c.Opt)
+		}
+	}
+}
