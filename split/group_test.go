@@ -118,3 +118,78 @@ func TestSplitUngroupedUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestByGroupHashMatchesDemo compares ByGroupHash with values of the
+// demo's personHash (demo/demo.go), computed by a verbatim copy of it.
+func TestByGroupHashMatchesDemo(t *testing.T) {
+	for _, c := range []struct {
+		key  string
+		seed uint64
+		want float64
+	}{
+		{"", 0, 0.6593012926533469},
+		{"Ada Lovelace", 1, 0.24628603625158785},
+		{"Ada Lovelace", 2, 0.705716041329473},
+		{"Zorvath Quill", 12345, 0.5509439731242927},
+		{"q17", 1 << 63, 0.21936301528104551},
+	} {
+		if got := ByGroupHash(c.key, c.seed); got != c.want {
+			t.Errorf("ByGroupHash(%q, %d) = %v, demo %v", c.key, c.seed, got, c.want)
+		}
+	}
+	recs := grouped(200, 4)
+	train, test := SplitByGroupHash(recs, 0.3, 9)
+	checkSides(t, train, test)
+	if len(train)+len(test) != 200 || len(test) < 30 || len(test) > 90 {
+		t.Fatalf("SplitByGroupHash: %d test, %d train", len(test), len(train))
+	}
+	for _, r := range test {
+		if ByGroupHash(r.GroupKey(), 9) >= 0.3 {
+			t.Fatalf("%s on the test side with hash %v", r.ID, ByGroupHash(r.GroupKey(), 9))
+		}
+	}
+}
+
+// TestBalanceMatchesDemo: Balance gives the demo's balance (Split's
+// balanced test side, TestSize twice the rarer class) as the previous Split
+// gave it (golden cases 3 and 4), and ignores groups.
+func TestBalanceMatchesDemo(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		NF, NH int
+		Opt    Options
+		Test   []string
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases[2:4] {
+		got, err := Balance(synth(c.NF, c.NH), c.Opt.Seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(ids(got), c.Test) {
+			t.Errorf("Balance(%d+%d, %d) differs from the demo's balance", c.NF, c.NH, c.Opt.Seed)
+		}
+	}
+	recs := grouped(60, 5)
+	plain := make([]record.Labelled, len(recs))
+	for i, r := range recs {
+		r.Group = ""
+		plain[i] = r
+	}
+	a, err := Balance(recs, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := Balance(plain, 4)
+	if !reflect.DeepEqual(ids(a), ids(p)) || len(a) != 40 {
+		t.Errorf("Balance depends on groups, or kept %d records, want 40", len(a))
+	}
+	if _, err := Balance(synth(3, 0), 1); err == nil {
+		t.Error("Balance without hallucinated records succeeded")
+	}
+}
