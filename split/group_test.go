@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/record"
 )
 
@@ -191,5 +192,63 @@ func TestBalanceMatchesDemo(t *testing.T) {
 	}
 	if _, err := Balance(synth(3, 0), 1); err == nil {
 		t.Error("Balance without hallucinated records succeeded")
+	}
+}
+
+// TestWriteProvenance: Write puts the provenance first (read back by
+// record.ReadLabelled), writes a device in place, and Provenance records
+// the content options, the side and every input.
+func TestWriteProvenance(t *testing.T) {
+	dir := t.TempDir()
+	in, ex := filepath.Join(dir, "labelled.jsonl"), filepath.Join(dir, "old-test.jsonl")
+	lp := record.New("label", map[string]string{"min-agree": "all"})
+	if err := record.WriteJSONL(in, &lp, synth(4, 4)); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(ex, synth(1, 1)); err != nil { // no provenance: identified by content
+		t.Fatal(err)
+	}
+	opt := Options{TestSize: 4, Seed: 7, Balance: true}
+	trp, tep, err := Provenance(in, []string{ex, "nonexist:5:2"}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"seed": "7", "test-size": "4", "test-frac": "0", "balance": "true", "side": "test"}
+	if tep.Command != "split" || !reflect.DeepEqual(tep.Options, want) || trp.Options["side"] != "train" {
+		t.Fatalf("provenance %+v / %+v", tep, trp)
+	}
+	if len(tep.Inputs) != 3 || tep.Inputs[0].Role != "labelled" || tep.Inputs[0].Digest != "provenance:"+lp.Digest() ||
+		tep.Inputs[1].Role != "exclude" || tep.Inputs[1].Path != ex || tep.Inputs[1].Digest[:7] != "sha256:" ||
+		tep.Inputs[2].Role != "exclude" || tep.Inputs[2].Path != "nonexist:5:2" || tep.Inputs[2].Digest[:8] != "records:" {
+		t.Fatalf("inputs %+v", tep.Inputs)
+	}
+	if trp.Digest() == tep.Digest() {
+		t.Fatal("train and test files have the same provenance digest")
+	}
+	recs, _, _ := record.ReadLabelled(in)
+	train, test, _, err := Split(recs, nil, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "test.jsonl")
+	if err := Write(out, &tep, test); err != nil {
+		t.Fatal(err)
+	}
+	back, prov, err := record.ReadLabelled(out)
+	if err != nil || prov == nil || prov.Digest() != tep.Digest() || !reflect.DeepEqual(ids(back), ids(test)) {
+		t.Fatalf("read back %v, provenance %+v, %v", ids(back), prov, err)
+	}
+	// It reads as a dataset too (for a later --exclude).
+	if got, _, err := datasets.Load(out, datasets.Options{}); err != nil || len(got) != len(test) {
+		t.Fatalf("as dataset: %d records, %v", len(got), err)
+	}
+	if err := Write(os.DevNull, &trp, train); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(os.DevNull); err != nil || st.Mode().IsRegular() {
+		t.Fatalf("%s is now a regular file (%v)", os.DevNull, err)
+	}
+	if _, _, err := Provenance(filepath.Join(dir, "missing.jsonl"), nil, opt); err == nil {
+		t.Error("provenance of a missing input")
 	}
 }

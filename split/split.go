@@ -1,14 +1,10 @@
 package split
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
+	"strconv"
 
 	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/label"
@@ -304,54 +300,65 @@ func split(recs []record.Labelled, ex *Exclusion, opt Options, key func(*record.
 	return train, test, rep, nil
 }
 
-// WriteFile writes records as JSONL to path atomically (a temporary file in
-// the same folder, renamed into place). When path exists and is not a
-// regular file (a device such as /dev/null, a pipe), it is written directly.
-func WriteFile(path string, recs []record.Labelled) error {
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return fmt.Errorf("split: %w", err)
-		}
-		werr := writeJSONL(f, recs)
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return fmt.Errorf("split: writing %s: %w", path, werr)
-		}
-		return nil
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("split: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("split: %w", err)
-	}
-	if err := writeJSONL(tmp, recs); err != nil {
-		tmp.Close()
-		return fmt.Errorf("split: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("split: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+// Write writes recs as JSONL to path, with prov (when not nil) as its
+// first line, through record.WriteJSONL: atomically (a temporary file in
+// the same folder, renamed into place), or directly when path exists and is
+// not a regular file (a device such as /dev/null, a pipe).
+func Write(path string, prov *record.Provenance, recs []record.Labelled) error {
+	if err := record.WriteJSONL(path, prov, recs); err != nil {
 		return fmt.Errorf("split: %w", err)
 	}
 	return nil
 }
 
-func writeJSONL(w io.Writer, recs []record.Labelled) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	for i := range recs {
-		if err := enc.Encode(&recs[i]); err != nil {
-			return err
-		}
+// WriteFile writes recs as JSONL to path without provenance.
+//
+// Deprecated: use Write with the provenance of Provenance; removed once the
+// demo and cmd switch.
+func WriteFile(path string, recs []record.Labelled) error { return Write(path, nil, recs) }
+
+// Provenance returns the provenances of the train and test files a split
+// writes: command "split"; the options that change the content, seed,
+// test-size, test-frac and balance (by their flag names), and side ("train"
+// or "test", so that the two files, which come from the same run, are told
+// apart as inputs of later stages); inputs: the labelled file in (role
+// "labelled") and each exclude spec (role "exclude", in order; a generated
+// "nonexist:N[:seed]" spec is identified by its records).
+func Provenance(in string, excludes []string, opt Options) (train, test record.Provenance, err error) {
+	li, err := record.InputOf("labelled", in)
+	if err != nil {
+		return train, test, fmt.Errorf("split: %w", err)
 	}
-	return bw.Flush()
+	inputs := []record.Input{li}
+	for _, spec := range excludes {
+		var ei record.Input
+		format, path := datasets.ParseSpec(spec)
+		if format == "nonexist" {
+			recs, _, err := datasets.Load(spec, datasets.Options{})
+			if err != nil {
+				return train, test, fmt.Errorf("split: exclude %s: %w", spec, err)
+			}
+			if ei, err = record.RecordsInput("exclude", recs); err != nil {
+				return train, test, fmt.Errorf("split: exclude %s: %w", spec, err)
+			}
+		} else if ei, err = record.InputOf("exclude", path); err != nil {
+			return train, test, fmt.Errorf("split: exclude %s: %w", spec, err)
+		}
+		ei.Path = spec
+		inputs = append(inputs, ei)
+	}
+	build := func(side string) record.Provenance {
+		p := record.New("split", map[string]string{
+			"seed":      strconv.FormatUint(opt.Seed, 10),
+			"test-size": strconv.Itoa(opt.TestSize),
+			"test-frac": strconv.FormatFloat(opt.TestFrac, 'g', -1, 64),
+			"balance":   strconv.FormatBool(opt.Balance),
+			"side":      side,
+		})
+		for _, i := range inputs {
+			p = p.WithInput(i)
+		}
+		return p
+	}
+	return build("train"), build("test"), nil
 }
