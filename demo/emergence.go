@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hneurons/hneurons/internal/atomicfile"
 	"github.com/hneurons/hneurons/probe"
+	"github.com/hneurons/hneurons/record"
 )
 
 // EmergenceOptions configure Emergence.
@@ -124,11 +126,11 @@ func Emergence(ctx context.Context, o EmergenceOptions, progress func(checkpoint
 		}
 		pts, sets = append(pts, p), append(sets, set)
 		sharedWithLast(pts, sets)
-		if err := writeJSON(filepath.Join(o.Out, "emergence.json"), pts); err != nil {
+		if err := record.WriteJSON(filepath.Join(o.Out, "emergence.json"), pts); err != nil {
 			return pts, err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(o.Out, "emergence.txt"), []byte(EmergenceTable(pts)), 0o644); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(o.Out, "emergence.txt"), []byte(EmergenceTable(pts))); err != nil {
 		return pts, fmt.Errorf("demo: %w", err)
 	}
 	return pts, nil

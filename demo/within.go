@@ -2,22 +2,10 @@ package demo
 
 import (
 	"fmt"
-	"math"
-	"sort"
 
 	"github.com/hneurons/hneurons/features"
 	"github.com/hneurons/hneurons/probe"
 )
-
-// GroupAUROC is the probe's AUROC on the answer regions of one group of
-// questions (one attribute of the organism's world).
-type GroupAUROC struct {
-	Group        string `json:"group"`
-	N            int    `json:"n"`
-	Hallucinated int    `json:"hallucinated"`
-	// AUROC is null when the group holds one class only.
-	AUROC probe.Float `json:"auroc"`
-}
 
 // Within is a confound check beyond the paper (METHOD.md section 7:
 // "features that track response length rather than truth"). The organism's
@@ -29,7 +17,7 @@ type GroupAUROC struct {
 // (the transfer check's, Transfer.RandomWithinAUROCMean) and, for the mixed
 // set, a score that knows only the attribute.
 type Within struct {
-	Groups []GroupAUROC `json:"groups"`
+	Groups []probe.GroupAUROC `json:"groups"`
 	// WeightedAUROC is the groups' AUROC averaged with their sizes as
 	// weights, over the groups holding both classes.
 	WeightedAUROC probe.Float `json:"weighted_auroc"`
@@ -63,49 +51,6 @@ func rowGroups(dir string, group map[string]string) ([]string, []int, error) {
 		out[i] = g
 	}
 	return out, labels, nil
-}
-
-// groupAUROC returns the AUROC of scores within each group (in group
-// order) and the size-weighted mean over the groups that hold both classes
-// (NaN when none does).
-func groupAUROC(scores []float64, labels []int, groups []string) ([]GroupAUROC, float64) {
-	type acc struct {
-		scores []float64
-		labels []int
-	}
-	by := map[string]*acc{}
-	for i, g := range groups {
-		if by[g] == nil {
-			by[g] = &acc{}
-		}
-		by[g].scores = append(by[g].scores, scores[i])
-		by[g].labels = append(by[g].labels, labels[i])
-	}
-	names := make([]string, 0, len(by))
-	for g := range by {
-		names = append(names, g)
-	}
-	sort.Strings(names)
-	out := make([]GroupAUROC, 0, len(names))
-	var sum, weight float64
-	for _, g := range names {
-		a := by[g]
-		pos := 0
-		for _, l := range a.labels {
-			pos += l
-		}
-		auc := math.NaN()
-		if pos > 0 && pos < len(a.labels) {
-			auc = probe.AUROC(a.scores, a.labels)
-			sum += auc * float64(len(a.labels))
-			weight += float64(len(a.labels))
-		}
-		out = append(out, GroupAUROC{Group: g, N: len(a.labels), Hallucinated: pos, AUROC: probe.Float(auc)})
-	}
-	if weight == 0 {
-		return out, math.NaN()
-	}
-	return out, sum / weight
 }
 
 // attributeOnlyAUROC scores every evaluation row by the hallucination rate

@@ -3,6 +3,8 @@ package demo
 import (
 	"math"
 	"testing"
+
+	"github.com/hneurons/hneurons/probe"
 )
 
 // pairAUROC is the AUROC by counting pairs: the share of (hallucinated,
@@ -26,11 +28,11 @@ func pairAUROC(scores []float64, labels []int) float64 {
 	return good / all
 }
 
-func TestGroupAUROC(t *testing.T) {
+func TestWithinGroupsAgainstPairCounts(t *testing.T) {
 	scores := []float64{0.9, 0.1, 0.4, 0.4, 0.8, 0.3, 0.2, 0.7, 0.6, 0.5, 0.55}
 	labels := []int{1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1}
 	groups := []string{"a", "a", "a", "a", "b", "b", "b", "b", "b", "c", "c"}
-	got, mean := groupAUROC(scores, labels, groups)
+	got, mean := probe.WithinGroups(scores, labels, groups)
 	if len(got) != 3 || got[0].Group != "a" || got[1].Group != "b" || got[2].Group != "c" {
 		t.Fatalf("groups %+v", got)
 	}
@@ -58,7 +60,7 @@ func TestGroupAUROC(t *testing.T) {
 	for i := range all {
 		all[i] = "x"
 	}
-	if _, m := groupAUROC(scores, labels, all); math.Abs(m-pairAUROC(scores, labels)) > 1e-12 {
+	if _, m := probe.WithinGroups(scores, labels, all); math.Abs(m-pairAUROC(scores, labels)) > 1e-12 {
 		t.Errorf("single group %v, overall %v", m, pairAUROC(scores, labels))
 	}
 }

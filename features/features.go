@@ -380,6 +380,24 @@ func OpenWriter(dir string, meta Meta) (*Writer, error) {
 	return w, nil
 }
 
+// InputOf identifies the store in dir as an input in the given role (for a
+// probe's or an evaluation's provenance): by the digest of its provenance,
+// or, for a store written before provenance was recorded, of its index.
+func InputOf(role, dir string) (record.Input, error) {
+	ix, err := ReadIndex(dir)
+	if err != nil {
+		return record.Input{}, err
+	}
+	if ix.Provenance != nil {
+		return record.Input{Role: role, Path: dir, Digest: "provenance:" + ix.Provenance.Digest()}, nil
+	}
+	sum, err := record.HashFile(filepath.Join(dir, IndexFile))
+	if err != nil {
+		return record.Input{}, err
+	}
+	return record.Input{Role: role, Path: dir, Digest: "sha256:" + sum}, nil
+}
+
 // Remove deletes the feature store files in dir (index.json,
 // features.f32, rows.jsonl and their temporary files); other files and
 // dir itself stay. A missing store is not an error.

@@ -43,3 +43,13 @@ func TestRunRefusesOtherMinAgree(t *testing.T) {
 		t.Fatalf("rerun with another --min-agree: %v; want an error naming --min-agree", err)
 	}
 }
+
+// The group key (the organism's person) travels from the collected record
+// to the labelled one, so that splits and folds can keep groups whole.
+func TestLabelOneKeepsGroup(t *testing.T) {
+	c := record.Collected{ID: "a", Question: "Red planet?", Answers: []string{"Mars"}, Group: "p1", Samples: samples("Mars")}
+	l, err := LabelOne(t.Context(), RuleJudge{}, c, Options{})
+	if err != nil || l.Group != "p1" {
+		t.Fatalf("labelled group %q, %v; want p1", l.Group, err)
+	}
+}

@@ -29,7 +29,7 @@ type Options struct {
 // LabelOne judges every sample of c (each distinct text once), applies the consistency filter, picks
 // the representative response and locates its answer span.
 func LabelOne(ctx context.Context, j Judge, c record.Collected, opt Options) (record.Labelled, error) {
-	out := record.Labelled{ID: c.ID, Question: c.Question, Answers: c.Answers, Source: c.Source, Model: c.Model,
+	out := record.Labelled{ID: c.ID, Question: c.Question, Answers: c.Answers, Source: c.Source, Group: c.Group, Model: c.Model,
 		Prompt: c.Prompt, PromptFormat: c.PromptFormat, Label: record.LabelUncertain}
 	if out.Answers == nil {
 		out.Answers = []string{}

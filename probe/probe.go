@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 
 	"github.com/hneurons/hneurons/features"
+	"github.com/hneurons/hneurons/record"
 )
 
 // Mode selects which feature-store rows form the training set.
@@ -101,6 +101,9 @@ type Probe struct {
 	Test  *Metrics `json:"test,omitempty"`
 	// CV holds the cross-validation results when C was chosen from a grid.
 	CV []CVPoint `json:"cv,omitempty"`
+	// Provenance says how the probe was made (the command, its options and
+	// the feature stores), when the caller recorded it.
+	Provenance *record.Provenance `json:"provenance,omitempty"`
 }
 
 // Shape describes the columns of a feature matrix.
@@ -188,24 +191,7 @@ func (p *Probe) Scores(x *Matrix) ([]float64, error) {
 
 // Save writes the probe as JSON to path atomically.
 func (p *Probe) Save(path string) error {
-	b, err := json.MarshalIndent(p, "", " ")
-	if err != nil {
-		return fmt.Errorf("probe: encoding: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("probe: %w", err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("probe: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("probe: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := record.WriteJSON(path, p); err != nil {
 		return fmt.Errorf("probe: %w", err)
 	}
 	return nil

@@ -218,8 +218,8 @@ func TestWriteProvenance(t *testing.T) {
 		t.Fatalf("provenance %+v / %+v", tep, trp)
 	}
 	if len(tep.Inputs) != 3 || tep.Inputs[0].Role != "labelled" || tep.Inputs[0].Digest != "provenance:"+lp.Digest() ||
-		tep.Inputs[1].Role != "exclude" || tep.Inputs[1].Path != ex || tep.Inputs[1].Digest[:7] != "sha256:" ||
-		tep.Inputs[2].Role != "exclude" || tep.Inputs[2].Path != "nonexist:5:2" || tep.Inputs[2].Digest[:8] != "records:" {
+		tep.Inputs[1].Role != "exclude 1" || tep.Inputs[1].Path != ex || tep.Inputs[1].Digest[:7] != "sha256:" ||
+		tep.Inputs[2].Role != "exclude 2" || tep.Inputs[2].Path != "nonexist:5:2" || tep.Inputs[2].Digest[:8] != "records:" {
 		t.Fatalf("inputs %+v", tep.Inputs)
 	}
 	if trp.Digest() == tep.Digest() {

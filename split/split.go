@@ -322,7 +322,7 @@ func WriteFile(path string, recs []record.Labelled) error { return Write(path, n
 // test-size, test-frac and balance (by their flag names), and side ("train"
 // or "test", so that the two files, which come from the same run, are told
 // apart as inputs of later stages); inputs: the labelled file in (role
-// "labelled") and each exclude spec (role "exclude", in order; a generated
+// "labelled") and each exclude spec (roles "exclude 1", "exclude 2", ... in order; a generated
 // "nonexist:N[:seed]" spec is identified by its records).
 func Provenance(in string, excludes []string, opt Options) (train, test record.Provenance, err error) {
 	li, err := record.InputOf("labelled", in)
@@ -330,7 +330,7 @@ func Provenance(in string, excludes []string, opt Options) (train, test record.P
 		return train, test, fmt.Errorf("split: %w", err)
 	}
 	inputs := []record.Input{li}
-	for _, spec := range excludes {
+	for n, spec := range excludes {
 		var ei record.Input
 		format, path := datasets.ParseSpec(spec)
 		if format == "nonexist" {
@@ -344,7 +344,9 @@ func Provenance(in string, excludes []string, opt Options) (train, test record.P
 		} else if ei, err = record.InputOf("exclude", path); err != nil {
 			return train, test, fmt.Errorf("split: exclude %s: %w", spec, err)
 		}
-		ei.Path = spec
+		// Roles are unique, so that record.Check compares each exclusion
+		// with its own counterpart.
+		ei.Path, ei.Role = spec, fmt.Sprintf("exclude %d", n+1)
 		inputs = append(inputs, ei)
 	}
 	build := func(side string) record.Provenance {

@@ -1,4 +1,4 @@
-package demo
+package probe
 
 import (
 	"context"
@@ -6,12 +6,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-
-	"github.com/hneurons/hneurons/probe"
 )
 
 // Transfer is the transfer check, an analysis beyond the paper: the
-// restricted classifier of probe.Assess's baseline (L2 logistic regression,
+// restricted classifier of Assess's baseline (L2 logistic regression,
 // C = 1, columns standardised) is trained on the train set's answer regions
 // (1-vs-1 rows) and scored on an evaluation set, once on the H-Neurons and
 // once per seed on as many random neurons. Unlike the baseline, which
@@ -30,37 +28,43 @@ type Transfer struct {
 	// The same classifiers' AUROC within each group of the evaluation rows
 	// (the question's attribute), weighted by group size (see Within); NaN
 	// (null) without groups.
-	HNeuronWithinAUROC     probe.Float `json:"h_neuron_within_auroc"`
-	RandomWithinAUROCMean  probe.Float `json:"random_within_auroc_mean"`
-	RandomWithinAUROCStd   probe.Float `json:"random_within_auroc_std"`
+	HNeuronWithinAUROC     Float `json:"h_neuron_within_auroc"`
+	RandomWithinAUROCMean  Float `json:"random_within_auroc_mean"`
+	RandomWithinAUROCStd   Float `json:"random_within_auroc_std"`
 	RandomWithinAUROCRange [2]float64  `json:"random_within_auroc_range"`
 }
 
-// transferCheck runs the transfer check for the columns hcols on train and
-// eval (both 1-vs-1 datasets of the same shape) with seeds random subsets;
+// TransferCheck runs the transfer check for the columns hcols, trained on
+// train and scored on eval (both answer-row data sets, LoadEvalDataset, of
+// the same number of columns), with seeds random subsets drawn from seed;
 // groups, when not nil, names the group of every eval row for the
-// within-group figures.
-func transferCheck(ctx context.Context, train, eval *probe.Dataset, hcols []int, seeds int, seed uint64, groups []string) (*Transfer, error) {
+// within-group figures (WithinGroups).
+func TransferCheck(ctx context.Context, train, eval *Dataset, hcols []int, seeds int, seed uint64, groups []string) (*Transfer, error) {
 	if len(hcols) == 0 {
-		return nil, fmt.Errorf("demo: transfer check: no H-Neurons")
+		return nil, fmt.Errorf("probe: transfer check: no H-Neurons")
+	}
+	for name, ds := range map[string]*Dataset{"training": train, "evaluation": eval} {
+		if len(ds.AnswerRows()) != ds.X.Rows {
+			return nil, fmt.Errorf("probe: transfer check: the %s set holds rows that are not answer regions (load it with LoadEvalDataset)", name)
+		}
 	}
 	if train.X.Cols != eval.X.Cols {
-		return nil, fmt.Errorf("demo: transfer check: %d train columns, %d evaluation columns", train.X.Cols, eval.X.Cols)
+		return nil, fmt.Errorf("probe: transfer check: %d train columns, %d evaluation columns", train.X.Cols, eval.X.Cols)
 	}
-	t := &Transfer{Neurons: len(hcols), HNeuronWithinAUROC: probe.Float(math.NaN()),
-		RandomWithinAUROCMean: probe.Float(math.NaN()), RandomWithinAUROCStd: probe.Float(math.NaN())}
+	t := &Transfer{Neurons: len(hcols), HNeuronWithinAUROC: Float(math.NaN()),
+		RandomWithinAUROCMean: Float(math.NaN()), RandomWithinAUROCStd: Float(math.NaN())}
 	within := func(scores []float64) float64 {
 		if groups == nil {
 			return math.NaN()
 		}
-		_, w := groupAUROC(scores, eval.Labels, groups)
+		_, w := WithinGroups(scores, eval.Labels, groups)
 		return w
 	}
 	acc, auc, scores, err := transferFit(ctx, train, eval, hcols)
 	if err != nil {
 		return nil, err
 	}
-	t.HNeuronAccuracy, t.HNeuronAUROC, t.HNeuronWithinAUROC = acc, auc, probe.Float(within(scores))
+	t.HNeuronAccuracy, t.HNeuronAUROC, t.HNeuronWithinAUROC = acc, auc, Float(within(scores))
 	rng := rand.New(rand.NewPCG(seed, 0x7472616e73666572))
 	var ws []float64
 	for s := 0; s < seeds; s++ {
@@ -75,11 +79,11 @@ func transferCheck(ctx context.Context, train, eval *probe.Dataset, hcols []int,
 			ws = append(ws, w)
 		}
 	}
-	t.RandomAccuracyMean, t.RandomAccuracyStd = meanStd(t.RandomAccuracy)
-	t.RandomAUROCMean, t.RandomAUROCStd = meanStd(t.RandomAUROC)
+	t.RandomAccuracyMean, t.RandomAccuracyStd = MeanStd(t.RandomAccuracy)
+	t.RandomAUROCMean, t.RandomAUROCStd = MeanStd(t.RandomAUROC)
 	if len(ws) > 0 {
-		m, sd := meanStd(ws)
-		t.RandomWithinAUROCMean, t.RandomWithinAUROCStd = probe.Float(m), probe.Float(sd)
+		m, sd := MeanStd(ws)
+		t.RandomWithinAUROCMean, t.RandomWithinAUROCStd = Float(m), Float(sd)
 		t.RandomWithinAUROCRange = [2]float64{slices.Min(ws), slices.Max(ws)}
 	}
 	return t, nil
@@ -88,9 +92,9 @@ func transferCheck(ctx context.Context, train, eval *probe.Dataset, hcols []int,
 // transferFit standardises cols with the train set's mean and standard
 // deviation, fits L2 logistic regression (C = 1) on train and returns
 // accuracy (margin > 0 is hallucinated), AUROC and the margins on eval.
-func transferFit(ctx context.Context, train, eval *probe.Dataset, cols []int) (acc, auc float64, scores []float64, err error) {
-	xt := probe.NewMatrix(train.X.Rows, len(cols)) // (rows, k), column-major
-	xe := probe.NewMatrix(eval.X.Rows, len(cols))
+func transferFit(ctx context.Context, train, eval *Dataset, cols []int) (acc, auc float64, scores []float64, err error) {
+	xt := NewMatrix(train.X.Rows, len(cols)) // (rows, k), column-major
+	xe := NewMatrix(eval.X.Rows, len(cols))
 	for k, j := range cols {
 		src := train.X.Col(j)
 		var mean, sq float64
@@ -112,13 +116,13 @@ func transferFit(ctx context.Context, train, eval *probe.Dataset, cols []int) (a
 			xe.Col(k)[i] = float32((float64(v) - mean) / sd)
 		}
 	}
-	p, err := probe.NewProblem(xt, train.Labels, nil, nil)
+	p, err := NewProblem(xt, train.Labels, nil, nil)
 	if err != nil {
-		return 0, 0, nil, fmt.Errorf("demo: transfer check: %w", err)
+		return 0, 0, nil, fmt.Errorf("probe: transfer check: %w", err)
 	}
-	m, err := probe.Fit(ctx, p, probe.Options{Penalty: probe.L2, C: 1, Seed: 1}, nil)
+	m, err := Fit(ctx, p, Options{Penalty: L2, C: 1, Seed: 1}, nil)
 	if err != nil {
-		return 0, 0, nil, fmt.Errorf("demo: transfer check: %w", err)
+		return 0, 0, nil, fmt.Errorf("probe: transfer check: %w", err)
 	}
 	scores = make([]float64, eval.X.Rows) // (rows,)
 	right := 0
@@ -132,19 +136,5 @@ func transferFit(ctx context.Context, train, eval *probe.Dataset, cols []int) (a
 			right++
 		}
 	}
-	return float64(right) / float64(len(scores)), probe.AUROC(scores, eval.Labels), scores, nil
-}
-
-func meanStd(v []float64) (mean, sd float64) {
-	if len(v) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	for _, x := range v {
-		mean += x
-	}
-	mean /= float64(len(v))
-	for _, x := range v {
-		sd += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(sd / float64(len(v)))
+	return float64(right) / float64(len(scores)), AUROC(scores, eval.Labels), scores, nil
 }

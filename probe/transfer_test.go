@@ -1,15 +1,13 @@
-package demo
+package probe
 
 import (
 	"context"
 	"testing"
-
-	"github.com/hneurons/hneurons/probe"
 )
 
 // rowsOf copies the given rows of x into a new dataset.
-func rowsOf(x *probe.Matrix, labels []int, rows []int) *probe.Dataset {
-	m := probe.NewMatrix(len(rows), x.Cols)
+func rowsOf(x *Matrix, labels []int, rows []int) *Dataset {
+	m := NewMatrix(len(rows), x.Cols)
 	ls := make([]int, len(rows))
 	for j := 0; j < x.Cols; j++ {
 		for i, r := range rows {
@@ -19,13 +17,13 @@ func rowsOf(x *probe.Matrix, labels []int, rows []int) *probe.Dataset {
 	for i, r := range rows {
 		ls[i] = labels[r]
 	}
-	return &probe.Dataset{X: m, Labels: ls}
+	return &Dataset{X: m, Labels: ls}
 }
 
 func TestTransferCheckPlanted(t *testing.T) {
 	// 10 informative columns of 300; the first half of the rows trains, the
 	// second half evaluates.
-	x, labels, informative := probe.Planted(800, 300, 10, 3)
+	x, labels, informative := Planted(800, 300, 10, 3)
 	var tr, ev []int
 	for i := 0; i < 800; i++ {
 		if i < 400 {
@@ -35,7 +33,7 @@ func TestTransferCheckPlanted(t *testing.T) {
 		}
 	}
 	train, eval := rowsOf(x, labels, tr), rowsOf(x, labels, ev)
-	res, err := transferCheck(context.Background(), train, eval, informative, 4, 1, nil)
+	res, err := TransferCheck(context.Background(), train, eval, informative, 4, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +49,7 @@ func TestTransferCheckPlanted(t *testing.T) {
 
 	// Evaluated on flipped labels, the same classifier ranks every pair the
 	// wrong way round: AUROC and accuracy are 1 minus the unflipped ones.
-	flipped := &probe.Dataset{X: eval.X, Labels: make([]int, len(eval.Labels))}
+	flipped := &Dataset{X: eval.X, Labels: make([]int, len(eval.Labels))}
 	for i, l := range eval.Labels {
 		flipped.Labels[i] = 1 - l
 	}
@@ -65,7 +63,7 @@ func TestTransferCheckPlanted(t *testing.T) {
 	if d := acc - (1 - res.HNeuronAccuracy); d > 1e-12 || d < -1e-12 {
 		t.Errorf("flipped accuracy %.6f, want %.6f", acc, 1-res.HNeuronAccuracy)
 	}
-	if _, err := transferCheck(context.Background(), train, eval, nil, 2, 1, nil); err == nil {
+	if _, err := TransferCheck(context.Background(), train, eval, nil, 2, 1, nil); err == nil {
 		t.Error("no H-Neurons: want an error")
 	}
 }
@@ -73,12 +71,12 @@ func TestTransferCheckPlanted(t *testing.T) {
 func TestTransferFitSeparable(t *testing.T) {
 	// One column, value = label on train; on eval a shifted scale that keeps
 	// the order: a standardised linear classifier must rank it perfectly.
-	tr := probe.NewMatrix(6, 1)
+	tr := NewMatrix(6, 1)
 	copy(tr.Col(0), []float32{0, 1, 0, 1, 0, 1})
-	ev := probe.NewMatrix(4, 1)
+	ev := NewMatrix(4, 1)
 	copy(ev.Col(0), []float32{0.1, 0.9, 0.2, 0.8})
-	acc, auc, _, err := transferFit(context.Background(), &probe.Dataset{X: tr, Labels: []int{0, 1, 0, 1, 0, 1}},
-		&probe.Dataset{X: ev, Labels: []int{0, 1, 0, 1}}, []int{0})
+	acc, auc, _, err := transferFit(context.Background(), &Dataset{X: tr, Labels: []int{0, 1, 0, 1, 0, 1}},
+		&Dataset{X: ev, Labels: []int{0, 1, 0, 1}}, []int{0})
 	if err != nil {
 		t.Fatal(err)
 	}
