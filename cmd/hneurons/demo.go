@@ -20,6 +20,7 @@ type demoOptions struct {
 	seed                  uint64
 	mode, format          string
 	grid                  []float64
+	fresh                 bool
 }
 
 // newDemoCmd builds the `hneurons demo` command.
@@ -39,7 +40,9 @@ neurons.
 
 Progress goes to stderr, a short summary to stdout; everything (responses,
 labels, splits, features, probe.json, metrics.json, summary.json,
-summary.txt) is written to --out. Rerunning with the same --out resumes.`,
+summary.txt) is written to --out. Rerunning with the same --out resumes; a
+rerun with other sampling or labelling options stops with an error naming the
+option, unless --fresh.`,
 		Example: `  hneurons demo
   hneurons demo --out demo-run --samples 10 --seed 1`,
 		Args: cobra.NoArgs,
@@ -55,9 +58,11 @@ summary.txt) is written to --out. Rerunning with the same --out resumes.`,
 	f.IntVar(&o.minAgree, "min-agree", 0, "judgements of 10 that must agree for a training question (0: all samples, the paper's rule)")
 	f.Uint64Var(&o.seed, "seed", defaultSeed, "seed of sampling, split, probe, bootstrap and baselines")
 	f.StringVar(&o.mode, "mode", "3-vs-1", "probe training rows: 3-vs-1 or 1-vs-1")
-	f.Float64SliceVar(&o.grid, "grid", nil, "C values the probe chooses from by cross-validated accuracy (default 0.03,0.1,0.3,1,3,10)")
+	f.Float64SliceVar(&o.grid, "C-grid", nil, "C values the probe chooses from by cross-validated accuracy (default 0.03,0.1,0.3,1,3,10)")
 	f.StringVar(&o.format, "prompt-format", "chat", "prompt format: chat or base")
 	f.IntVar(&o.seeds, "baseline-seeds", 100, "random-neuron subsets of the baseline and of the transfer check")
+	f.BoolVar(&o.fresh, "fresh", false, freshUsage)
+	aliases(cmd, map[string]string{"grid": "C-grid"})
 	return cmd
 }
 
@@ -70,17 +75,17 @@ func runDemo(cmd *cobra.Command, o *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	stderr := cmd.ErrOrStderr()
-	fmt.Fprintf(stderr, "demo: writing to %s\n", abs)
-	mode, err := parseDemoMode(o.mode)
+	mode, err := o.validate()
 	if err != nil {
 		return err
 	}
+	stderr := cmd.ErrOrStderr()
+	fmt.Fprintf(stderr, "demo: writing to %s\n", abs)
 	last, lastStage := time.Time{}, ""
 	sum, det, err := demo.Run(cmd.Context(), demo.Options{
 		ModelDir: o.model, QuestionsDir: o.questions, Out: abs, Samples: o.samples, Seed: o.seed,
 		MaxID: o.maxID, MaxNonExist: o.maxNE, MinAgree: o.minAgree, Mode: mode, PromptFormat: o.format, Grid: o.grid,
-		BaselineSeeds: o.seeds,
+		BaselineSeeds: o.seeds, Fresh: o.fresh,
 	}, func(e demo.Event) {
 		if e.Stage == lastStage && time.Since(last) < 2*time.Second && e.Done < e.Total {
 			return
@@ -104,5 +109,17 @@ func runDemo(cmd *cobra.Command, o *demoOptions) error {
 	return nil
 }
 
-// parseDemoMode checks the --mode flag.
-func parseDemoMode(s string) (probe.Mode, error) { return probe.ParseMode(s) }
+// validate checks the flags and returns the probe mode they name.
+func (o *demoOptions) validate() (probe.Mode, error) {
+	var c checks
+	mode, err := probe.ParseMode(o.mode)
+	c.flag("mode", err)
+	c.atLeast("samples", o.samples, 1)
+	c.atLeast("max-id", o.maxID, 0)
+	c.atLeast("max-nonexist", o.maxNE, 0)
+	c.atLeast("min-agree", o.minAgree, 0)
+	c.atLeast("baseline-seeds", o.seeds, 1)
+	c.grid("C-grid", o.grid)
+	c.oneOf("prompt-format", o.format, "chat", "base")
+	return mode, c.err()
+}

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
+	"strconv"
 
+	"github.com/hneurons/hneurons/features"
 	"github.com/hneurons/hneurons/probe"
+	"github.com/hneurons/hneurons/record"
 	"github.com/spf13/cobra"
 )
 
@@ -27,8 +28,9 @@ func newEvalCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "eval",
 		Short: "Score a trained probe on labelled features, against random-neuron baselines",
-		Long: `Eval applies probe.json to a feature store (rows chosen by the probe's mode) or
-to NumPy files, and prints accuracy, precision, recall, F1 and AUROC with 95%
+		Long: `Eval applies probe.json to a feature store (its answer rows: hallucinated
+against faithful answers, whatever mode the probe was trained in) or to NumPy
+files, and prints accuracy, precision, recall, F1 and AUROC with 95%
 bootstrap intervals. With --baseline-seeds N it also cross-validates a
 classifier restricted to the H-Neurons and the same classifier restricted to as
 many random neurons, N times (fresh folds and random neurons per seed), and
@@ -56,7 +58,21 @@ training fold (--baseline l2), or the probe's own penalty and C on raw columns
 	return cmd
 }
 
+// validate checks the flags before any file is read.
+func (o *evalOptions) validate() error {
+	var c checks
+	c.atLeast("baseline-seeds", o.seeds, 0)
+	c.atLeast("folds", o.folds, 2)
+	c.atLeast("bootstrap", o.boot, 0)
+	c.oneOf("baseline", o.baseline, probe.BaselineL2, probe.BaselineProbe)
+	c.positive("baseline-C", o.baselineC)
+	return c.err()
+}
+
 func runEval(cmd *cobra.Command, o *evalOptions) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
 	pr, err := probe.Load(o.probe)
 	if err != nil {
 		return err
@@ -64,11 +80,7 @@ func runEval(cmd *cobra.Command, o *evalOptions) error {
 	var ds *probe.Dataset
 	switch {
 	case o.features != "":
-		mode := pr.Mode
-		if mode == "" {
-			mode = probe.ThreeVsOne
-		}
-		ds, err = probe.LoadDataset(o.features, mode)
+		ds, err = probe.LoadEvalDataset(o.features)
 	case o.x != "" && o.y != "":
 		ds, err = probe.LoadNPYDataset(o.x, o.y)
 	default:
@@ -103,11 +115,28 @@ func runEval(cmd *cobra.Command, o *evalOptions) error {
 			b.RandomAccuracyMean, b.RandomAccuracyStd, b.RandomAUROCMean, b.RandomAUROCStd)
 	}
 	if o.out != "" {
-		b, err := json.MarshalIndent(rep, "", " ")
+		prov := record.New("eval", map[string]string{"baseline-seeds": strconv.Itoa(o.seeds), "folds": strconv.Itoa(o.folds),
+			"bootstrap": strconv.Itoa(o.boot), "seed": strconv.FormatUint(o.seed, 10), "balance": strconv.FormatBool(o.balance),
+			"baseline": o.baseline, "baseline-C": formatFloat(o.baselineC)})
+		in, err := record.InputOf("probe", o.probe)
 		if err != nil {
-			return fmt.Errorf("eval: encoding report: %w", err)
+			return err
 		}
-		if err := os.WriteFile(o.out, append(b, '\n'), 0o644); err != nil {
+		prov = prov.WithInput(in)
+		if o.features != "" {
+			in, err = features.InputOf("features", o.features)
+		} else {
+			in, err = record.InputOf("X", o.x)
+		}
+		if err != nil {
+			return err
+		}
+		prov = prov.WithInput(in)
+		out := struct {
+			Provenance record.Provenance `json:"provenance"`
+			*probe.Report
+		}{prov, rep}
+		if err := record.WriteJSON(o.out, out); err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
 	}

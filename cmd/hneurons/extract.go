@@ -70,12 +70,12 @@ model's context is skipped, counted and reported.
 func (o *extractOptions) parse() (extract.Agg, []string, error) {
 	var c checks
 	agg, err := extract.ParseAgg(o.agg)
-	c.also(err)
+	c.flag("agg", err)
 	var regions []string
 	for _, r := range strings.Split(o.regions, ",") {
 		if r = strings.TrimSpace(r); r != "" {
 			if _, err := extract.RegionIndex(r); err != nil {
-				c.also(err)
+				c.flag("regions", err)
 			}
 			regions = append(regions, r)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,6 +97,13 @@ func (c *checks) also(err error) {
 	}
 }
 
+// flag adds a parser's error for one flag, naming the flag (nil is ignored).
+func (c *checks) flag(name string, err error) {
+	if err != nil {
+		c.add("--%s: %w", name, err)
+	}
+}
+
 // err returns every problem found, or nil.
 func (c *checks) err() error { return errors.Join(c.errs...) }
 
@@ -110,4 +118,16 @@ func throttle(interval time.Duration) func(last bool) bool {
 		prev = time.Now()
 		return true
 	}
+}
+
+// formatFloat writes a value as the shortest exact decimal (for provenance).
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// formatFloats writes values as a comma-separated list of formatFloat.
+func formatFloats(vs []float64) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = formatFloat(v)
+	}
+	return strings.Join(parts, ",")
 }

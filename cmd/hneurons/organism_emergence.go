@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hneurons/hneurons/demo"
+	"github.com/hneurons/hneurons/probe"
 )
 
 // emergenceOptions are the flags of `hneurons organism emergence`.
@@ -55,7 +56,7 @@ Checkpoints already done are skipped, so rerunning resumes.`,
 }
 
 func runEmergence(cmd *cobra.Command, o *emergenceOptions) error {
-	mode, err := parseDemoMode(o.mode)
+	mode, err := probe.ParseMode(o.mode)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/hneurons/hneurons/features"
 	"github.com/hneurons/hneurons/internal/sharedtest"
+	"github.com/hneurons/hneurons/probe"
 	"github.com/hneurons/hneurons/record"
 )
 
@@ -146,4 +149,89 @@ func TestCollectLabelExtractFlags(t *testing.T) {
 		}
 	}
 	wantErr(t, []string{"extract", "--model", model, "--in", lab, "--out", feats}, "--agg max", "--agg mean")
+}
+
+// TestSplitTrainEvalFlags checks that the flags of split, train and eval
+// reach what they write and that invalid values are refused.
+func TestSplitTrainEvalFlags(t *testing.T) {
+	dir := t.TempDir()
+	lab := filepath.Join(dir, "labelled.jsonl")
+	var recs []record.Labelled
+	for i := range 40 {
+		recs = append(recs, record.Labelled{ID: fmt.Sprintf("q%d", i), Question: fmt.Sprintf("question %d?", i),
+			Group: fmt.Sprintf("person%d", i/4), Label: []string{record.Faithful, record.Hallucinated}[i%2]})
+	}
+	if err := record.WriteJSONL(lab, nil, recs); err != nil {
+		t.Fatal(err)
+	}
+	tr, te := filepath.Join(dir, "train.jsonl"), filepath.Join(dir, "test.jsonl")
+	wantErr(t, []string{"split", "--in", lab, "--train", tr, "--test", te, "--test-frac", "1.5"}, "--test-frac")
+	wantErr(t, []string{"split", "--in", lab, "--train", tr, "--test", te, "--test-size", "4", "--test-frac", "0.5"}, "--test-size")
+	if _, err := runCLI(t, "split", "--in", lab, "--train", tr, "--test", te, "--test-size", "8", "--seed", "3", "--balance"); err != nil {
+		t.Fatal(err)
+	}
+	trainRecs, trp, err := record.ReadLabelled(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testRecs, tep, err := record.ReadLabelled(te)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(testRecs) != 8 || trp == nil || tep == nil || tep.Options["seed"] != "3" || tep.Options["test-size"] != "8" ||
+		tep.Options["balance"] != "true" || tep.Options["side"] != "test" || trp.Options["side"] != "train" {
+		t.Fatalf("split: %d test records, provenance %+v / %+v", len(testRecs), tep, trp)
+	}
+	sides := map[string]string{}
+	for side, rs := range map[string][]record.Labelled{"train": trainRecs, "test": testRecs} {
+		for _, r := range rs {
+			if s, ok := sides[r.Group]; ok && s != side {
+				t.Errorf("group %s on both sides", r.Group)
+			}
+			sides[r.Group] = side
+		}
+	}
+
+	train, test := filepath.Join(dir, "ftrain"), filepath.Join(dir, "ftest")
+	writeStore(t, train, 60, 1)
+	writeStore(t, test, 40, 2)
+	pp := filepath.Join(dir, "probe.json")
+	for _, bad := range [][]string{{"--folds", "1"}, {"--folds", "100000"}, {"--C", "-1"}, {"--tol", "0"}, {"--C-grid", "0.5,-2"}, {"--mode", "2-vs-2"}} {
+		wantErr(t, append([]string{"train", "--features", train, "--C-grid", "0.5,2", "--out", pp}, bad...), bad[0])
+	}
+	if _, err := runCLI(t, "train", "--features", train, "--test-features", test, "--grid", "0.5,2", "--folds", "3", "--seed", "2",
+		"--mode", "1-vs-1", "--out", pp); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := probe.Load(pp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Mode != probe.OneVsOne || len(pr.CV) != 2 || pr.Provenance == nil || pr.Provenance.Options["C-grid"] != "0.5,2" ||
+		pr.Provenance.Options["folds"] != "3" || pr.Provenance.Options["seed"] != "2" || len(pr.Provenance.Inputs) != 2 {
+		t.Fatalf("probe mode %s, %d C values, provenance %+v", pr.Mode, len(pr.CV), pr.Provenance)
+	}
+
+	rep := filepath.Join(dir, "report.json")
+	wantErr(t, []string{"eval", "--probe", pp, "--features", test, "--bootstrap", "-1"}, "--bootstrap")
+	wantErr(t, []string{"eval", "--probe", pp, "--features", test, "--baseline", "wrong"}, "--baseline")
+	if _, err := runCLI(t, "eval", "--probe", pp, "--features", test, "--baseline-seeds", "2", "--folds", "3", "--out", rep); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Provenance record.Provenance     `json:"provenance"`
+		Metrics    probe.Metrics         `json:"metrics"`
+		Baseline   *probe.BaselineResult `json:"baseline"`
+	}
+	b, err := os.ReadFile(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Metrics.N != 40 || got.Baseline == nil || len(got.Baseline.Random) != 2 || got.Baseline.Folds != 3 ||
+		got.Provenance.Command != "eval" || got.Provenance.Options["baseline-seeds"] != "2" {
+		t.Fatalf("report: n %d, baseline %+v, provenance %+v", got.Metrics.N, got.Baseline, got.Provenance)
+	}
 }

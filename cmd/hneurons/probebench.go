@@ -18,7 +18,7 @@ import (
 // probeBenchOptions holds the flags of `hneurons probe-bench`.
 type probeBenchOptions struct {
 	rows, cols, informative int
-	cs                      string
+	cs                      []float64
 	tol                     float64
 	threads                 int
 	seed                    uint64
@@ -47,7 +47,7 @@ probe/testdata/bench_sklearn.py can time scikit-learn's liblinear on it.`,
 	f.IntVar(&o.rows, "rows", 2000, "rows (responses)")
 	f.IntVar(&o.cols, "cols", 458752, "columns (layers x d_ff)")
 	f.IntVar(&o.informative, "informative", 20, "informative columns")
-	f.StringVar(&o.cs, "C", "0.2", "inverse regularisation strength; a comma-separated list fits each (cold start)")
+	f.Float64SliceVar(&o.cs, "C", []float64{0.2}, "inverse regularisation strength; a comma-separated list fits each (cold start)")
 	f.Float64Var(&o.tol, "tol", 1e-4, "liblinear stopping tolerance")
 	f.IntVar(&o.threads, "threads", 0, "worker goroutines (0 = all cores)")
 	f.Uint64Var(&o.seed, "seed", defaultSeed, "data seed")
@@ -57,6 +57,16 @@ probe/testdata/bench_sklearn.py can time scikit-learn's liblinear on it.`,
 }
 
 func runProbeBench(cmd *cobra.Command, o *probeBenchOptions) error {
+	var c checks
+	c.grid("C", o.cs)
+	c.atLeast("rows", o.rows, 2)
+	c.atLeast("cols", o.cols, 1)
+	c.atLeast("informative", o.informative, 0)
+	c.positive("tol", o.tol)
+	c.atLeast("threads", o.threads, 0)
+	if err := c.err(); err != nil {
+		return err
+	}
 	w := cmd.OutOrStdout()
 	if o.rows < 2 || o.cols < 1 || o.informative < 1 || o.informative > o.cols {
 		return fmt.Errorf("probe-bench: need --rows >= 2 and 1 <= informative (%d) <= --cols (%d); got --rows %d", o.informative, o.cols, o.rows)
@@ -76,11 +86,7 @@ func runProbeBench(cmd *cobra.Command, o *probeBenchOptions) error {
 	if err != nil {
 		return err
 	}
-	cs, err := parseGrid(o.cs)
-	if err != nil {
-		return err
-	}
-	for _, c := range cs {
+	for _, c := range o.cs {
 		t1 := time.Now()
 		p, err := probe.NewProblem(x, y, nil, nil)
 		if err != nil {

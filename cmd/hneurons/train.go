@@ -3,9 +3,10 @@ package main
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
+	"github.com/hneurons/hneurons/features"
 	"github.com/hneurons/hneurons/probe"
+	"github.com/hneurons/hneurons/record"
 	"github.com/spf13/cobra"
 )
 
@@ -15,7 +16,7 @@ type trainOptions struct {
 	x, y, testX, testY     string
 	mode, penalty          string
 	c                      float64
-	grid                   string
+	grid                   []float64
 	folds                  int
 	tol                    float64
 	threads                int
@@ -37,7 +38,16 @@ layer/neuron) and training and test metrics with bootstrap intervals.
 Features come from a feature store (--features, with --mode choosing the rows)
 or from NumPy files (--X rows x columns, --y 0/1 labels). With --C-grid the C
 is chosen by cross-validated accuracy and every C's neuron count, accuracy and
-AUROC are printed and recorded.`,
+AUROC are printed and recorded.
+
+--mode picks the training rows (3-vs-1, the paper's: hallucinated answers
+against faithful answers and the "other" regions of both; or 1-vs-1). Every
+metric, the cross-validated ones included, is computed on answer rows only
+(hallucinated against faithful answers), whatever the mode. Cross-validation
+folds keep groups whole: every row of one question, and every question of one
+group (a record's "group", such as the organism's person), in one fold. A C
+whose fit did not converge is flagged in the table and never chosen. The
+probe records its provenance (options and feature stores).`,
 		Example: `  hneurons train --features feats --test-features test-feats --mode 3-vs-1 --C 1 --out probe.json
   hneurons train --features feats --C-grid 0.1,0.3,1,3,10 --out probe.json
   hneurons train --X X.npy --y y.npy --penalty l1 --C 0.5 --out probe.json`,
@@ -54,27 +64,15 @@ AUROC are printed and recorded.`,
 	f.StringVar(&o.mode, "mode", string(probe.ThreeVsOne), "rows to train on: 1-vs-1 or 3-vs-1")
 	f.StringVar(&o.penalty, "penalty", "l1", "regulariser: l1 or l2")
 	f.Float64Var(&o.c, "C", 1.0, "inverse regularisation strength")
-	f.StringVar(&o.grid, "C-grid", "", "comma-separated C values to choose from by cross-validation")
+	f.Float64SliceVar(&o.grid, "C-grid", nil, "comma-separated C values to choose from by cross-validation")
 	f.IntVar(&o.folds, "folds", 5, "cross-validation folds for --C-grid")
 	f.Float64Var(&o.tol, "tol", 1e-4, "liblinear stopping tolerance")
 	f.IntVar(&o.threads, "threads", 0, "worker goroutines (0 = all cores)")
 	f.Uint64Var(&o.seed, "seed", defaultSeed, "seed for coordinate order, folds and bootstrap")
+	aliases(cmd, map[string]string{"grid": "C-grid"})
 	f.IntVar(&o.boot, "bootstrap", 1000, "bootstrap resamples for confidence intervals")
 	f.StringVar(&o.out, "out", "probe.json", "output probe file")
 	return cmd
-}
-
-// parseGrid parses a comma-separated list of positive numbers.
-func parseGrid(s string) ([]float64, error) {
-	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil || !(v > 0) {
-			return nil, fmt.Errorf("--C-grid: %q is not a positive number", f)
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }
 
 // loadTrainData reads the training and test sets named by the flags.
@@ -87,7 +85,7 @@ func loadTrainData(o *trainOptions, mode probe.Mode) (train, test *probe.Dataset
 			return nil, nil, err
 		}
 		if o.testFeatures != "" {
-			if test, err = probe.LoadDataset(o.testFeatures, mode); err != nil {
+			if test, err = probe.LoadEvalDataset(o.testFeatures); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -112,12 +110,63 @@ func loadTrainData(o *trainOptions, mode probe.Mode) (train, test *probe.Dataset
 	return train, test, nil
 }
 
-func runTrain(cmd *cobra.Command, o *trainOptions) error {
+// parse checks the flags and returns the mode and penalty they name.
+func (o *trainOptions) parse() (probe.Mode, probe.Penalty, error) {
+	var c checks
 	mode, err := probe.ParseMode(o.mode)
-	if err != nil {
+	c.flag("mode", err)
+	pen, err := probe.ParsePenalty(o.penalty)
+	c.flag("penalty", err)
+	c.positive("C", o.c)
+	c.grid("C-grid", o.grid)
+	c.positive("tol", o.tol)
+	c.atLeast("folds", o.folds, 2)
+	c.atLeast("threads", o.threads, 0)
+	c.atLeast("bootstrap", o.boot, 0)
+	return mode, pen, c.err()
+}
+
+// provenance is what the probe records: the options that change it and
+// its inputs.
+func (o *trainOptions) provenance(mode probe.Mode, pen probe.Penalty) (record.Provenance, error) {
+	opts := map[string]string{"mode": string(mode), "penalty": string(pen), "tol": formatFloat(o.tol), "seed": strconv.FormatUint(o.seed, 10)}
+	if len(o.grid) > 0 {
+		opts["C-grid"] = formatFloats(o.grid)
+		opts["folds"] = strconv.Itoa(o.folds)
+	} else {
+		opts["C"] = formatFloat(o.c)
+	}
+	prov := record.New("train", opts)
+	add := func(role, path string, store bool) error {
+		if path == "" {
+			return nil
+		}
+		var in record.Input
+		var err error
+		if store {
+			in, err = features.InputOf(role, path)
+		} else {
+			in, err = record.InputOf(role, path)
+		}
+		if err == nil {
+			prov = prov.WithInput(in)
+		}
 		return err
 	}
-	pen, err := probe.ParsePenalty(o.penalty)
+	for _, in := range []struct {
+		role, path string
+		store      bool
+	}{{"train features", o.features, true}, {"test features", o.testFeatures, true},
+		{"X", o.x, false}, {"y", o.y, false}, {"test X", o.testX, false}, {"test y", o.testY, false}} {
+		if err := add(in.role, in.path, in.store); err != nil {
+			return prov, err
+		}
+	}
+	return prov, nil
+}
+
+func runTrain(cmd *cobra.Command, o *trainOptions) error {
+	mode, pen, err := o.parse()
 	if err != nil {
 		return err
 	}
@@ -130,27 +179,32 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	}
 	opt := probe.Options{Penalty: pen, C: o.c, Tol: o.tol, Threads: o.threads, Seed: o.seed}
 	var pr *probe.Probe
-	if o.grid != "" {
-		grid, err := parseGrid(o.grid)
-		if err != nil {
-			return err
-		}
-		pr, err = probe.TrainCV(cmd.Context(), train, test, mode, opt, grid, o.folds, o.boot, nil)
+	if len(o.grid) > 0 {
+		pr, err = probe.TrainCV(cmd.Context(), train, test, mode, opt, o.grid, o.folds, o.boot, nil)
 		if err != nil {
 			return err
 		}
 	} else if pr, err = probe.Train(cmd.Context(), train, test, mode, opt, o.boot); err != nil {
 		return err
 	}
+	prov, err := o.provenance(mode, pen)
+	if err != nil {
+		return err
+	}
+	pr.Provenance = &prov
 	if err := pr.Save(o.out); err != nil {
 		return err
 	}
 	w := cmd.OutOrStdout()
 	if len(pr.CV) > 0 {
-		fmt.Fprintf(w, "%10s %8s %9s %11s %9s %9s %7s\n", "C", "nonzero", "h-neurons", "shared-prev", "cv-acc", "±", "auroc")
+		fmt.Fprintf(w, "%10s %8s %9s %11s %9s %9s %7s  %s\n", "C", "nonzero", "h-neurons", "shared-prev", "cv-acc", "±", "auroc", "converged")
 		for _, p := range pr.CV {
-			fmt.Fprintf(w, "%10g %8d %9d %11d %9.4f %9.4f %7.4f\n", p.C, p.NonZero, p.HNeurons, p.SharedWithPrev,
-				p.Accuracy, p.AccuracyStd, p.AUROC)
+			conv := "yes"
+			if !p.Converged || p.FoldsNotConverged > 0 {
+				conv = fmt.Sprintf("NO (all rows %v, %d folds not): not chosen", p.Converged, p.FoldsNotConverged)
+			}
+			fmt.Fprintf(w, "%10g %8d %9d %11d %9.4f %9.4f %7.4f  %s\n", p.C, p.NonZero, p.HNeurons, p.SharedWithPrev,
+				p.Accuracy, p.AccuracyStd, p.AUROC, conv)
 		}
 	}
 	fmt.Fprintf(w, "C=%g %s: %d non-zero weights, %d H-Neurons (%.3f per mille of %d), objective %.6g\n",
