@@ -28,10 +28,10 @@ type Transfer struct {
 	// The same classifiers' AUROC within each group of the evaluation rows
 	// (the question's attribute), weighted by group size (see Within); NaN
 	// (null) without groups.
-	HNeuronWithinAUROC     Float `json:"h_neuron_within_auroc"`
-	RandomWithinAUROCMean  Float `json:"random_within_auroc_mean"`
-	RandomWithinAUROCStd   Float `json:"random_within_auroc_std"`
-	RandomWithinAUROCRange [2]float64  `json:"random_within_auroc_range"`
+	HNeuronWithinAUROC     Float      `json:"h_neuron_within_auroc"`
+	RandomWithinAUROCMean  Float      `json:"random_within_auroc_mean"`
+	RandomWithinAUROCStd   Float      `json:"random_within_auroc_std"`
+	RandomWithinAUROCRange [2]float64 `json:"random_within_auroc_range"`
 }
 
 // TransferCheck runs the transfer check for the columns hcols, trained on
