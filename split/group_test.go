@@ -205,7 +205,7 @@ func TestWriteProvenance(t *testing.T) {
 	if err := record.WriteJSONL(in, &lp, synth(4, 4)); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFile(ex, synth(1, 1)); err != nil { // no provenance: identified by content
+	if err := Write(ex, nil, synth(1, 1)); err != nil { // no provenance: identified by content
 		t.Fatal(err)
 	}
 	opt := Options{TestSize: 4, Seed: 7, Balance: true}

@@ -311,12 +311,6 @@ func Write(path string, prov *record.Provenance, recs []record.Labelled) error {
 	return nil
 }
 
-// WriteFile writes recs as JSONL to path without provenance.
-//
-// Deprecated: use Write with the provenance of Provenance; removed once the
-// demo and cmd switch.
-func WriteFile(path string, recs []record.Labelled) error { return Write(path, nil, recs) }
-
 // Provenance returns the provenances of the train and test files a split
 // writes: command "split"; the options that change the content, seed,
 // test-size, test-frac and balance (by their flag names), and side ("train"

@@ -155,10 +155,10 @@ func TestAuthorsSplitOverlap(t *testing.T) {
 	}
 }
 
-func TestWriteFileRoundTrip(t *testing.T) {
+func TestWriteRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "test.jsonl")
 	recs := synth(2, 2)
-	if err := WriteFile(path, recs); err != nil {
+	if err := Write(path, nil, recs); err != nil {
 		t.Fatal(err)
 	}
 	back, _, err := record.ReadLabelled(path)
@@ -172,9 +172,9 @@ func TestWriteFileRoundTrip(t *testing.T) {
 	}
 }
 
-func TestWriteFileDevice(t *testing.T) {
+func TestWriteDevice(t *testing.T) {
 	// Writing to a device must not replace it with a regular file.
-	if err := WriteFile(os.DevNull, synth(1, 1)); err != nil {
+	if err := Write(os.DevNull, nil, synth(1, 1)); err != nil {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(os.DevNull)
