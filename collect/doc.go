@@ -11,11 +11,16 @@
 // batched forward call per step (generate.GenerateN). The paper's decoding is
 // the default: temperature 1.0, top-p 0.9, top-k 50, at most 50 new tokens.
 //
-// Run writes one label.Collected record per question to a JSONL file, in
-// input order, each with a single write call, as soon as the question and
-// every question before it are finished. It can be killed at any moment and
-// rerun: it cuts a torn last line, skips the questions already written and
-// continues. Each question is sampled with its own seed derived from the run
+// Run writes one record.Collected per question to a JSONL file, in input
+// order, each with a single write call, as soon as the question and every
+// question before it are finished; the file's first line is its provenance
+// (the sampling options, the chat template's hash, the model's identity and
+// the questions' digest). It can be killed at any moment and rerun: it cuts
+// a torn last line, skips the questions already written and continues; a
+// rerun with other options, model or questions stops with an error that
+// names the difference (Options.Fresh starts again). A question that cannot
+// be asked (its prompt does not fit the context, or is empty) is skipped
+// and counted (Stats.TooLong, Stats.EmptyPrompt), not fatal. Each question is sampled with its own seed derived from the run
 // seed and the question id (QuestionSeed), so the file does not depend on
 // the order of work, on the number of questions in flight, or on where a run
 // was interrupted. Each sample keeps its token ids, which the extract stage
