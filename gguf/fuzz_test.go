@@ -11,17 +11,6 @@ import (
 	"github.com/hneurons/hneurons/internal/sharedtest"
 )
 
-// seedTB lets a fuzz target ask sharedtest for a path without being skipped
-// as a whole when ../shared is absent: it only records the skip.
-type seedTB struct {
-	testing.TB
-	skipped bool
-}
-
-func (s *seedTB) Skip(...any)          { s.skipped = true }
-func (s *seedTB) Skipf(string, ...any) { s.skipped = true }
-func (s *seedTB) SkipNow()             { s.skipped = true }
-
 // FuzzParse feeds arbitrary bytes to Parse (what Open and model.Load run on a
 // file's mapped bytes). It must never panic nor allocate more than a small
 // multiple of the input; every error must say at which offset; whatever it
@@ -37,8 +26,11 @@ func FuzzParse(f *testing.F) {
 	if b, err := os.ReadFile("testdata/python_written.gguf"); err == nil {
 		f.Add(b)
 	}
-	tb := &seedTB{TB: f}
-	if b, err := os.ReadFile(sharedtest.Path(tb, "models", "stories260K", "stories260K.gguf")); err == nil && !tb.skipped {
+	if p, ok := sharedtest.Optional("models", "stories260K", "stories260K.gguf"); ok {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
 		f.Add(b[:min(len(b), 4096)])
 	} else {
 		f.Log("stories260K.gguf absent: its header is not among the seeds")

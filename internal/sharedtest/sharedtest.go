@@ -76,3 +76,22 @@ func Glob(tb testing.TB, pattern string) []string {
 	}
 	return files
 }
+
+// Optional returns the path of a file under ../shared and whether it can be
+// used, neither skipping nor failing: for inputs a test can do without,
+// such as extra fuzz seeds.
+func Optional(rel ...string) (string, bool) {
+	dir := os.Getenv("HNEURONS_SHARED")
+	if dir == "" {
+		root := Root()
+		if root == "" {
+			return "", false
+		}
+		dir = filepath.Join(filepath.Dir(root), "shared")
+	}
+	p := filepath.Join(append([]string{dir}, rel...)...)
+	if st, err := os.Stat(p); err != nil || st.IsDir() {
+		return "", false
+	}
+	return p, true
+}
