@@ -1,7 +1,6 @@
 package model
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hneurons/hneurons/internal/jsonpos"
 	"github.com/hneurons/hneurons/kernels"
 	"github.com/hneurons/hneurons/safetensors"
 )
@@ -432,7 +432,7 @@ func loadHFGeneration(dir string, h *hfConfig) (GenerationDefaults, error) {
 		EOS         any      `json:"eos_token_id"`
 	}
 	if err := json.Unmarshal(data, &gc); err != nil {
-		return g, fmt.Errorf("%s: %w", path, jsonError(data, err))
+		return g, fmt.Errorf("%s: %w", path, jsonpos.Wrap(data, err))
 	}
 	// transformers samples only with do_sample (default false); otherwise
 	// it decodes greedily whatever temperature says.
@@ -518,7 +518,7 @@ func (s *stSource) close() error { return s.set.Close() }
 func parseHFConfig(path string, data []byte) (*hfConfig, *Config, error) {
 	var h hfConfig
 	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, jsonError(data, err))
+		return nil, nil, fmt.Errorf("%s: %w", path, jsonpos.Wrap(data, err))
 	}
 	cfg, err := configFromHF(&h)
 	if err != nil {
@@ -528,26 +528,6 @@ func parseHFConfig(path string, data []byte) (*hfConfig, *Config, error) {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &h, cfg, nil
-}
-
-// jsonError adds the line and column of a JSON decoding error in data to
-// err; other errors pass through.
-func jsonError(data []byte, err error) error {
-	off := int64(-1)
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return err
-	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
-	return fmt.Errorf("line %d, column %d: %w", line, col, err)
 }
 
 // loadHF loads a Hugging Face model folder.

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/hneurons/hneurons/internal/jsonpos"
 )
 
 // IndexFile is the name of the shard index of a sharded Hugging Face model.
@@ -88,7 +90,7 @@ type indexJSON struct {
 func parseIndex(index string, raw []byte) (*indexJSON, []string, error) {
 	var idx indexJSON
 	if err := json.Unmarshal(raw, &idx); err != nil {
-		return nil, nil, fmt.Errorf("safetensors: %s: %w", index, jsonError(raw, err))
+		return nil, nil, fmt.Errorf("safetensors: %s: %w", index, jsonpos.Wrap(raw, err))
 	}
 	if len(idx.WeightMap) == 0 {
 		return nil, nil, fmt.Errorf("safetensors: %s: empty or missing weight_map", index)

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/dlclark/regexp2/v2"
+	"github.com/hneurons/hneurons/internal/jsonpos"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -34,13 +35,13 @@ func loadHFFiles(tokenizerPath, configPath string) (*Tokenizer, error) {
 	dir := filepath.Dir(tokenizerPath)
 	// older repositories name BOS/EOS only in special_tokens_map.json
 	if sm, err := os.ReadFile(filepath.Join(dir, "special_tokens_map.json")); err == nil {
-		if cj, err = mergeSpecialMap(cj, sm); err != nil {
+		if cj, err = mergeSpecialMap(configPath, filepath.Join(dir, "special_tokens_map.json"), cj, sm); err != nil {
 			return nil, err
 		}
 	}
-	t, err := FromJSON(tj, cj)
+	t, err := fromJSON(tokenizerPath, configPath, tj, cj)
 	if err != nil {
-		return nil, fmt.Errorf("%w (file %s)", err, tokenizerPath)
+		return nil, err
 	}
 	if t.chatTemplate == "" {
 		if b, err := os.ReadFile(filepath.Join(dir, "chat_template.jinja")); err == nil {
@@ -50,18 +51,19 @@ func loadHFFiles(tokenizerPath, configPath string) (*Tokenizer, error) {
 	// generation_config.json may list more end-of-generation ids (Llama 3
 	// instruct: <|end_of_text|>, <|eom_id|>, <|eot_id|>)
 	if b, err := os.ReadFile(filepath.Join(dir, "generation_config.json")); err == nil {
+		gcPath := filepath.Join(dir, "generation_config.json")
 		var gc struct {
 			EOS json.RawMessage `json:"eos_token_id"`
 		}
 		if err := json.Unmarshal(b, &gc); err != nil {
-			return nil, fmt.Errorf("tokenizer: %s: %w", filepath.Join(dir, "generation_config.json"), err)
+			return nil, fmt.Errorf("tokenizer: %s: %w", gcPath, jsonpos.Wrap(b, err))
 		}
 		var one int
 		var many []int
 		if json.Unmarshal(gc.EOS, &one) == nil {
 			many = []int{one}
 		} else if !isNull(gc.EOS) && json.Unmarshal(gc.EOS, &many) != nil {
-			return nil, fmt.Errorf("tokenizer: generation_config.json: eos_token_id: want a number or a list")
+			return nil, fmt.Errorf("tokenizer: %s: eos_token_id: want a number or a list", gcPath)
 		}
 		for _, id := range many {
 			t.addEOG(id)
@@ -72,16 +74,17 @@ func loadHFFiles(tokenizerPath, configPath string) (*Tokenizer, error) {
 
 // mergeSpecialMap fills bos_token / eos_token missing from the config JSON
 // with those of special_tokens_map.json.
-func mergeSpecialMap(config, specialMap []byte) ([]byte, error) {
+// configName and mapName name the two files in errors.
+func mergeSpecialMap(configName, mapName string, config, specialMap []byte) ([]byte, error) {
 	c := map[string]json.RawMessage{}
 	if len(config) > 0 {
 		if err := json.Unmarshal(config, &c); err != nil {
-			return nil, fmt.Errorf("tokenizer: tokenizer_config.json: %w", err)
+			return nil, fmt.Errorf("tokenizer: %s: %w", configName, jsonpos.Wrap(config, err))
 		}
 	}
 	var sm map[string]json.RawMessage
 	if err := json.Unmarshal(specialMap, &sm); err != nil {
-		return nil, fmt.Errorf("tokenizer: special_tokens_map.json: %w", err)
+		return nil, fmt.Errorf("tokenizer: %s: %w", mapName, jsonpos.Wrap(specialMap, err))
 	}
 	for _, k := range []string{"bos_token", "eos_token"} {
 		if v, ok := c[k]; (!ok || isNull(v)) && sm[k] != nil {
@@ -191,9 +194,16 @@ func isNull(raw json.RawMessage) bool {
 // FromJSON builds a tokenizer from the bytes of tokenizer.json and, if not
 // nil, tokenizer_config.json.
 func FromJSON(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
+	return fromJSON("tokenizer.json", "tokenizer_config.json", tokenizerJSON, configJSON)
+}
+
+// fromJSON is FromJSON with the names of the two files for its errors,
+// which give the line and column of JSON syntax and type errors and name
+// the entry (token, merge, id) of others.
+func fromJSON(tjName, cjName string, tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 	var f hfFile
 	if err := json.Unmarshal(tokenizerJSON, &f); err != nil {
-		return nil, fmt.Errorf("tokenizer: tokenizer.json: %w", err)
+		return nil, fmt.Errorf("tokenizer: %s: %w", tjName, jsonpos.Wrap(tokenizerJSON, err))
 	}
 	t := &Tokenizer{bos: -1, eos: -1}
 	var err error
@@ -201,17 +211,17 @@ func FromJSON(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 	byteLevel := false
 	if !isNull(f.PreTokenizer) {
 		if t.pre, byteLevel, err = parsePre(f.PreTokenizer); err != nil {
-			return nil, fmt.Errorf("tokenizer: tokenizer.json: pre_tokenizer: %w", err)
+			return nil, fmt.Errorf("tokenizer: %s: pre_tokenizer: %w", tjName, err)
 		}
 	}
 	if !isNull(f.Normalizer) {
 		if t.norm, err = parseNorm(f.Normalizer); err != nil {
-			return nil, fmt.Errorf("tokenizer: tokenizer.json: normalizer: %w", err)
+			return nil, fmt.Errorf("tokenizer: %s: normalizer: %w", tjName, err)
 		}
 	}
 	vocab, err := t.parseModel(&f.Model, byteLevel)
 	if err != nil {
-		return nil, fmt.Errorf("tokenizer: tokenizer.json: model: %w", err)
+		return nil, fmt.Errorf("tokenizer: %s: model: %w", tjName, err)
 	}
 	n := 0
 	for _, id := range vocab {
@@ -219,12 +229,17 @@ func FromJSON(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 	}
 	for _, a := range f.AddedTokens {
 		if a.ID < 0 {
-			return nil, fmt.Errorf("tokenizer: tokenizer.json: added token %q has id %d", a.Content, a.ID)
+			return nil, fmt.Errorf("tokenizer: %s: added token %q has id %d", tjName, a.Content, a.ID)
 		}
 		n = max(n, int(a.ID)+1)
 	}
 	if n > maxVocab {
-		return nil, fmt.Errorf("tokenizer: tokenizer.json: vocabulary of %d ids is too large", n)
+		return nil, fmt.Errorf("tokenizer: %s: vocabulary of %d ids is too large", tjName, n)
+	}
+	// Real vocabularies are dense; allowing few holes keeps a tiny file from
+	// allocating a table for an absurd id.
+	if entries := len(vocab) + len(f.AddedTokens); n > 2*entries+1024 {
+		return nil, fmt.Errorf("tokenizer: %s: %d tokens use ids up to %d; the vocabulary is mostly holes", tjName, entries, n-1)
 	}
 	t.vocab = make([]string, n)
 	t.ids = make(map[string]int32, n)
@@ -239,17 +254,17 @@ func FromJSON(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 	}
 	if !isNull(f.Decoder) {
 		if t.dec, err = parseDec(f.Decoder); err != nil {
-			return nil, fmt.Errorf("tokenizer: tokenizer.json: decoder: %w", err)
+			return nil, fmt.Errorf("tokenizer: %s: decoder: %w", tjName, err)
 		}
 	}
 	t.finish()
 	if !isNull(f.PostProcessor) {
 		if err := t.parsePost(f.PostProcessor); err != nil {
-			return nil, fmt.Errorf("tokenizer: tokenizer.json: post_processor: %w", err)
+			return nil, fmt.Errorf("tokenizer: %s: post_processor: %w", tjName, err)
 		}
 	}
 	if len(configJSON) > 0 {
-		if err := t.applyConfig(configJSON); err != nil {
+		if err := t.applyConfig(cjName, configJSON); err != nil {
 			return nil, err
 		}
 	}
@@ -693,11 +708,11 @@ func postToken(v []any) (int32, error) {
 	return int32(f), nil
 }
 
-// applyConfig reads tokenizer_config.json.
-func (t *Tokenizer) applyConfig(data []byte) error {
+// applyConfig reads tokenizer_config.json (name names it in errors).
+func (t *Tokenizer) applyConfig(name string, data []byte) error {
 	var c map[string]json.RawMessage
 	if err := json.Unmarshal(data, &c); err != nil {
-		return fmt.Errorf("tokenizer: tokenizer_config.json: %w", err)
+		return fmt.Errorf("tokenizer: %s: %w", name, jsonpos.Wrap(data, err))
 	}
 	tokenText := func(key string) (string, bool, error) {
 		raw, ok := c[key]
@@ -712,7 +727,7 @@ func (t *Tokenizer) applyConfig(data []byte) error {
 			Content string `json:"content"`
 		}
 		if err := json.Unmarshal(raw, &obj); err != nil {
-			return "", false, fmt.Errorf("tokenizer: tokenizer_config.json: %s: want a string or {content}", key)
+			return "", false, fmt.Errorf("tokenizer: %s: %s: want a string or {content}", name, key)
 		}
 		return obj.Content, true, nil
 	}
@@ -730,7 +745,7 @@ func (t *Tokenizer) applyConfig(data []byte) error {
 		}
 		id, found := t.ids[s]
 		if !found {
-			slog.Warn("tokenizer: tokenizer_config.json names a token that is not in the vocabulary; ignored", "key", k.key, "token", s)
+			slog.Warn("tokenizer: tokenizer_config.json names a token that is not in the vocabulary; ignored", "file", name, "key", k.key, "token", s)
 			continue
 		}
 		*k.id = id
@@ -773,7 +788,7 @@ func (t *Tokenizer) applyConfig(data []byte) error {
 				Template string `json:"template"`
 			}
 			if err := json.Unmarshal(raw, &list); err != nil {
-				return fmt.Errorf("tokenizer: tokenizer_config.json: chat_template: want a string or a list of {name, template}")
+				return fmt.Errorf("tokenizer: %s: chat_template: want a string or a list of {name, template}", name)
 			}
 			for i, e := range list {
 				if e.Name == "default" || i == 0 {
