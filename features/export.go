@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 
+	"github.com/hneurons/hneurons/internal/atomicfile"
 	"github.com/hneurons/hneurons/npy"
 )
 
@@ -52,22 +54,17 @@ func ExportNPY(dir, outDir string, keep func(Row) bool) (int, error) {
 		return 0, err
 	}
 	y := make([]int64, len(sel))
-	ids, err := os.Create(filepath.Join(outDir, "ids.txt"))
+	err = atomicfile.Write(filepath.Join(outDir, "ids.txt"), func(f io.Writer) error {
+		bw := bufio.NewWriter(f)
+		for k, i := range sel {
+			row := r.Index.Rows[i]
+			y[k] = int64(row.Label)
+			fmt.Fprintf(bw, "%s\t%s\n", row.ID, row.Region)
+		}
+		return bw.Flush()
+	})
 	if err != nil {
-		return 0, fmt.Errorf("features: %w", err)
-	}
-	bw := bufio.NewWriter(ids)
-	for k, i := range sel {
-		row := r.Index.Rows[i]
-		y[k] = int64(row.Label)
-		fmt.Fprintf(bw, "%s\t%s\n", row.ID, row.Region)
-	}
-	if err := bw.Flush(); err != nil {
-		ids.Close()
 		return 0, fmt.Errorf("features: writing ids.txt: %w", err)
-	}
-	if err := ids.Close(); err != nil {
-		return 0, fmt.Errorf("features: %w", err)
 	}
 	if err := npy.WriteInt64(filepath.Join(outDir, "y.npy"), y); err != nil {
 		return 0, err

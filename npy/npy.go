@@ -10,6 +10,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/hneurons/hneurons/internal/atomicfile"
 )
 
 // magic opens every .npy file.
@@ -445,27 +447,22 @@ func WriteStream(path, descr string, shape []int, body func(*bufio.Writer) error
 	return writeFile(path, descr, shape, body)
 }
 
-// writeFile writes a header and the data produced by body to path.
+// writeFile writes a header and the data produced by body to path, through
+// a temporary file renamed into place, so that a failed or interrupted write
+// leaves any earlier file whole and never a truncated array.
 func writeFile(path, descr string, shape []int, body func(*bufio.Writer) error) error {
-	f, err := os.Create(path)
+	err := atomicfile.Write(path, func(f io.Writer) error {
+		w := bufio.NewWriterSize(f, 1<<20)
+		if err := writeHeader(w, descr, shape); err != nil {
+			return err
+		}
+		if err := body(w); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
 	if err != nil {
-		return fmt.Errorf("npy: %w", err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if err := writeHeader(w, descr, shape); err != nil {
-		f.Close()
-		return fmt.Errorf("npy: %s: %w", path, err)
-	}
-	if err := body(w); err != nil {
-		f.Close()
-		return fmt.Errorf("npy: %s: %w", path, err)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("npy: %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("npy: %s: %w", path, err)
+		return fmt.Errorf("npy: %w", err) // atomicfile names the path
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 package npy
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -211,4 +213,33 @@ func allocated(fn func()) uint64 {
 	fn()
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
+}
+
+// A write that fails part-way leaves the earlier file whole (it used to
+// truncate it) and no temporary file behind.
+func TestFailedWriteKeepsEarlierFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.npy")
+	if err := WriteFloat32(path, []float32{1, 2, 3}, 3); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err = WriteStream(path, "<f4", []int{1 << 20}, func(w *bufio.Writer) error {
+		w.Write(make([]byte, 1<<21)) // more than the buffers hold: bytes reach the disk
+		return boom
+	})
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("error %v, want boom naming %s", err, path)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("earlier file changed: %d bytes -> %d (%v)", len(before), len(after), err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("%d entries left in the folder, want 1", len(ents))
+	}
 }
