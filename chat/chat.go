@@ -68,7 +68,10 @@ func Parse(src string) (t *Template, err error) {
 			t, err = nil, fmt.Errorf("chat: parse template: jinja engine panicked: %v", r)
 		}
 	}()
-	tm, err := jinja.Compile(renameFilters(src))
+	if err := checkSource(src); err != nil {
+		return nil, fmt.Errorf("chat: parse template: %w", err)
+	}
+	tm, err := jinja.Compile(guardMacros(renameFilters(src)))
 	if err != nil {
 		return nil, fmt.Errorf("chat: parse template: %w", err)
 	}
@@ -94,12 +97,10 @@ func (t *Template) render(msgs []Message, contents []string, opt Options) (out s
 	if err != nil {
 		return "", err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = "", fmt.Errorf("chat: render template: jinja engine panicked: %v", r)
-		}
-	}()
-	out, err = t.tmpl.RenderValues(data)
+	budget := MaxRangeItems
+	data["range"] = boundedRange(&budget)
+	data[depthGuard] = newDepthGuard()
+	out, err = renderBounded(t.tmpl, data)
 	if err != nil {
 		var re *RaiseError
 		if errors.As(err, &re) {

@@ -201,6 +201,8 @@ func FuzzTemplate(f *testing.F) {
 		"{% macro f(x) %}{{ x }}{% endmacro %}{{ f(1) }}",
 		"{{ 1 / 0 }}{{ [][1] }}{{ none.x.y }}",
 		"{% generation %}{{ x | trim | string }}{% endgeneration %}",
+		"{% macro f(x) %}{{ f(x) }}{% endmacro %}{{ f(1) }}",
+		"{% for i in range(3000) %}{% for j in range(3000) %}{% endfor %}{% endfor %}",
 	} {
 		f.Add(s)
 	}
