@@ -57,6 +57,11 @@ type Options struct {
 	PromptFormat string
 	// ModelName is recorded in the records and the summary (default ModelDir).
 	ModelName string
+	// BaseModelDir is the base model of the origin stage (default: the
+	// shipped base organism when ModelDir is the shipped chat organism;
+	// otherwise none, and the stage is left out). NoOrigin leaves it out.
+	BaseModelDir string
+	NoOrigin     bool
 	// Fresh discards the outputs of an earlier run in Out instead of
 	// resuming them (a resume needs the same options).
 	Fresh bool
@@ -118,6 +123,8 @@ type Details struct {
 	// Within is the probe's AUROC within each question attribute, by set
 	// (a confound check beyond the paper; see Within).
 	Within map[string]*Within `json:"within_attribute,omitempty"`
+	// Origin is the origin stage, absent without a base model.
+	Origin *Origin `json:"origin,omitempty"`
 }
 
 // Counts are the question counts along the chain.
@@ -149,6 +156,9 @@ func (o *Options) defaults() error {
 		}
 		if o.ModelDir == "" {
 			o.ModelDir = filepath.Join(dir, shipped.Chat)
+			if o.BaseModelDir == "" {
+				o.BaseModelDir = filepath.Join(dir, shipped.Base)
+			}
 			if o.ModelName == "" {
 				o.ModelName = "shipped organism (chat)"
 			}
@@ -216,7 +226,7 @@ func Run(ctx context.Context, o Options, progress func(Event)) (*Summary, *Detai
 		return nil, nil, err
 	}
 	defer r.m.Close()
-	steps := []func(context.Context) error{r.sample, r.judge, r.split, r.extract, r.train, r.evaluate}
+	steps := []func(context.Context) error{r.sample, r.judge, r.split, r.extract, r.train, r.evaluate, r.origin}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, nil, err

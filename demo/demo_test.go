@@ -8,10 +8,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hneurons/hneurons/model"
 	"github.com/hneurons/hneurons/organism/shipped"
 	"github.com/hneurons/hneurons/organism/world"
+	"github.com/hneurons/hneurons/origin"
 	"github.com/hneurons/hneurons/probe"
 	"github.com/hneurons/hneurons/record"
+	"github.com/hneurons/hneurons/tokenizer"
 )
 
 func TestJudge(t *testing.T) {
@@ -80,8 +83,8 @@ func equal(a, b []int) bool {
 // with few samples, so that the test takes seconds.
 func smallOptions(t *testing.T, org, out string) Options {
 	return Options{
-		ModelDir: filepath.Join(org, shipped.Chat), QuestionsDir: filepath.Join(org, shipped.Questions), Out: out,
-		Samples: 4, MinAgree: 3, MaxID: 400, MaxNonExist: 80, Seed: 7,
+		ModelDir: filepath.Join(org, shipped.Chat), BaseModelDir: filepath.Join(org, shipped.Base),
+		QuestionsDir: filepath.Join(org, shipped.Questions), Out: out, Samples: 4, MinAgree: 3, MaxID: 400, MaxNonExist: 80, Seed: 7,
 		// A single large C: the small run must still select some neurons, so
 		// that the checks on H-Neurons, baselines and transfer below bind.
 		Grid: []float64{30}, Folds: 3, BaselineSeeds: 2, Boot: 100,
@@ -290,7 +293,73 @@ func TestRunOnShippedOrganism(t *testing.T) {
 	if det.Counts.TrainFaithful == 0 || det.Counts.TestFaithful == 0 {
 		t.Errorf("counts %+v", det.Counts)
 	}
+	checkOrigin(t, org, out, sum, det)
 	t.Logf("\n%s", Text(sum, det))
+}
+
+// checkOrigin checks the origin stage of a small run: both sets
+// transferred with controls, the drift of every H-Neuron tested; and the
+// transfer machinery itself, which with the chat model as the "base" and
+// the records' own format must give back the identification score
+// (the same rows through the same model, extracted in other batches).
+func checkOrigin(t *testing.T, org, out string, sum *Summary, det *Details) {
+	t.Helper()
+	if len(sum.HNeurons) == 0 {
+		t.Fatal("no H-Neurons: the origin checks cannot bind")
+	}
+	og := det.Origin
+	if og == nil || og.Drift == nil || og.Drift.HNeurons != len(sum.HNeurons) {
+		t.Fatalf("origin stage %+v", og)
+	}
+	for _, name := range []string{SetTest, SetNonExist} {
+		tr := og.Transfer[name]
+		if tr == nil || !tr.Replayed || tr.Probe.N == 0 || tr.Controls == nil || len(tr.Controls.RandomAUROC) != 2 {
+			t.Fatalf("transfer on %s: %+v", name, tr)
+		}
+		if a := float64(tr.Probe.AUROC.Value); !(a >= 0 && a <= 1) {
+			t.Errorf("transfer AUROC on %s: %v", name, a)
+		}
+	}
+	for _, f := range []string{"origin/drift/drift.json", "origin/features/test/index.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+	chatModel, err := model.Load(filepath.Join(org, shipped.Chat))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chatModel.Close()
+	tok, err := tokenizer.Load(chatModel.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := probe.Load(filepath.Join(out, "probe.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _, err := record.ReadLabelled(filepath.Join(out, "splits", SetTest+".jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := smallOptions(t, org, out)
+	self, err := origin.Transfer(context.Background(), origin.TransferOptions{Base: chatModel, Tok: tok, Probe: pr,
+		Records: recs, KeepFormat: true, Boot: o.Boot, Seed: o.Seed, Balance: true, Dir: filepath.Join(t.TempDir(), "self")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := det.Reports[SetTest].Metrics
+	if self.Replayed || self.Probe.N != want.N || self.Probe.Positives != want.Positives ||
+		math.Abs(float64(self.Probe.AUROC.Value-want.AUROC.Value)) > 1e-4 ||
+		math.Abs(float64(self.Probe.Accuracy.Value-want.Accuracy.Value)) > 1.5/float64(want.N) {
+		t.Errorf("transfer to the chat model itself: %+v, identification gave %+v", self.Probe, want)
+	}
+	// another layout is refused
+	bad := *pr
+	bad.DFF++
+	if err := origin.CheckLayout(&bad, chatModel); err == nil {
+		t.Error("a probe of another neuron layout was accepted")
+	}
 }
 
 func TestEmergenceResumes(t *testing.T) {

@@ -63,6 +63,7 @@ func Text(s *Summary, d *Details) string {
 			b.WriteString("\n")
 		}
 	}
+	originText(&b, d.Origin)
 	fmt.Fprintf(&b, "seconds: %.1f\n", s.Seconds)
 	return b.String()
 }

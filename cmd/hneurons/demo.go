@@ -15,6 +15,8 @@ import (
 // demoOptions are the flags of `hneurons demo`.
 type demoOptions struct {
 	out, model, questions string
+	base                  string
+	noOrigin              bool
 	samples, maxID, maxNE int
 	minAgree, seeds       int
 	seed                  uint64
@@ -51,6 +53,8 @@ option, unless --fresh.`,
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "", "report folder (default: ./hneurons-demo-<time>)")
 	f.StringVar(&o.model, "model", "", "chat organism folder (default: the shipped organism)")
+	f.StringVar(&o.base, "base-model", "", "base organism for the origin stage (default: the shipped base when --model is the shipped organism)")
+	f.BoolVar(&o.noOrigin, "no-origin", false, "leave out the origin stage (backward transfer and weight drift)")
 	f.StringVar(&o.questions, "questions", "", "folder with id.jsonl and nonexist.jsonl, or an organism run's world folder (default: the shipped sample)")
 	f.IntVar(&o.samples, "samples", 10, "responses sampled per question")
 	f.IntVar(&o.maxID, "max-id", 0, "use at most this many in-distribution questions (0: all)")
@@ -85,7 +89,7 @@ func runDemo(cmd *cobra.Command, o *demoOptions) error {
 	sum, det, err := demo.Run(cmd.Context(), demo.Options{
 		ModelDir: o.model, QuestionsDir: o.questions, Out: abs, Samples: o.samples, Seed: o.seed,
 		MaxID: o.maxID, MaxNonExist: o.maxNE, MinAgree: o.minAgree, Mode: mode, PromptFormat: o.format, Grid: o.grid,
-		BaselineSeeds: o.seeds, Fresh: o.fresh,
+		BaselineSeeds: o.seeds, Fresh: o.fresh, BaseModelDir: o.base, NoOrigin: o.noOrigin,
 	}, func(e demo.Event) {
 		if e.Stage == lastStage && time.Since(last) < 2*time.Second && e.Done < e.Total {
 			return

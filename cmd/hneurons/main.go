@@ -45,6 +45,7 @@ func newRootCmd() *cobra.Command {
 		newDemoCmd(),
 		newCollectCmd(), newLabelCmd(), newSplitCmd(), newExtractCmd(), newTrainCmd(), newEvalCmd(),
 		newDriftCmd(),
+		newTransferCmd(),
 		newGenerateCmd(), newScoreCmd(), newInspectCmd(), newTokenizeCmd(), newBenchCmd(),
 		newDatasetsCmd(), newOrganismCmd(), newProbeBenchCmd(),
 	)
