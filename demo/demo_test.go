@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hneurons/hneurons/model"
@@ -294,6 +295,7 @@ func TestRunOnShippedOrganism(t *testing.T) {
 		t.Errorf("counts %+v", det.Counts)
 	}
 	checkOrigin(t, org, out, sum, det)
+	checkPretrain(t, org, out, det)
 	t.Logf("\n%s", Text(sum, det))
 }
 
@@ -474,5 +476,79 @@ func TestShippedOrganismShowsHNeurons(t *testing.T) {
 	if ne, trn := det.Reports[SetNonExist], det.Transfer[SetNonExist]; ne == nil || trn == nil ||
 		!(float64(ne.Metrics.AUROC.Lo) > 0.5) || !(float64(ne.Metrics.AUROC.Value) > trn.RandomAUROCMean) {
 		t.Errorf("NonExist: report %+v, transfer %+v", ne, trn)
+	}
+}
+
+// checkPretrain runs the pre-training study on a run folder whose
+// checkpoints are the shipped chat model (step 1) and base model (step 2),
+// with the shipped base as the final model: the final model is the last
+// checkpoint, so it is not repeated, and the base checkpoint's transfer is
+// the origin stage's.
+func checkPretrain(t *testing.T, org, out string, det *Details) {
+	t.Helper()
+	run := t.TempDir()
+	for link, target := range map[string]string{
+		"checkpoints/base-step-000001": shipped.Chat, "checkpoints/base-step-000002": shipped.Base, "base": shipped.Base,
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(run, link)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join(org, target), filepath.Join(run, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := smallOptions(t, org, out)
+	pts, err := PretrainEmergence(context.Background(), PretrainOptions{Run: run, Report: out, Out: filepath.Join(t.TempDir(), "pre"),
+		Seeds: o.BaselineSeeds, Boot: o.Boot, Seed: o.Seed}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 2 || pts[0].Step != 1 || pts[1].Step != 2 || pts[0].Error != "" || pts[1].Error != "" {
+		t.Fatalf("points %+v", pts)
+	}
+	got, want := pts[1].Sets[SetTest], det.Origin.Transfer[SetTest]
+	if got.N != want.Probe.N || got.Transfer != want.Probe.AUROC || got.RandomAUROCMean != want.Controls.RandomAUROCMean {
+		t.Errorf("base checkpoint %+v, origin stage %+v / %+v", got, want.Probe.AUROC, want.Controls)
+	}
+	if !strings.Contains(PretrainCurve(pts), "<polyline") {
+		t.Error("the curve has no line")
+	}
+}
+
+// activationStats against a direct two-pass computation.
+func TestActivationStats(t *testing.T) {
+	labels := []int{0, 0, 0, 1, 1, 1, 1}
+	cols := [][]float32{{1, 2, 3, 5, 6, 7, 9}, {0, 0, 0, 0, 0, 0, 0}, {4, 1, 2, 0, 3, 1, 1}}
+	x := probe.NewMatrix(len(labels), len(cols))
+	for j, c := range cols {
+		copy(x.Col(j), c)
+	}
+	ds := &probe.Dataset{X: x, Labels: labels}
+	pr := &probe.Probe{DFF: 3, HNeurons: []probe.Neuron{{Layer: 0, Neuron: 0}}}
+	d := func(c []float32) float64 {
+		var g [2][]float64
+		for i, v := range c {
+			g[labels[i]] = append(g[labels[i]], float64(v))
+		}
+		m := [2]float64{}
+		ss := [2]float64{}
+		for k := range g {
+			for _, v := range g[k] {
+				m[k] += v / float64(len(g[k]))
+			}
+			for _, v := range g[k] {
+				ss[k] += (v - m[k]) * (v - m[k])
+			}
+		}
+		sd := math.Sqrt((ss[0] + ss[1]) / float64(len(c)-2))
+		if sd == 0 {
+			return 0
+		}
+		return (m[1] - m[0]) / sd
+	}
+	hm, rm, he, re := activationStats(ds, pr)
+	wantHM, wantRM := 33.0/7, (0+12.0/7)/2
+	if math.Abs(hm-wantHM) > 1e-9 || math.Abs(rm-wantRM) > 1e-9 || math.Abs(he-d(cols[0])) > 1e-9 || math.Abs(re-(d(cols[1])+d(cols[2]))/2) > 1e-9 {
+		t.Errorf("got %v %v %v %v, want %v %v %v %v", hm, rm, he, re, wantHM, wantRM, d(cols[0]), (d(cols[1])+d(cols[2]))/2)
 	}
 }

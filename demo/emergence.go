@@ -211,15 +211,16 @@ func Checkpoints(run, stage string) ([]Checkpoint, error) {
 	var out []Checkpoint
 	for _, e := range es {
 		rest, ok := strings.CutPrefix(e.Name(), stage+"-step-")
-		if !ok || !e.IsDir() {
+		if !ok {
 			continue
 		}
 		n, err := strconv.Atoi(rest)
 		if err != nil {
 			continue
 		}
+		// a folder or a link to one; complete once it has its tokenizer
 		if _, err := os.Stat(filepath.Join(dir, e.Name(), "tokenizer.json")); err != nil {
-			continue // not a complete model folder
+			continue
 		}
 		out = append(out, Checkpoint{Dir: filepath.Join(dir, e.Name()), Stage: stage, Step: n})
 	}
