@@ -111,7 +111,7 @@ func originText(b *strings.Builder, og *Origin) {
 		}
 	}
 	if d := og.Drift; d != nil {
-		fmt.Fprintf(b, "  weight drift base -> chat: H-Neurons' mean normalised rank %.3f (rest %.3f; 1 = changed least; paper 0.58-0.97); Welch p = %.3g, permutation p = %.3g, layer-matched p = %.3g\n",
-			float64(d.HMeanRank), float64(d.RestMeanRank), d.Welch.P, d.Permutation.P, d.LayerMatched.P)
+		fmt.Fprintf(b, "  weight drift base -> chat: H-Neurons' mean normalised rank %.3f (rest %.3f; 1 = changed least; paper 0.58-0.97); Welch p = %.3g, permutation p = %.3g, layer-matched p = %.3g, W_down-norm-matched p = %.3g\n",
+			float64(d.HMeanRank), float64(d.RestMeanRank), d.Welch.P, d.Permutation.P, d.LayerMatched.P, d.NormMatched.P)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/hneurons/hneurons/model"
 	"github.com/hneurons/hneurons/probe"
@@ -69,6 +70,13 @@ type DriftResult struct {
 	// little-changed layer ranks high without any property of its own).
 	Permutation  PermutationResult `json:"permutation"`
 	LayerMatched PermutationResult `json:"permutation_layer_matched"`
+	// NormMatched draws them with the H-Neurons' count in every layer and
+	// every decile of the tuned model's W_down column norms within it
+	// (beyond the paper: CETT favours neurons with large W_down columns,
+	// and a large vector's direction may move less in fine-tuning, so
+	// the selection alone could explain a high rank). Absent (NaN) without
+	// norms.
+	NormMatched PermutationResult `json:"permutation_norm_matched"`
 	// PerLayer breaks the figures down by layer.
 	PerLayer []LayerDrift `json:"per_layer"`
 	// Neurons holds every neuron, layer-major (Layer*DFF + Neuron).
@@ -84,9 +92,16 @@ type DriftOptions struct {
 	Permutations int
 	// Seed fixes the permutation test's draws.
 	Seed uint64
+	// DownNorms, when not nil, are the tuned model's W_down column norms
+	// ([L*F], layer-major) for the norm-matched test; Drift fills them.
+	DownNorms []float64
 	// Progress, when set, is called after each layer.
 	Progress func(done, total int)
 }
+
+// normDeciles is the number of norm classes per layer of the norm-matched
+// permutation test.
+const normDeciles = 10
 
 // Drift compares the MLP weights of base and tuned (same layers, d_model
 // and d_ff; any formats and dtypes: weights are decoded to float32) neuron
@@ -108,6 +123,7 @@ func Drift(ctx context.Context, base, tuned *model.Model, o DriftOptions) (*Drif
 	}
 	L, F, D := bc.NLayers, bc.DFF, bc.DModel
 	gate, up, down := make([]float64, 0, L*F), make([]float64, 0, L*F), make([]float64, 0, L*F)
+	norms := make([]float64, 0, L*F)
 	for l := 0; l < L; l++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -129,9 +145,15 @@ func Drift(ctx context.Context, base, tuned *model.Model, o DriftOptions) (*Drif
 			}
 		}
 		gate, up, down = append(gate, d[0]...), append(up, d[1]...), append(down, d[2]...)
+		for _, v := range tuned.DownColumnNorms(l) {
+			norms = append(norms, float64(v))
+		}
 		if o.Progress != nil {
 			o.Progress(l+1, L)
 		}
+	}
+	if len(norms) == L*F {
+		o.DownNorms = norms
 	}
 	res, err := Analyze(L, F, gate, up, down, o)
 	if err != nil {
@@ -195,6 +217,10 @@ func Analyze(L, F int, gate, up, down []float64, o DriftOptions) (*DriftResult, 
 		layer[i] = i / F
 	}
 	res.LayerMatched = PermutationGreaterStratified(ranks, layer, hIdx, o.Permutations, o.Seed+1)
+	res.NormMatched = PermutationResult{Draws: o.Permutations, Observed: math.NaN(), NullMean: math.NaN(), NullSD: math.NaN(), P: math.NaN()}
+	if len(o.DownNorms) == L*F {
+		res.NormMatched = PermutationGreaterStratified(ranks, normStrata(o.DownNorms, L, F), hIdx, o.Permutations, o.Seed+2)
+	}
 	for l := 0; l < L; l++ {
 		ld := LayerDrift{Layer: l}
 		var hr []float64
@@ -211,6 +237,23 @@ func Analyze(L, F int, gate, up, down []float64, o DriftOptions) (*DriftResult, 
 		res.PerLayer = append(res.PerLayer, ld)
 	}
 	return res, nil
+}
+
+// normStrata gives every neuron the class layer*normDeciles + the decile of
+// its norm within its layer.
+func normStrata(norms []float64, L, F int) []int {
+	strata := make([]int, L*F)
+	for l := 0; l < L; l++ {
+		idx := make([]int, F)
+		for j := range idx {
+			idx[j] = l*F + j
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return norms[idx[a]] < norms[idx[b]] })
+		for r, i := range idx {
+			strata[i] = l*normDeciles + r*normDeciles/F
+		}
+	}
+	return strata
 }
 
 // rowDistances returns 1 - cos between row j of a and of b (both [n, k]).

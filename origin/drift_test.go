@@ -9,6 +9,7 @@ import (
 
 	"github.com/hneurons/hneurons/npy"
 	"github.com/hneurons/hneurons/probe"
+	"github.com/hneurons/hneurons/record"
 )
 
 // driftReference is testdata/drift_reference.json, written by
@@ -135,5 +136,55 @@ func TestNormalizedRanksTies(t *testing.T) {
 		if !close(got[i], want[i], 1e-15) {
 			t.Fatalf("ranks %v, want %v", got, want)
 		}
+	}
+}
+
+// A drift study without H-Neurons writes its report (NaN tests as null);
+// it used to fail with "json: unsupported value: NaN".
+func TestWriteDriftWithoutHNeurons(t *testing.T) {
+	L, F := 2, 3
+	d := []float64{0.1, 0.2, 0.3, 0.1, 0.5, 0.2}
+	res, err := Analyze(L, F, d, d, d, DriftOptions{Permutations: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := WriteDrift(dir, record.New("drift", nil), res); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, DriftJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back DriftReport
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(back.Permutation.P) || !math.IsNaN(back.Welch.P) || back.Permutation.Draws != 10 {
+		t.Errorf("read back %+v %+v", back.Permutation, back.Welch)
+	}
+}
+
+// When the H-Neurons are exactly the largest-norm neurons and drift falls
+// with norm, the plain permutation test is significant and the norm-matched
+// one is not: it compares them only with neurons of their own norm decile.
+func TestNormMatchedPermutation(t *testing.T) {
+	const F = 100
+	d := make([]float64, F)
+	norms := make([]float64, F)
+	var hs []probe.Neuron
+	for j := range d {
+		norms[j] = float64(j)
+		d[j] = 1 / float64(j+1) // larger norm, less drift, higher rank
+		if j >= F-10 {
+			hs = append(hs, probe.Neuron{Layer: 0, Neuron: j})
+		}
+	}
+	res, err := Analyze(1, F, d, d, d, DriftOptions{HNeurons: hs, Permutations: 200, Seed: 3, DownNorms: norms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(res.Permutation.P < 0.01) || res.NormMatched.P != 1 {
+		t.Errorf("plain p %v, norm-matched p %v; want < 0.01 and 1", res.Permutation.P, res.NormMatched.P)
 	}
 }

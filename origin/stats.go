@@ -1,9 +1,12 @@
 package origin
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/hneurons/hneurons/probe"
 )
 
 // WelchResult is a one-sided Welch t-test of mean(a) < mean(b).
@@ -189,7 +192,7 @@ func PermutationGreater(values []float64, subset []int, draws int, seed uint64) 
 			s += values[idx[i]]
 		}
 		means[d] = s / float64(k)
-		if means[d] >= obs {
+		if means[d] >= obs-tieTolerance(obs) {
 			ge++
 		}
 	}
@@ -244,7 +247,7 @@ func PermutationGreaterStratified(values []float64, strata []int, subset []int, 
 			}
 		}
 		means[d] = sum / float64(k)
-		if means[d] >= obs {
+		if means[d] >= obs-tieTolerance(obs) {
 			ge++
 		}
 	}
@@ -298,3 +301,57 @@ func NormalizedRanks(values []float64) []float64 {
 	}
 	return out
 }
+
+// MarshalJSON writes NaN fields (no subset, too few values) as null, which
+// encoding/json cannot write as a number.
+func (w WelchResult) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		T  probe.Float `json:"t"`
+		DF probe.Float `json:"df"`
+		P  probe.Float `json:"p"`
+	}{probe.Float(w.T), probe.Float(w.DF), probe.Float(w.P)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes (null as NaN).
+func (w *WelchResult) UnmarshalJSON(b []byte) error {
+	var v struct {
+		T, DF, P probe.Float
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*w = WelchResult{T: float64(v.T), DF: float64(v.DF), P: float64(v.P)}
+	return nil
+}
+
+// MarshalJSON writes NaN fields (an empty subset) as null.
+func (p PermutationResult) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Draws    int         `json:"draws"`
+		Observed probe.Float `json:"observed"`
+		NullMean probe.Float `json:"null_mean"`
+		NullSD   probe.Float `json:"null_sd"`
+		P        probe.Float `json:"p"`
+	}{p.Draws, probe.Float(p.Observed), probe.Float(p.NullMean), probe.Float(p.NullSD), probe.Float(p.P)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes (null as NaN).
+func (p *PermutationResult) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Draws                      int
+		Observed, NullMean, NullSD probe.Float
+		P                          probe.Float
+	}
+	v.Observed, v.NullMean, v.NullSD, v.P = probe.Float(math.NaN()), probe.Float(math.NaN()), probe.Float(math.NaN()), probe.Float(math.NaN())
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*p = PermutationResult{Draws: v.Draws, Observed: float64(v.Observed), NullMean: float64(v.NullMean), NullSD: float64(v.NullSD), P: float64(v.P)}
+	return nil
+}
+
+// tieTolerance is how far below the observed mean a random subset's mean
+// still counts as a tie: sums of the same values in another order differ in
+// their last bits, and a subset equal to the observed one must count as
+// reaching it.
+func tieTolerance(obs float64) float64 { return 1e-12 * math.Max(1, math.Abs(obs)) }

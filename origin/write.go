@@ -105,6 +105,10 @@ func DriftText(r *DriftResult) string {
 			r.Permutation.Draws, r.HNeurons, r.Permutation.NullMean, r.Permutation.NullSD, r.Permutation.P)
 		fmt.Fprintf(&b, "layer-matched permutation test (as many random neurons in each layer, beyond the paper): null %.3f ± %.3f, p = %.3g\n",
 			r.LayerMatched.NullMean, r.LayerMatched.NullSD, r.LayerMatched.P)
+		if !math.IsNaN(r.NormMatched.P) {
+			fmt.Fprintf(&b, "norm-matched permutation test (as many random neurons in each layer and W_down-norm decile, beyond the paper): null %.3f ± %.3f, p = %.3g\n",
+				r.NormMatched.NullMean, r.NormMatched.NullSD, r.NormMatched.P)
+		}
 	}
 	fmt.Fprintf(&b, "%6s %10s %9s %9s %11s\n", "layer", "mean score", "mean rank", "H-Neurons", "H mean rank")
 	for _, l := range r.PerLayer {
