@@ -356,6 +356,26 @@ func checkOrigin(t *testing.T, org, out string, sum *Summary, det *Details) {
 		math.Abs(float64(self.Probe.Accuracy.Value-want.Accuracy.Value)) > 1.5/float64(want.N) {
 		t.Errorf("transfer to the chat model itself: %+v, identification gave %+v", self.Probe, want)
 	}
+	// Records already in the base format (as if collected on the base model)
+	// are used as they are, not replayed again: the figures are the origin
+	// stage's.
+	baseRecs, _, err := origin.BaseRecords(tok, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	baseModel, err := model.Load(filepath.Join(org, shipped.Base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer baseModel.Close()
+	again, err := origin.Transfer(context.Background(), origin.TransferOptions{Base: baseModel, Tok: tok, Probe: pr,
+		Records: baseRecs, Boot: o.Boot, Seed: o.Seed, Balance: true, Dir: filepath.Join(t.TempDir(), "again")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Replayed || again.Probe.AUROC != og.Transfer[SetTest].Probe.AUROC {
+		t.Errorf("base-format records: replayed %v, AUROC %+v; origin stage %+v", again.Replayed, again.Probe.AUROC, og.Transfer[SetTest].Probe.AUROC)
+	}
 	// another layout is refused
 	bad := *pr
 	bad.DFF++
