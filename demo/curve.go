@@ -17,7 +17,7 @@ func PretrainCurve(pts []PretrainPoint) string {
 			ok = append(ok, p)
 		}
 	}
-	const w, h, left, right, top, bottom = 640.0, 360.0, 60.0, 170.0, 30.0, 50.0
+	const w, h, left, right, top, bottom = 700.0, 360.0, 60.0, 200.0, 30.0, 50.0
 	pw, ph := w-left-right, h-top-bottom
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" font-family="sans-serif" font-size="12">`+"\n", w, h, w, h)
