@@ -10,13 +10,14 @@ import (
 
 	"github.com/hneurons/hneurons/demo"
 	"github.com/hneurons/hneurons/probe"
+	"github.com/hneurons/hneurons/report"
 )
 
 // demoOptions are the flags of `hneurons demo`.
 type demoOptions struct {
 	out, model, questions string
 	base                  string
-	noOrigin              bool
+	noOrigin, noReport    bool
 	samples, maxID, maxNE int
 	minAgree, seeds       int
 	seed                  uint64
@@ -54,6 +55,7 @@ option, unless --fresh.`,
 	f.StringVar(&o.out, "out", "", "report folder (default: ./hneurons-demo-<time>)")
 	f.StringVar(&o.model, "model", "", "chat organism folder (default: the shipped organism)")
 	f.StringVar(&o.base, "base-model", "", "base organism for the origin stage (default: the shipped base when --model is the shipped organism)")
+	f.BoolVar(&o.noReport, "no-report", false, "do not write report.html (hneurons report writes it later)")
 	f.BoolVar(&o.noOrigin, "no-origin", false, "leave out the origin stage (backward transfer and weight drift)")
 	f.StringVar(&o.questions, "questions", "", "folder with id.jsonl and nonexist.jsonl, or an organism run's world folder (default: the shipped sample)")
 	f.IntVar(&o.samples, "samples", 10, "responses sampled per question")
@@ -107,6 +109,13 @@ func runDemo(cmd *cobra.Command, o *demoOptions) error {
 	w := cmd.OutOrStdout()
 	fmt.Fprint(w, demo.Text(sum, det))
 	fmt.Fprintf(w, "report: %s\n", abs)
+	if !o.noReport {
+		page, err := report.Write(abs, "")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "page:   %s\n", page)
+	}
 	if _, err := os.Stat(filepath.Join(abs, "summary.json")); err != nil {
 		return err
 	}

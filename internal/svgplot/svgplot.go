@@ -249,7 +249,11 @@ func Ticks(lo, hi float64, n int) []float64 {
 	}
 	var out []float64
 	for v := math.Ceil(lo/step-1e-9) * step; v <= hi+step*1e-9; v += step {
-		out = append(out, math.Round(v/step)*step)
+		t := math.Round(v/step) * step
+		if t == 0 {
+			t = 0 // not -0, which prints as "-0"
+		}
+		out = append(out, t)
 	}
 	return out
 }

@@ -18,10 +18,16 @@ func TestTicks(t *testing.T) {
 		{0, 1, 5, []float64{0, 0.2, 0.4, 0.6, 0.8, 1}},
 		{0.3, 1, 7, []float64{0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1}},
 		{100, 1500, 7, []float64{200, 400, 600, 800, 1000, 1200, 1400}},
+		{-0.5, 3.5, 4, []float64{0, 1, 2, 3}},
 	} {
 		got := Ticks(c.lo, c.hi, c.n)
 		if !slices.EqualFunc(got, c.want, func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }) {
 			t.Errorf("Ticks(%g, %g, %d) = %v, want %v", c.lo, c.hi, c.n, got, c.want)
+		}
+		for _, v := range got {
+			if math.Signbit(v) && v == 0 {
+				t.Errorf("Ticks(%g, %g, %d) gives -0", c.lo, c.hi, c.n)
+			}
 		}
 	}
 }
