@@ -87,22 +87,12 @@ func runDemo(cmd *cobra.Command, o *demoOptions) error {
 	}
 	stderr := cmd.ErrOrStderr()
 	fmt.Fprintf(stderr, "demo: writing to %s\n", abs)
-	last, lastStage := time.Time{}, ""
+	show := stages(stderr, "demo: ")
 	sum, det, err := demo.Run(cmd.Context(), demo.Options{
 		ModelDir: o.model, QuestionsDir: o.questions, Out: abs, Samples: o.samples, Seed: o.seed,
 		MaxID: o.maxID, MaxNonExist: o.maxNE, MinAgree: o.minAgree, Mode: mode, PromptFormat: o.format, Grid: o.grid,
 		BaselineSeeds: o.seeds, Fresh: o.fresh, BaseModelDir: o.base, NoOrigin: o.noOrigin,
-	}, func(e demo.Event) {
-		if e.Stage == lastStage && time.Since(last) < 2*time.Second && e.Done < e.Total {
-			return
-		}
-		last, lastStage = time.Now(), e.Stage
-		if e.Total > 0 {
-			fmt.Fprintf(stderr, "demo: %-18s %d/%d  (%.0f s)\n", e.Stage, e.Done, e.Total, e.Elapsed.Seconds())
-		} else {
-			fmt.Fprintf(stderr, "demo: %-18s (%.0f s)\n", e.Stage, e.Elapsed.Seconds())
-		}
-	})
+	}, func(e demo.Event) { show(e.Stage, e.Done, e.Total) })
 	if err != nil {
 		return err
 	}

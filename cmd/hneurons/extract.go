@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hneurons/hneurons/extract"
 	"github.com/hneurons/hneurons/features"
+	"github.com/hneurons/hneurons/internal/progress"
 	"github.com/hneurons/hneurons/record"
 )
 
@@ -107,17 +107,14 @@ func runExtract(cmd *cobra.Command, o *extractOptions) error {
 	}
 	defer m.Close()
 	stderr := cmd.ErrOrStderr()
-	due := throttle(2 * time.Second)
+	bar := progress.New(stderr, "extract")
 	st, err := extract.Run(cmd.Context(), m, tok, recs, o.out, extract.Options{
 		Regions: regions, Agg: agg, Batch: o.batch, BatchTokens: o.tokens, Input: input, Fresh: o.fresh,
 		Progress: func(p extract.Progress) {
-			if !due(p.Done >= p.Total) {
-				return
-			}
-			fmt.Fprintf(stderr, "extract: %d/%d responses (%d done before), %.2f/s, %.0f tokens/s, ETA %s\n",
-				p.Done, p.Total, p.Skipped, p.Rate(), float64(p.Tokens)/p.Elapsed.Seconds(), p.ETA().Round(time.Second))
+			bar.Update(p.Done, p.Total, fmt.Sprintf("%.0f tokens/s, %d stored before", float64(p.Tokens)/p.Elapsed.Seconds(), p.Skipped))
 		},
 	})
+	bar.Done()
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "records read:     %d (not faithful/hallucinated: %d, repeated ids: %d)\n", st.Input, st.Unlabelled, st.Duplicates)
 	fmt.Fprintf(w, "already stored:   %d responses\n", st.Skipped)

@@ -109,14 +109,10 @@ func runEmergence(cmd *cobra.Command, o *emergenceOptions) error {
 
 func runPretrainEmergence(cmd *cobra.Command, o *emergenceOptions) error {
 	stderr := cmd.ErrOrStderr()
-	due := throttle(2 * time.Second)
+	show := stages(stderr, "emergence: ")
 	pts, err := demo.PretrainEmergence(cmd.Context(), demo.PretrainOptions{
 		Run: o.run, Report: o.report, Out: o.out, Every: o.every, Steps: o.steps, Seeds: o.seeds, Seed: o.seed,
-	}, func(ck string, e demo.Event) {
-		if due(e.Done >= e.Total) {
-			fmt.Fprintf(stderr, "emergence: %s %-16s %d/%d (%.0f s)\n", ck, e.Stage, e.Done, e.Total, e.Elapsed.Seconds())
-		}
-	})
+	}, func(ck string, e demo.Event) { show(ck+" "+e.Stage, e.Done, e.Total) })
 	fmt.Fprint(cmd.OutOrStdout(), demo.PretrainTable(pts))
 	return err
 }

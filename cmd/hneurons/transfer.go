@@ -5,11 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hneurons/hneurons/features"
+	"github.com/hneurons/hneurons/internal/progress"
 	"github.com/hneurons/hneurons/origin"
 	"github.com/hneurons/hneurons/probe"
 	"github.com/hneurons/hneurons/record"
@@ -108,15 +108,13 @@ func runTransfer(cmd *cobra.Command, o *transferOptions) error {
 		return err
 	}
 	stderr := cmd.ErrOrStderr()
-	due := throttle(2 * time.Second)
+	bar := progress.New(stderr, "transfer: extracting")
+	defer bar.Done()
 	res, err := origin.Transfer(cmd.Context(), origin.TransferOptions{
 		Base: m, Tok: tok, Probe: pr, Records: recs, KeepFormat: o.keepFormat, Train: train, Seeds: o.seeds,
 		Boot: o.boot, Seed: o.seed, Balance: o.balance, Dir: filepath.Join(o.out, "features"), Input: input, Fresh: o.fresh,
 		Progress: func(p origin.ExtractProgress) {
-			if due(p.Done >= p.Total) {
-				fmt.Fprintf(stderr, "transfer: extracting %d/%d responses (%d done before), ETA %s\n",
-					p.Done, p.Total, p.Skipped, p.ETA().Round(time.Second))
-			}
+			bar.Update(p.Done, p.Total, fmt.Sprintf("%d stored before", p.Skipped))
 		},
 	})
 	if err != nil {
