@@ -299,6 +299,9 @@ func (t *Tokenizer) parseModel(m *hfModel, byteLevel bool) (map[string]int32, er
 		}
 	}
 	var vocab map[string]int32
+	if isNull(m.Vocab) {
+		return nil, fmt.Errorf("%s model has no vocab (want an object of token: id)", typ)
+	}
 	if err := json.Unmarshal(m.Vocab, &vocab); err != nil {
 		return nil, fmt.Errorf("%s vocab: %w (want an object of token: id)", typ, err)
 	}
