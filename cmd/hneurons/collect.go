@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hneurons/hneurons/chat"
 	"github.com/hneurons/hneurons/collect"
 	"github.com/hneurons/hneurons/datasets"
+	"github.com/hneurons/hneurons/internal/progress"
 	"github.com/hneurons/hneurons/record"
 )
 
@@ -109,15 +109,11 @@ func runCollect(cmd *cobra.Command, o *collectOptions) error {
 	}
 	defer m.Close()
 	stderr := cmd.ErrOrStderr()
-	due := throttle(2 * time.Second)
+	bar := progress.New(stderr, "collect: questions")
 	opt := o.options()
-	opt.Progress = func(p collect.Progress) {
-		if due(p.Done >= p.Total) {
-			fmt.Fprintf(stderr, "collect: %d/%d questions (%d done before), %.2f q/s, ETA %s\n",
-				p.Done, p.Total, p.Skipped, p.Rate(), p.ETA().Round(time.Second))
-		}
-	}
+	opt.Progress = func(p collect.Progress) { bar.Update(p.Done, p.Total, fmt.Sprintf("%d done before", p.Skipped)) }
 	st, err := collect.Run(cmd.Context(), m, tok, recs, o.out, opt)
+	bar.Done()
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "questions read:   %d (repeated ids dropped: %d)\n", st.Input, st.Duplicates)
 	fmt.Fprintf(w, "already in %s: %d\n", o.out, st.Skipped)

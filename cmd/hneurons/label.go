@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hneurons/hneurons/internal/progress"
 	"github.com/hneurons/hneurons/label"
 	"github.com/hneurons/hneurons/record"
 	"github.com/spf13/cobra"
@@ -113,20 +114,12 @@ func runLabel(cmd *cobra.Command, o *labelOptions) error {
 	}
 	stderr := cmd.ErrOrStderr()
 	total := countRecords(o.in)
-	due := throttle(2 * time.Second)
+	bar := progress.New(stderr, "label: questions")
 	cnt, err := label.Run(cmd.Context(), label.RunOptions{
 		In: o.in, Out: o.out, Judge: judge, Fresh: o.fresh,
 		Options: label.Options{MinAgree: o.minAgree, JudgeErrorsUncertain: o.judgeErrors == "uncertain", Workers: o.workers, RefusalCorrect: o.refusal},
-		Progress: func(c label.Counts, el time.Duration) {
-			if !due(total > 0 && c.Seen >= total) {
-				return
-			}
-			rate := float64(c.Labelled) / el.Seconds()
-			eta := ""
-			if left := total - c.Seen; total > 0 && left >= 0 && rate > 0 {
-				eta = fmt.Sprintf(", about %s left", (time.Duration(float64(left)/rate) * time.Second).Round(time.Second))
-			}
-			fmt.Fprintf(stderr, "label: %d/%d done (%d resumed), %.1f questions/s%s\n", c.Seen, total, c.Resumed, rate, eta)
+		Progress: func(c label.Counts, _ time.Duration) {
+			bar.Update(c.Seen, total, fmt.Sprintf("%d resumed", c.Resumed))
 		},
 	})
 	w := cmd.OutOrStdout()
