@@ -3,9 +3,9 @@ package chat
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ardanlabs/jinja"
 )
@@ -39,10 +39,6 @@ const (
 // stopped by the limits above.
 var ErrTemplateLimit = errors.New("chat template exceeds the renderer's limits")
 
-// macroTag matches a macro's opening tag (up to its first "%}") or an
-// endmacro tag.
-var macroTag = regexp.MustCompile(`\{%-?\s*(?:macro\s[^%]*(?:%[^}][^%]*)*|endmacro\s*-?)%\}`)
-
 // checkSource refuses template sources beyond the limits: too large, too
 // deeply nested.
 func checkSource(src string) error {
@@ -74,34 +70,115 @@ const depthGuard = "__hneurons_macro_depth"
 // it sits against, so the rendering is unchanged. A macro that calls itself
 // (real templates do, to render nested JSON schemas) then fails with an
 // error at MaxMacroDepth instead of overflowing the stack.
+//
+// The tags are found the way the engine's scanner finds them (closers inside
+// quoted strings ignored, comments skipped, the keyword read as the engine
+// reads it), so no spelling of a macro tag that the engine accepts escapes
+// the guard; a regular expression did (fuzzing found `{%macro f(0%%}`).
+// Tags inside {% raw %} blocks are text and are left alone.
 func guardMacros(src string) string {
 	var b strings.Builder
-	i := 0
-	for _, d := range macroTag.FindAllStringIndex(src, -1) {
-		if d[0] < i {
+	done, inRaw := 0, false
+	for _, t := range scanTags(src) {
+		if t.kind != '%' {
 			continue
 		}
-		tag := src[d[0]:d[1]]
-		b.WriteString(src[i:d[0]])
-		if strings.Contains(tag, "endmacro") {
-			open := "{%"
-			if strings.HasPrefix(tag, "{%-") {
-				open = "{%-"
-			}
-			b.WriteString(open + " set " + depthGuard + "_ = " + depthGuard + ".leave() %}")
-			b.WriteString(tag)
-		} else {
-			b.WriteString(tag)
+		switch keyword := stmtKeyword(src[t.contentStart:t.contentEnd]); {
+		case keyword == "endraw":
+			inRaw = false
+		case inRaw:
+		case keyword == "raw":
+			inRaw = true
+		case keyword == "macro":
+			b.WriteString(src[done:t.end])
 			closer := "%}"
-			if strings.HasSuffix(tag, "-%}") {
+			if t.trimRight {
 				closer = "-%}"
 			}
 			b.WriteString("{% set " + depthGuard + "_ = " + depthGuard + ".enter() " + closer)
+			done = t.end
+		case keyword == "endmacro":
+			b.WriteString(src[done:t.start])
+			opener := "{%"
+			if t.trimLeft {
+				opener = "{%-"
+			}
+			b.WriteString(opener + " set " + depthGuard + "_ = " + depthGuard + ".leave() %}")
+			done = t.start
 		}
-		i = d[1]
 	}
-	b.WriteString(src[i:])
+	b.WriteString(src[done:])
 	return b.String()
+}
+
+// tag is one {{ }}, {% %} or {# #} tag of a template source.
+type tag struct {
+	kind                     byte // '{', '%' or '#'
+	start, end               int  // the whole tag, src[start:end]
+	contentStart, contentEnd int  // between the delimiters and trim flags
+	trimLeft, trimRight      bool
+}
+
+// scanTags finds the tags of src as the Jinja engine's scanner does: a tag
+// opens at "{{", "{%" or "{#", an optional "-" after the opener trims, and
+// it closes at the first closer outside a quoted string (comments have no
+// strings), "-" before the closer trimming. An unclosed tag ends the scan
+// (the engine refuses the template).
+func scanTags(src string) []tag {
+	var tags []tag
+	for i := 0; i+1 < len(src); {
+		if src[i] != '{' || (src[i+1] != '{' && src[i+1] != '%' && src[i+1] != '#') {
+			i++
+			continue
+		}
+		t := tag{kind: src[i+1], start: i}
+		closer := [2]byte{'}', '}'}
+		if t.kind != '{' {
+			closer[0] = t.kind
+		}
+		i += 2
+		if i < len(src) && src[i] == '-' {
+			t.trimLeft = true
+			i++
+		}
+		t.contentStart = i
+		for i < len(src) && t.end == 0 {
+			c := src[i]
+			switch {
+			case t.kind != '#' && (c == '\'' || c == '"'):
+				for i++; i < len(src) && src[i] != c; i++ {
+					if src[i] == '\\' && i+1 < len(src) {
+						i++
+					}
+				}
+				i++
+			case c == '-' && i+2 < len(src) && src[i+1] == closer[0] && src[i+2] == closer[1]:
+				t.contentEnd, t.trimRight, t.end = i, true, i+3
+			case c == closer[0] && i+1 < len(src) && src[i+1] == closer[1]:
+				t.contentEnd, t.end = i, i+2
+			default:
+				i++
+			}
+		}
+		if t.end == 0 {
+			break
+		}
+		tags = append(tags, t)
+		i = t.end
+	}
+	return tags
+}
+
+// stmtKeyword is a statement's keyword as the engine reads it: the leading
+// letters and underscores of its trimmed content.
+func stmtKeyword(content string) string {
+	content = strings.TrimSpace(content)
+	for i, r := range content {
+		if !unicode.IsLetter(r) && r != '_' {
+			return content[:i]
+		}
+	}
+	return content
 }
 
 // newDepthGuard returns the value guardMacros' tags call: a dict with enter

@@ -13,6 +13,11 @@ func TestHostileTemplatesAreBounded(t *testing.T) {
 	msgs := []Message{{Role: "user", Content: "hi"}}
 	for _, src := range []string{
 		"{% macro f(x) %}{{ f(x) }}{% endmacro %}{{ f(1) }}",
+		// The engine reads this header (a stray "%" before the closer) as a
+		// macro; a regular expression guard missed it (found by FuzzTemplate).
+		"{%macro f(0\xdc%%}{{f(x)}}{%endmacro%}{{f()}}",
+		"{% macro f(x='%}') %}{{ f(x) }}{% endmacro %}{{ f() }}",
+		"{# {% macro g() %} #}{%- macro f() -%}{{ f() }}{%- endmacro -%}{{ f() }}",
 		"{% macro a(x) -%}{{ b(x) }}{%- endmacro %}{% macro b(x) %}{{ a(x) }}{% endmacro %}{{ a(1) }}",
 		"{% for i in range(100000000) %}x{% endfor %}",
 		"{% for i in range(2000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}",
@@ -51,5 +56,23 @@ func TestGuardedMacrosRenderUnchanged(t *testing.T) {
 	}
 	if n := strings.Count(guardMacros(src), depthGuard); n != 2*2*2 {
 		t.Errorf("guard inserted %d references, want 8", n)
+	}
+}
+
+// Tags inside a raw block are text: the guard leaves them alone, so the
+// block renders literally, as jinja2 renders it
+// (python3 -c 'import jinja2; print(repr(jinja2.Template(SRC).render()))').
+func TestGuardLeavesRawBlocks(t *testing.T) {
+	src := "{% raw %}{% macro m() %}x{% endmacro %}{% endraw %}|{% macro m() %}y{% endmacro %}{{ m() }}"
+	tm, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tm.RenderText(nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{% macro m() %}x{% endmacro %}|y"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
