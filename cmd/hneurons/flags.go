@@ -107,19 +107,6 @@ func (c *checks) flag(name string, err error) {
 // err returns every problem found, or nil.
 func (c *checks) err() error { return errors.Join(c.errs...) }
 
-// throttle returns a function that reports whether a progress line is due:
-// at most one every interval, and always for the last item.
-func throttle(interval time.Duration) func(last bool) bool {
-	var prev time.Time
-	return func(last bool) bool {
-		if !last && time.Since(prev) < interval {
-			return false
-		}
-		prev = time.Now()
-		return true
-	}
-}
-
 // formatFloat writes a value as the shortest exact decimal (for provenance).
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
