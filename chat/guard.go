@@ -17,7 +17,12 @@ import (
 // templates (tens of kilobytes, no recursion, loops over the messages) are
 // far inside these bounds. Not bounded: memory that a template builds from
 // few operations (a string repeated a billion times, or doubled in a loop);
-// the engine evaluates those without a hook where a limit could sit.
+// the engine evaluates those without a hook where a limit could sit. Nor
+// the engine's own comparisons (==, in, sort, unique) of a list or dict
+// that contains itself or is nested hundreds of thousands deep: its Equals
+// recurses without a bound and such a template still overflows the stack.
+// Printing and tojson, which are ours, handle cycles as Python does and
+// refuse values nested deeper than MaxValueDepth.
 const (
 	// MaxTemplateBytes is the largest template source Parse accepts.
 	MaxTemplateBytes = 1 << 20
@@ -30,6 +35,9 @@ const (
 	// MaxRangeItems is the most items all the range() calls of one
 	// rendering may produce together.
 	MaxRangeItems = 1_000_000
+	// MaxValueDepth is the deepest nesting of lists and dicts that printing
+	// and tojson write.
+	MaxValueDepth = 512
 	// RenderTimeout bounds one rendering; past it Render returns an error
 	// (the engine cannot be interrupted, so its goroutine finishes alone).
 	RenderTimeout = 10 * time.Second

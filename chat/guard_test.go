@@ -2,6 +2,7 @@ package chat
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -74,5 +75,39 @@ func TestGuardLeavesRawBlocks(t *testing.T) {
 	}
 	if want := "{% macro m() %}x{% endmacro %}|y"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// A list or dict that contains itself prints as Python prints it, and
+// tojson refuses it as json.dumps does (python3: l = [1]; l.append(l);
+// str(l) is "[1, [...]]"; json.dumps(l) raises "Circular reference
+// detected"). Both used to recurse until the stack overflowed, killing the
+// process (found by FuzzTemplate). Values nested deeper than MaxValueDepth
+// are refused.
+func TestSelfContainingValues(t *testing.T) {
+	deep := "{% set ns = namespace(v=1) %}{% for i in range(" + strconv.Itoa(MaxValueDepth+1) + ") %}{% set ns.v = [ns.v] %}{% endfor %}"
+	for _, tc := range []struct{ src, want, err string }{
+		{src: "{% set l = [1] %}{% set x = l.append(l) %}{{ l }}", want: "[1, [...]]"},
+		{src: "{% set ns = namespace() %}{% set ns.a = ns %}{{ ns }}", want: "{'a': {...}}"},
+		{src: "{% set l = [1] %}{% set x = l.append(l) %}{{ l | tojson }}", err: "circular reference detected"},
+		{src: "{% set l = [[1]] %}{{ [l, l] | tojson }}", want: "[[[1]], [[1]]]"}, // shared, not circular
+		{src: deep + "{{ ns.v }}", err: "nested deeper than"},
+		{src: deep + "{{ ns.v | tojson }}", err: "nested deeper than"},
+	} {
+		tm, err := Parse(tc.src)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		r, err := tm.Render(nil, Options{})
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: error %v, want %q", tc.src, err, tc.err)
+			}
+		case err != nil:
+			t.Errorf("%q: %v", tc.src, err)
+		case r.Text != tc.want:
+			t.Errorf("%q: got %q, want %q", tc.src, r.Text, tc.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -27,12 +28,24 @@ func filterStr(args []jinja.Value, _ map[string]jinja.Value) (jinja.Value, error
 		return jinja.NewString(""), nil
 	}
 	var b strings.Builder
-	pyRepr(&b, v)
+	if err := pyRepr(&b, v); err != nil {
+		return jinja.Undefined(), err
+	}
 	return jinja.NewString(b.String()), nil
 }
 
-// pyRepr writes Python's repr of v (str() for everything but strings).
-func pyRepr(b *strings.Builder, v jinja.Value) {
+// pyRepr writes Python's repr of v (str() for everything but strings). A
+// list or dict that contains itself is written as Python writes it, "[...]"
+// or "{...}" where it recurs (it used to recurse until the stack overflowed,
+// killing the process; found by FuzzTemplate). Values nested deeper than
+// MaxValueDepth are refused.
+func pyRepr(b *strings.Builder, v jinja.Value) error { return pyReprIn(b, v, map[any]bool{}) }
+
+// pyReprIn is pyRepr inside the containers open holds.
+func pyReprIn(b *strings.Builder, v jinja.Value, open map[any]bool) error {
+	if len(open) > MaxValueDepth {
+		return fmt.Errorf("%w: a value nested deeper than %d", ErrTemplateLimit, MaxValueDepth)
+	}
 	switch {
 	case v.IsNone():
 		b.WriteString("None")
@@ -51,16 +64,31 @@ func pyRepr(b *strings.Builder, v jinja.Value) {
 	case v.IsString():
 		b.WriteString(pyQuote(v.AsString()))
 	case v.IsList():
+		l := v.AsList()
+		if open[l] {
+			b.WriteString("[...]")
+			return nil
+		}
+		open[l] = true
+		defer delete(open, l)
 		b.WriteByte('[')
-		for i, it := range v.AsList().Items {
+		for i, it := range l.Items {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			pyRepr(b, it)
+			if err := pyReprIn(b, it, open); err != nil {
+				return err
+			}
 		}
 		b.WriteByte(']')
 	case v.IsDict():
 		d := v.AsDict()
+		if open[d] {
+			b.WriteString("{...}")
+			return nil
+		}
+		open[d] = true
+		defer delete(open, d)
 		b.WriteByte('{')
 		for i, k := range d.OrderedKeys() {
 			if i > 0 {
@@ -69,12 +97,15 @@ func pyRepr(b *strings.Builder, v jinja.Value) {
 			b.WriteString(pyQuote(k))
 			b.WriteString(": ")
 			val, _ := d.Get(k)
-			pyRepr(b, val)
+			if err := pyReprIn(b, val, open); err != nil {
+				return err
+			}
 		}
 		b.WriteByte('}')
 	default:
 		b.WriteString(v.String())
 	}
+	return nil
 }
 
 // pyFloatStr formats f as Python's str(float).

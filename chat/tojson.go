@@ -78,6 +78,7 @@ type pyJSON struct {
 	indented  bool
 	sortKeys  bool
 	ascii     bool
+	open      map[any]bool // the lists and dicts being written, to refuse cycles
 }
 
 func (e *pyJSON) newline(depth int) {
@@ -107,6 +108,10 @@ func (e *pyJSON) value(v jinja.Value, depth int) error {
 	case v.IsString():
 		e.str(v.AsString())
 	case v.IsList():
+		if err := e.enter(v.AsList()); err != nil {
+			return err
+		}
+		defer delete(e.open, v.AsList())
 		items := v.AsList().Items
 		if len(items) == 0 {
 			e.b.WriteString("[]")
@@ -126,6 +131,10 @@ func (e *pyJSON) value(v jinja.Value, depth int) error {
 		e.b.WriteByte(']')
 	case v.IsDict():
 		d := v.AsDict()
+		if err := e.enter(d); err != nil {
+			return err
+		}
+		defer delete(e.open, d)
 		keys := d.OrderedKeys()
 		if len(keys) == 0 {
 			e.b.WriteString("{}")
@@ -154,6 +163,23 @@ func (e *pyJSON) value(v jinja.Value, depth int) error {
 	default:
 		return fmt.Errorf("value %s is not JSON serializable", v)
 	}
+	return nil
+}
+
+// enter marks a list or dict as being written; one that is already being
+// written contains itself, which json.dumps refuses as this does (recursing
+// overflowed the stack and killed the process).
+func (e *pyJSON) enter(container any) error {
+	if e.open == nil {
+		e.open = map[any]bool{}
+	}
+	if e.open[container] {
+		return errors.New("circular reference detected")
+	}
+	if len(e.open) >= MaxValueDepth {
+		return fmt.Errorf("%w: a value nested deeper than %d", ErrTemplateLimit, MaxValueDepth)
+	}
+	e.open[container] = true
 	return nil
 }
 
