@@ -99,7 +99,8 @@ func (c *Choice) RunningRisk() float64 {
 
 // TokenRisk is one response token's share of the risk.
 type TokenRisk struct {
-	// Text is the token's text (its byte range of the response).
+	// ID is the token id; Text its text (its byte range of the response).
+	ID         int    `json:"id"`
 	Text       string `json:"text"`
 	Start, End int    `json:"-"`
 	// Score is the token's own logit term (w·CETT of the token); the
@@ -155,7 +156,7 @@ func (c *Choice) Assess() (Assessment, error) {
 	for i := range c.Tokens {
 		o := sq.Offsets[i]
 		lo, hi := min(o[0], len(text)), min(o[1], len(text))
-		tr := TokenRisk{Text: text[lo:hi], Start: lo, End: hi, Score: c.det.TokenScore(c.CETT[i]), InAnswer: i >= ts && i < te}
+		tr := TokenRisk{ID: c.Tokens[i], Text: text[lo:hi], Start: lo, End: hi, Score: c.det.TokenScore(c.CETT[i]), InAnswer: i >= ts && i < te}
 		if tr.InAnswer {
 			tr.Contribution = tr.Score / float64(te-ts)
 		}

@@ -32,10 +32,10 @@ type Job struct {
 	Seed         uint64   // sequence i samples with generate.NewSampler(opts, Seed, i)
 	StopTokens   []int    // end-of-generation ids; not part of the response
 	StopStrings  []string // end a sequence when its decoded text contains one (the token is kept, as generate does)
-	// Alpha scales the probe's H-Neurons (its positive weights) by this
-	// factor during the job's forward passes; 1 (or 0 meaning unset) leaves
-	// the model unchanged.
-	Alpha float64
+	// Alpha, when set, scales the probe's H-Neurons (its positive weights)
+	// by this factor during the job's forward passes (0 suppresses them);
+	// nil leaves the model unchanged.
+	Alpha *float64
 
 	events chan Event
 }
@@ -96,7 +96,9 @@ type Engine struct {
 type EngineStats struct {
 	Steps, ForwardCalls, Tokens int64
 	Active, Waiting             int
-	LastBatch                   int
+	// LastBatch and PeakBatch are the segments of the last and of the
+	// largest step (prompts and decoding sequences together).
+	LastBatch, PeakBatch int
 }
 
 // NewEngine starts an engine for m with the detector det (which must have
@@ -283,9 +285,10 @@ type group struct {
 // and returns the sequences still running.
 func (e *Engine) step(fresh []*Job, running []*seqState) []*seqState {
 	var groups []*group
-	find := func(alpha float64) *group {
-		if alpha == 0 {
-			alpha = 1
+	find := func(a *float64) *group {
+		alpha := 1.0
+		if a != nil {
+			alpha = *a
 		}
 		for _, g := range groups {
 			if g.alpha == alpha {
@@ -315,6 +318,7 @@ func (e *Engine) step(fresh []*Job, running []*seqState) []*seqState {
 	e.stats.ForwardCalls += int64(len(groups))
 	e.stats.Active = len(out)
 	e.stats.LastBatch = batch
+	e.stats.PeakBatch = max(e.stats.PeakBatch, batch)
 	e.mu.Unlock()
 	return out
 }

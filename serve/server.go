@@ -350,7 +350,9 @@ func (s *Server) resolve(req *Request, isChat bool) (*settings, error) {
 	}
 	st.job.StopTokens = s.stops
 	st.job.StopStrings = req.Stop
-	st.job.Alpha = st.alpha
+	if st.alpha != 1 {
+		st.job.Alpha = &st.alpha
+	}
 	return st, nil
 }
 
