@@ -49,6 +49,7 @@ func newRootCmd() *cobra.Command {
 		newReportCmd(),
 		newGenerateCmd(), newScoreCmd(), newInspectCmd(), newTokenizeCmd(), newBenchCmd(),
 		newDatasetsCmd(), newOrganismCmd(), newProbeBenchCmd(),
+		newServeCmd(),
 	)
 	return root
 }
