@@ -421,3 +421,31 @@ func fieldKeys(section any) []string {
 	}
 	return keys
 }
+
+// Set applies "key=value" settings over c, keys as in run.toml
+// ("collect.samples=4", "train.C-grid=[0.1, 1]", "seed=2"): the value is
+// read as a TOML value, or as a string when it is not one.
+func (c *Config) Set(settings []string) error {
+	for _, kv := range settings {
+		key, val, ok := strings.Cut(kv, "=")
+		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
+		if !ok || key == "" {
+			return fmt.Errorf("--set %q: want key=value (a run.toml key, such as collect.samples=4)", kv)
+		}
+		// Decode into a copy, so that a failed try leaves c as it was.
+		try := *c
+		md, err := toml.Decode(key+" = "+val, &try)
+		if err != nil {
+			try = *c
+			var qerr error
+			if md, qerr = toml.Decode(key+" = "+strconv.Quote(val), &try); qerr != nil {
+				return fmt.Errorf("--set %s: %w", key, err)
+			}
+		}
+		if un := md.Undecoded(); len(un) > 0 {
+			return fmt.Errorf("--set %s: unknown option (see hneurons run --help for the keys)", key)
+		}
+		*c = try
+	}
+	return nil
+}

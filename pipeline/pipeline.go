@@ -76,8 +76,8 @@ type Step struct {
 	Elapsed time.Duration `json:"elapsed_ns,omitempty"`
 }
 
-// validateOptions checks From and Until.
-func (o Options) validate() error {
+// Validate checks the run folder, From and Until.
+func (o Options) Validate() error {
 	var errs []error
 	if o.Dir == "" {
 		errs = append(errs, errors.New("--out: missing: name the run folder"))
@@ -301,7 +301,7 @@ func Run(ctx context.Context, cfg Config, opt Options) ([]Step, error) {
 }
 
 func execute(ctx context.Context, cfg Config, opt Options, dry bool) ([]Step, error) {
-	if err := errors.Join(cfg.Validate(), opt.validate()); err != nil {
+	if err := errors.Join(cfg.Validate(), opt.Validate()); err != nil {
 		return nil, err
 	}
 	r := &runner{cfg: cfg, opt: opt, ids: map[string]string{}}

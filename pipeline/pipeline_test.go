@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/organism/shipped"
@@ -143,6 +144,29 @@ func TestRunOrganism(t *testing.T) {
 	if !bytes.Contains(page, []byte("<svg")) {
 		t.Errorf("report.html has no plot")
 	}
+
+	// The dry run's disk estimate bounds what the run wrote.
+	est, err := EstimateCost(ctx, cfg, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var feat int64
+	for _, set := range []string{SetTrain, SetTest} {
+		st, err := os.Stat(filepath.Join(a, FeaturesDir, set, "features.f32"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		feat += st.Size()
+	}
+	resp, err := os.Stat(filepath.Join(a, ResponsesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est.Questions != 400 || est.ResponsesBytes < resp.Size() || est.FeaturesBytes < feat || est.PrefillTPS <= 0 || est.DecodeTPS <= 0 {
+		t.Errorf("estimate %+v: want 400 questions and at least %d bytes of responses, %d of features", est, resp.Size(), feat)
+	}
+	t.Logf("estimate: collect %.1f s (ran %v), responses %d bytes (wrote %d), features %d bytes (wrote %d)",
+		est.CollectSeconds, steps[0].Elapsed, est.ResponsesBytes, resp.Size(), est.FeaturesBytes, feat)
 
 	steps, err = Run(ctx, cfg, Options{Dir: a})
 	if err != nil {

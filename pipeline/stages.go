@@ -258,7 +258,6 @@ func (r *runner) train(ctx context.Context, _ bool) error {
 	// The options recorded are those hneurons train records, by its flag names.
 	popts := map[string]string{"mode": string(mode), "penalty": string(pen), "tol": canonical(t.Tol), "seed": strconv.FormatUint(r.cfg.Seed, 10)}
 	if len(t.CGrid) > 0 {
-		r.progress(StageTrain, 0, len(t.CGrid))
 		popts["C-grid"], popts["folds"] = canonical(t.CGrid), strconv.Itoa(t.Folds)
 		pr, err = probe.TrainCV(ctx, train, test, mode, opt, t.CGrid, t.Folds, t.Bootstrap, nil)
 	} else {
@@ -280,9 +279,9 @@ func (r *runner) train(ctx context.Context, _ bool) error {
 	return pr.Save(r.path(ProbeFile))
 }
 
-// evalReport is eval.json: what hneurons eval --out writes, with the
+// EvalReport is eval.json: what hneurons eval --out writes, with the
 // reason when no random-neuron baseline could be drawn.
-type evalReport struct {
+type EvalReport struct {
 	Provenance   record.Provenance `json:"provenance"`
 	BaselineNote string            `json:"baseline_note,omitempty"`
 	*probe.Report
@@ -325,7 +324,7 @@ func (r *runner) eval(ctx context.Context, _ bool) error {
 		return err
 	}
 	prov = prov.WithInput(pin).WithInput(fin)
-	return record.WriteJSON(r.path(EvalFile), evalReport{Provenance: prov, BaselineNote: note, Report: rep})
+	return record.WriteJSON(r.path(EvalFile), EvalReport{Provenance: prov, BaselineNote: note, Report: rep})
 }
 
 // transferReport is origin/transfer/transfer.json (as hneurons transfer
@@ -414,7 +413,7 @@ func (r *runner) report(context.Context, bool) error {
 	if err != nil {
 		return err
 	}
-	var ev evalReport
+	var ev EvalReport
 	if err := readJSON(r.path(EvalFile), &ev); err != nil {
 		return err
 	}
