@@ -203,7 +203,9 @@ func printEstimate(w io.Writer, e *pipeline.Estimate) {
 	fmt.Fprintf(w, "  extract %s, features %s (if every question is kept)\n", seconds(e.ExtractSeconds), megabytes(e.FeaturesBytes))
 }
 
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)).Round(time.Second) }
+func seconds(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second)).Round(time.Second)
+}
 
 // megabytes writes a size in MB (GB from 10 GB).
 func megabytes(n int64) string {
