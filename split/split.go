@@ -82,7 +82,9 @@ type Options struct {
 	// TestSize is the number of test questions; when 0, TestFrac of the
 	// usable questions (rounded) is used.
 	TestSize int
-	// TestFrac is the test fraction, used when TestSize is 0.
+	// TestFrac is the test fraction, used when TestSize is 0. With Balance
+	// it is the fraction of the records balancing can use (twice the
+	// rarer label's count), so that any fraction below 1 fits.
 	TestFrac float64
 	// Seed seeds the shuffle: the same input, seed and options give the same sets.
 	Seed uint64
@@ -181,6 +183,11 @@ func split(recs []record.Labelled, ex *Exclusion, opt Options, key func(*record.
 			return nil, nil, rep, fmt.Errorf("split: need a test size or a test fraction in (0, 1), got size %d fraction %g", opt.TestSize, opt.TestFrac)
 		}
 		n = int(math.Round(opt.TestFrac * float64(total)))
+		if opt.Balance {
+			// Balanced sets can use only as many of each label as the
+			// rarer one has: the fraction is of those, and even.
+			n = 2 * int(math.Round(opt.TestFrac*float64(min(len(fa), len(ha)))))
+		}
 	}
 	if n < 0 || n > total {
 		return nil, nil, rep, fmt.Errorf("split: test size %d out of range: %d usable questions (%d faithful, %d hallucinated)", n, total, len(fa), len(ha))

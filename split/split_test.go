@@ -65,6 +65,13 @@ func TestSplitBalancedDeterministic(t *testing.T) {
 	if err != nil || len(test) != 20 || len(train) != 60 {
 		t.Fatalf("fraction: %d/%d %v %+v", len(test), len(train), err, rep)
 	}
+	// A balanced fraction is of the records balancing can use, rounded to
+	// an even size: 0.3 of 2 x 33 is 19.8, so 20 (it used to fail: "needs
+	// an even size", or "needs N of each label" when one label was rare).
+	train, test, _, err = Split(synth(33, 140), nil, Options{TestFrac: 0.3, Seed: 1, Balance: true})
+	if err != nil || len(test) != 20 || len(train) != 46 {
+		t.Fatalf("balanced fraction: %d test, %d train records, %v; want 20 and 46", len(test), len(train), err)
+	}
 }
 
 func TestSplitExcludeAndDuplicates(t *testing.T) {

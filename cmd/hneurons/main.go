@@ -43,6 +43,7 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log debug messages to stderr")
 	root.AddCommand(
 		newDemoCmd(),
+		newRunCmd(),
 		newCollectCmd(), newLabelCmd(), newSplitCmd(), newExtractCmd(), newTrainCmd(), newEvalCmd(),
 		newDriftCmd(),
 		newTransferCmd(),
