@@ -672,7 +672,7 @@ func (c *call) applyPolicy(outs []*outcome) error {
 func (c *call) verdict(o *outcome) *Verdict {
 	st := c.st
 	v := &Verdict{Risk: o.a.Risk, Final: true, Flagged: o.a.Risk > st.threshold, Threshold: st.threshold,
-		Policy: string(st.policy), Action: o.action, Attempts: len(o.attempts), AttemptRisks: o.attempts, Alpha: st.alpha,
+		Policy: string(st.policy), Action: o.action, Attempts: len(o.attempts), AttemptRisks: o.attempts, Alpha: &st.alpha,
 		Answer: &AnswerSpan{Start: o.a.AnswerStart, End: o.a.AnswerEnd, Text: o.a.AnswerText, Method: o.a.SpanMethod, Tokens: o.a.AnswerTokens}}
 	if st.tokenRisks {
 		v.Tokens = o.a.Tokens
