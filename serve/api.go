@@ -289,7 +289,7 @@ type Verdict struct {
 	Action       string      `json:"action,omitempty"`
 	Attempts     int         `json:"attempts,omitempty"`
 	AttemptRisks []float64   `json:"attempt_risks,omitempty"`
-	Alpha        float64     `json:"alpha,omitempty"`
+	Alpha        *float64    `json:"alpha,omitempty"`
 	Answer       *AnswerSpan `json:"answer,omitempty"`
 	Tokens       []TokenRisk `json:"tokens,omitempty"`
 	// Original is the answer the abstain policy withheld.

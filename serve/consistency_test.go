@@ -142,7 +142,8 @@ func TestRiskMatchesOfflineChain(t *testing.T) {
 	sem := make(chan struct{}, 4)
 	for i := 0; i < n; i++ {
 		q := f.questions[i]
-		text, err := p.Text(q.Question)
+		// The question as collect asks it (with the paper's instruction).
+		text, err := collect.PromptText(f.tok, q.Question, chat.FormatChat)
 		if err != nil {
 			t.Fatal(err)
 		}

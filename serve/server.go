@@ -43,10 +43,10 @@ type Config struct {
 	// endpoint but /healthz.
 	APIKey string
 	// Policy is the default policy (default annotate); Threshold the default
-	// flag threshold (default the calibration's, else 0.5);
-	// MaxRegenerations the regenerate policy's default attempts (default 2).
+	// flag threshold (nil: the calibration's, else 0.5); MaxRegenerations
+	// the regenerate policy's default attempts (default 2).
 	Policy           Policy
-	Threshold        float64
+	Threshold        *float64
 	MaxRegenerations int
 	// Calibration, when set, is reported by /healthz and gives the default
 	// threshold.
@@ -89,11 +89,12 @@ func (c Config) withDefaults() Config {
 	if c.Policy == "" {
 		c.Policy = Annotate
 	}
-	if c.Threshold <= 0 {
-		c.Threshold = 0.5
+	if c.Threshold == nil {
+		t := 0.5
 		if c.Calibration != nil {
-			c.Threshold = c.Calibration.Threshold
+			t = c.Calibration.Threshold
 		}
+		c.Threshold = &t
 	}
 	if c.MaxRegenerations <= 0 {
 		c.MaxRegenerations = 2
@@ -139,8 +140,8 @@ func New(m *model.Model, tok *tokenizer.Tokenizer, det *Detector, cfg Config) (*
 	if _, err := ParsePolicy(string(cfg.Policy)); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	if cfg.Threshold > 1 {
-		return nil, fmt.Errorf("serve: threshold %v outside [0, 1]", cfg.Threshold)
+	if t := *cfg.Threshold; !(t >= 0 && t <= 1) {
+		return nil, fmt.Errorf("serve: threshold %v outside [0, 1]", t)
 	}
 	s := &Server{cfg: cfg, m: m, tok: tok, stops: generate.StopTokens(tok, m), created: time.Now().Unix()}
 	if src := tok.ChatTemplate(); src != "" {
@@ -272,7 +273,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	pr := s.e.Detector().Probe
 	writeJSON(w, code, map[string]any{"status": status, "model": s.cfg.ModelName, "active_sequences": st.Active,
-		"waiting": st.Waiting, "policy": s.cfg.Policy, "threshold": s.cfg.Threshold, "calibration": s.cfg.Calibration,
+		"waiting": st.Waiting, "policy": s.cfg.Policy, "threshold": *s.cfg.Threshold, "calibration": s.cfg.Calibration,
 		"h_neurons": len(pr.HNeurons), "probe_neurons": len(pr.Weights)})
 }
 
@@ -299,7 +300,7 @@ func (s *Server) resolve(req *Request, isChat bool) (*settings, error) {
 	if req.Model != "" && req.Model != s.cfg.ModelName {
 		return nil, &RequestError{Field: "model", Msg: fmt.Sprintf("%q is not served here (this server serves %q)", req.Model, s.cfg.ModelName)}
 	}
-	st := &settings{chat: isChat, policy: s.cfg.Policy, threshold: s.cfg.Threshold, maxRegen: s.cfg.MaxRegenerations,
+	st := &settings{chat: isChat, policy: s.cfg.Policy, threshold: *s.cfg.Threshold, maxRegen: s.cfg.MaxRegenerations,
 		alpha: 1, stream: req.Stream, usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage}
 	if o := req.HNeurons; o != nil {
 		if o.Policy != "" {
@@ -671,7 +672,7 @@ func (c *call) applyPolicy(outs []*outcome) error {
 func (c *call) verdict(o *outcome) *Verdict {
 	st := c.st
 	v := &Verdict{Risk: o.a.Risk, Final: true, Flagged: o.a.Risk > st.threshold, Threshold: st.threshold,
-		Policy: string(st.policy), Action: o.action, Attempts: len(o.attempts), AttemptRisks: o.attempts, Alpha: st.alpha,
+		Policy: string(st.policy), Action: o.action, Attempts: len(o.attempts), AttemptRisks: o.attempts, Alpha: &st.alpha,
 		Answer: &AnswerSpan{Start: o.a.AnswerStart, End: o.a.AnswerEnd, Text: o.a.AnswerText, Method: o.a.SpanMethod, Tokens: o.a.AnswerTokens}}
 	if st.tokenRisks {
 		v.Tokens = o.a.Tokens

@@ -528,7 +528,7 @@ func TestAlphaSuppression(t *testing.T) {
 		var cc ChatCompletion
 		strictDecode(t, b, &cc)
 		v := cc.Choices[0].HNeurons
-		if v.Alpha != alpha {
+		if v.Alpha == nil || *v.Alpha != alpha {
 			t.Errorf("alpha %v reported as %v", alpha, v.Alpha)
 		}
 		if want := offlineVerdictRisk(t, f, v, alpha); math.Abs(want-v.Risk) > 1e-5 {

@@ -38,8 +38,10 @@ type serveOptions struct {
 }
 
 // newServeCmd builds the `hneurons serve` command.
-func newServeCmd() *cobra.Command {
-	o := &serveOptions{}
+func newServeCmd() *cobra.Command { return newServeCmdWith(&serveOptions{}) }
+
+// newServeCmdWith builds the command around o (tests set o.listen).
+func newServeCmdWith(o *serveOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve --model M --probe probe.json [--addr 127.0.0.1:8080]",
 		Short: "Serve an OpenAI-compatible API that scores every answer's hallucination risk",
@@ -153,11 +155,15 @@ func runServe(cmd *cobra.Command, o *serveOptions) error {
 	if name == "" {
 		name = filepath.Base(filepath.Clean(o.model))
 	}
+	var threshold *float64
+	if cmd.Flags().Changed("threshold") {
+		threshold = &o.threshold
+	}
 	srv, err := serve.New(m, tok, det, serve.Config{
 		ModelName: name, Engine: serve.EngineOptions{MaxBatch: o.maxBatch, QueueLen: o.queue},
 		Limits:  serve.Limits{MaxTokens: o.maxTokens, MaxN: o.maxN},
 		MaxBody: o.maxBody, RequestTimeout: o.timeout, APIKey: key,
-		Policy: serve.Policy(o.policy), Threshold: o.threshold, MaxRegenerations: o.maxRegen, Calibration: cal,
+		Policy: serve.Policy(o.policy), Threshold: threshold, MaxRegenerations: o.maxRegen, Calibration: cal,
 		Warning: o.warning, Abstention: o.abstention, ShutdownGrace: o.grace,
 	})
 	if err != nil {
