@@ -123,7 +123,8 @@ func TestExpectedRenderings(t *testing.T) {
 // checkSpans verifies that spans are in order, inside the text and not
 // overlapping; that each holds its message's content in one of the forms the
 // templates under test print it (verbatim, trimmed, JSON-escaped as by
-// tojson, or DeepSeek-R1's part after the last </think>); and that every
+// tojson, with leading newlines cut as Qwen 3 does, or DeepSeek-R1's part
+// after the last </think>); and that every
 // non-empty content that appears in the text has a span.
 func checkSpans(t *testing.T, name string, r *Rendered, msgs []Message) {
 	t.Helper()
@@ -162,8 +163,9 @@ func printedForms(c string) []string {
 		q := strings.TrimSuffix(j.String(), "\n")
 		forms = append(forms, q[1:len(q)-1])
 	}
+	forms = append(forms, strings.TrimLeft(c, "\n")) // Qwen 3: content.split('</think>')[-1].lstrip('\n')
 	if k := strings.LastIndex(c, "</think>"); k >= 0 {
-		forms = append(forms, c[k+len("</think>"):])
+		forms = append(forms, c[k+len("</think>"):], strings.TrimLeft(c[k+len("</think>"):], "\n"))
 	}
 	return forms
 }

@@ -92,9 +92,9 @@ func decodeMessage(raw json.RawMessage) (Message, error) {
 	return m, nil
 }
 
-func loadReference(t *testing.T) []referenceCase {
+func loadReference(t *testing.T, path string) []referenceCase {
 	t.Helper()
-	f, err := os.Open("testdata/reference_renderings.jsonl")
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,20 @@ func loadReference(t *testing.T) []referenceCase {
 // raise_exception messages included, then checks the content spans.
 func TestReferenceRenderings(t *testing.T) {
 	dir, _ := loadExpected(t) // skips without shared/
-	cases := loadReference(t)
+	checkReference(t, loadReference(t, "testdata/reference_renderings.jsonl"), func(name string) *Template {
+		if rel, isGGUF := strings.CutPrefix(name, "vocab/"); isGGUF {
+			return loadGGUFTemplate(t, sharedtest.Path(t, "vocab", rel))
+		}
+		return loadTemplate(t, dir, name)
+	})
+}
+
+// checkReference renders every reference case with the template load
+// returns for its name and compares with jinja2's output byte for byte
+// (raise_exception messages included), then checks the content spans; it
+// logs the counts by template.
+func checkReference(t *testing.T, cases []referenceCase, load func(name string) *Template) {
+	t.Helper()
 	tmpls := map[string]*Template{}
 	type count struct{ exact, raised, divergent, total, skipped, verbatim int }
 	counts := map[string]*count{}
@@ -139,11 +152,7 @@ func TestReferenceRenderings(t *testing.T) {
 		cnt.total++
 		tm, ok := tmpls[c.Template]
 		if !ok {
-			if rel, isGGUF := strings.CutPrefix(c.Template, "vocab/"); isGGUF {
-				tm = loadGGUFTemplate(t, sharedtest.Path(t, "vocab", rel))
-			} else {
-				tm = loadTemplate(t, dir, c.Template)
-			}
+			tm = load(c.Template)
 			tmpls[c.Template] = tm
 		}
 		msgs := make([]Message, len(c.Messages))

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -288,9 +289,15 @@ func (t *Tokenizer) EncodeWithOffsets(text string, addSpecial bool) ([]int, [][2
 }
 
 // Decode returns the text of ids. With skipSpecial, special tokens (BOS, EOS,
-// control tokens) are left out. Added tokens come out as written; the others
-// go through the tokenizer's decoder. The result holds the exact bytes the
-// tokens carry, which may be invalid UTF-8 if ids ends inside a character.
+// control tokens) are left out. Special tokens come out as written; the
+// others go through the tokenizer's decoder, added tokens that are not
+// special included (Gemma 3's white-space tokens "▁▁" decode to two
+// spaces), except under a byte-level decoder, which leaves added tokens as
+// written (their text is not byte-level encoded: DeepSeek's "ü"). This is
+// the rule of transformers.js, checked on real tokenizers in real_test.go.
+// The result holds the exact
+// bytes the tokens carry, which may be invalid UTF-8 if ids ends inside a
+// character.
 func (t *Tokenizer) Decode(ids []int, skipSpecial bool) string {
 	var sb strings.Builder
 	var run []string
@@ -312,7 +319,7 @@ func (t *Tokenizer) Decode(ids []int, skipSpecial bool) string {
 		if skipSpecial && t.special[int32(id)] {
 			continue
 		}
-		if i, ok := t.addedIndex[int32(id)]; ok {
+		if i, ok := t.addedIndex[int32(id)]; ok && (t.special[int32(id)] || byteLevel(t.dec)) {
 			flush()
 			sb.WriteString(t.added[i].content)
 			first = false
@@ -322,6 +329,17 @@ func (t *Tokenizer) Decode(ids []int, skipSpecial bool) string {
 	}
 	flush()
 	return sb.String()
+}
+
+// byteLevel reports whether a decoder is, or holds, a byte-level step.
+func byteLevel(d decoder) bool {
+	switch d := d.(type) {
+	case decByteLevel:
+		return true
+	case decSequence:
+		return slices.ContainsFunc(d, byteLevel)
+	}
+	return false
 }
 
 // TokenID returns the id of a token spelling (as in the vocabulary, e.g.
