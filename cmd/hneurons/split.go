@@ -46,7 +46,7 @@ excluded files).`,
 	f.StringVar(&o.train, "train", "", "train JSONL to write (required)")
 	f.StringVar(&o.test, "test", "", "test JSONL to write (required)")
 	f.IntVar(&o.testSize, "test-size", 0, "number of test questions")
-	f.Float64Var(&o.testFrac, "test-frac", 0, "test fraction of the usable questions (when --test-size is 0)")
+	f.Float64Var(&o.testFrac, "test-frac", 0, "test fraction of the usable questions (when --test-size is 0; with --balance, of those balancing can use: twice the rarer label)")
 	f.Uint64Var(&o.seed, "seed", defaultSeed, "shuffle seed")
 	f.StringSliceVar(&o.exclude, "exclude", nil, "comma-separated files (dataset specs) whose questions must not be used")
 	f.BoolVar(&o.balance, "balance", false, "equal faithful and hallucinated questions in both sets")
