@@ -39,6 +39,11 @@ type Runner struct {
 	workScratch []attnScratch // one per attention worker
 	sel         []float32     // [R, D] rows whose logits are wanted
 	logits      []float32     // [R, V]
+
+	// The fused products' arguments (Q/K/V, gate/up), kept here so that
+	// building them per layer allocates nothing.
+	outs3 [3][]float32
+	mats3 [3]*kernels.Matrix
 }
 
 // NewRunner returns a Runner for m with no taps and no scales.
@@ -153,9 +158,11 @@ func (r *Runner) forward(ctx context.Context, segs []Segment, mode int) ([]float
 		// Attention: x += [PostNorm](Attn(Norm(x))).
 		r.normRows(xn, x, lw.attnNorm, T, D)
 		q, k, v := r.q[:T*qd], r.k[:T*kvd], r.v[:T*kvd]
-		kernels.MatMul(q, xn, T, lw.wq)
-		kernels.MatMul(k, xn, T, lw.wk)
-		kernels.MatMul(v, xn, T, lw.wv)
+		// One job for Q, K and V (decoding: one meeting of the threads, and the
+		// small K and V spread over all of them).
+		r.outs3 = [3][]float32{q, k, v}
+		r.mats3 = [3]*kernels.Matrix{lw.wq, lw.wk, lw.wv}
+		kernels.MatMulN(r.outs3[:], xn, T, r.mats3[:])
 		addBias(q, lw.bq, T)
 		addBias(k, lw.bk, T)
 		addBias(v, lw.bv, T)
@@ -183,8 +190,9 @@ func (r *Runner) forward(ctx context.Context, segs []Segment, mode int) ([]float
 		// MLP: x += [PostNorm](W_down (scale ⊙ act(W_gate h) ⊙ W_up h)), h = Norm(x).
 		r.normRows(xn, x, lw.ffnNorm, T, D)
 		z, up := r.gate[:T*F], r.up[:T*F]
-		kernels.MatMul(z, xn, T, lw.wGate)
-		kernels.MatMul(up, xn, T, lw.wUp)
+		r.outs3 = [3][]float32{z, up}
+		r.mats3 = [3]*kernels.Matrix{lw.wGate, lw.wUp}
+		kernels.MatMulN(r.outs3[:2], xn, T, r.mats3[:2])
 		if c.Act == ActGELUTanh {
 			geGLU(z, up)
 		} else {

@@ -11,14 +11,28 @@ import (
 )
 
 // Shape returns the Config of a well-known model, for benchmarking with
-// RandomInit without its weights: "qwen2.5-0.5b", "llama-3.2-1b",
-// "stories260k".
+// RandomInit without its weights: "qwen2.5-0.5b", "qwen2.5-1.5b",
+// "llama-3.2-1b", "stories260k", and "qwen2-tiny" (not a real model: a
+// qwen2 of 4 layers whose widths are multiples of 256, so that llama.cpp's
+// k-quants apply to every matrix; for quick side-by-side runs).
 func Shape(name string) (Config, error) {
 	switch strings.ToLower(name) {
 	case "qwen2.5-0.5b":
 		return Config{
 			Arch: "qwen2", DModel: 896, NLayers: 24, DFF: 4864, NHeads: 14, NKVHeads: 2, HeadDim: 64,
 			Vocab: 151936, MaxSeq: 32768, NormEps: 1e-6, RopeTheta: 1e6,
+			QueryScale: float32(1 / math.Sqrt(64)), TiedEmbeddings: true,
+		}, nil
+	case "qwen2.5-1.5b":
+		return Config{
+			Arch: "qwen2", DModel: 1536, NLayers: 28, DFF: 8960, NHeads: 12, NKVHeads: 2, HeadDim: 128,
+			Vocab: 151936, MaxSeq: 32768, NormEps: 1e-6, RopeTheta: 1e6,
+			QueryScale: float32(1 / math.Sqrt(128)), TiedEmbeddings: true,
+		}, nil
+	case "qwen2-tiny":
+		return Config{
+			Arch: "qwen2", DModel: 256, NLayers: 4, DFF: 768, NHeads: 4, NKVHeads: 2, HeadDim: 64,
+			Vocab: 4096, MaxSeq: 4096, NormEps: 1e-6, RopeTheta: 1e6,
 			QueryScale: float32(1 / math.Sqrt(64)), TiedEmbeddings: true,
 		}, nil
 	case "llama-3.2-1b":
@@ -35,7 +49,7 @@ func Shape(name string) (Config, error) {
 			QueryScale: float32(1 / math.Sqrt(8)),
 		}, nil
 	}
-	return Config{}, fmt.Errorf("model: unknown shape %q (known: qwen2.5-0.5b, llama-3.2-1b, stories260k)", name)
+	return Config{}, fmt.Errorf("model: unknown shape %q (known: qwen2.5-0.5b, qwen2.5-1.5b, qwen2-tiny, llama-3.2-1b, stories260k)", name)
 }
 
 // RandomInit builds a model of the given configuration with random weights

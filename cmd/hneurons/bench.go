@@ -29,6 +29,7 @@ type benchOptions struct {
 	minTime      time.Duration
 	cpuProfile   string
 	save         string
+	saveGGUF     string
 }
 
 // newBenchCmd builds the `hneurons bench` command.
@@ -43,11 +44,16 @@ greedy decoding (--gen-tokens single-token steps) and prints
 until --min-time has passed; the best run counts.
 
 --random-shape builds a randomly initialised model of a known shape
-(qwen2.5-0.5b, llama-3.2-1b, stories260k) so that no file is needed. With
+(qwen2.5-0.5b, qwen2.5-1.5b, qwen2-tiny, llama-3.2-1b, stories260k) so that
+no file is needed. With
 --save DIR it is written as a Hugging Face folder (config.json and
 model.safetensors; llama and qwen2 shapes) and the benchmark runs on that
 folder, memory-mapped like a downloaded model; the folder stays for other
-commands (for example a peak-memory measurement of hneurons score).`,
+commands (for example a peak-memory measurement of hneurons score). With
+--save-gguf FILE (qwen2 shapes) the same weights are written as one GGUF file
+under llama.cpp's tensor names and metadata instead, for running llama.cpp
+on the same model (scripts/bench_llama.sh), and the benchmark runs on that
+file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runBench(cmd, o) },
 	}
@@ -63,8 +69,10 @@ commands (for example a peak-memory measurement of hneurons score).`,
 	f.DurationVar(&o.minTime, "min-time", time.Second, "repeat each part for at least this long")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs to this file")
 	f.StringVar(&o.save, "save", "", "with --random-shape: write the random model to this folder and benchmark the folder")
+	f.StringVar(&o.saveGGUF, "save-gguf", "", "with --random-shape (qwen2 shapes): write the random model as this GGUF file and benchmark the file")
 	cmd.MarkFlagsMutuallyExclusive("model", "random-shape")
 	cmd.MarkFlagsOneRequired("model", "random-shape")
+	cmd.MarkFlagsMutuallyExclusive("save", "save-gguf")
 	return cmd
 }
 
@@ -93,7 +101,16 @@ func runBench(cmd *cobra.Command, o *benchOptions) error {
 		default:
 			return fmt.Errorf("--dtype %q: want f32, f16 or bf16", o.dtype)
 		}
-		if o.save != "" {
+		switch {
+		case o.saveGGUF != "":
+			slog.Info("writing random model", "shape", o.randomShape, "dtype", dt, "vocab", cfg.Vocab, "file", o.saveGGUF)
+			if err := model.WriteRandomGGUF(o.saveGGUF, cfg, dt, 1); err != nil {
+				return err
+			}
+			if m, err = model.Load(o.saveGGUF); err != nil {
+				return err
+			}
+		case o.save != "":
 			slog.Info("writing random model", "shape", o.randomShape, "dtype", dt, "vocab", cfg.Vocab, "dir", o.save)
 			if err := model.WriteRandomHF(o.save, cfg, dt, 1); err != nil {
 				return err
@@ -101,14 +118,14 @@ func runBench(cmd *cobra.Command, o *benchOptions) error {
 			if m, err = model.Load(o.save); err != nil {
 				return err
 			}
-		} else {
+		default:
 			slog.Info("building random model", "shape", o.randomShape, "dtype", dt, "vocab", cfg.Vocab)
 			if m, err = model.RandomInit(cfg, dt, 1); err != nil {
 				return err
 			}
 		}
-	} else if o.save != "" {
-		return fmt.Errorf("--save needs --random-shape")
+	} else if o.save != "" || o.saveGGUF != "" {
+		return fmt.Errorf("--save and --save-gguf need --random-shape")
 	} else if m, err = model.Load(o.model); err != nil {
 		return err
 	}
