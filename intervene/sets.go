@@ -151,22 +151,22 @@ func Apply(r *model.Runner, m *model.Model, s Set, alpha float64) error {
 func FormatAlpha(a float64) string { return strconv.FormatFloat(a, 'g', -1, 64) }
 
 // ParseAlphas parses a comma-separated list of alphas (each in [0, 10],
-// distinct), naming the flag in errors.
-func ParseAlphas(s string) ([]float64, error) {
+// distinct, at least two), naming flag in errors.
+func ParseAlphas(flag, s string) ([]float64, error) {
 	var out []float64
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
 		a, err := strconv.ParseFloat(f, 64)
 		if err != nil || a < 0 || a > 10 || a != a {
-			return nil, fmt.Errorf("--alphas: %q is not a number in [0, 10]", f)
+			return nil, fmt.Errorf("--%s: %q is not a number in [0, 10]", flag, f)
 		}
 		if slices.Contains(out, a) {
-			return nil, fmt.Errorf("--alphas: %s given twice", f)
+			return nil, fmt.Errorf("--%s: %s given twice", flag, f)
 		}
 		out = append(out, a)
 	}
 	if len(out) < 2 {
-		return nil, fmt.Errorf("--alphas %q: want at least two values for a slope", s)
+		return nil, fmt.Errorf("--%s %q: want at least two values for a slope", flag, s)
 	}
 	slices.Sort(out)
 	return out, nil

@@ -99,7 +99,7 @@ func runIntervene(cmd *cobra.Command, o *interveneOptions) error {
 	c.atLeast("max-new-tokens", o.maxNew, 1)
 	c.atLeast("batch", o.batch, 1)
 	c.atLeast("bootstrap", o.boot, 1)
-	alphas, err := intervene.ParseAlphas(o.alphas)
+	alphas, err := intervene.ParseAlphas("alphas", o.alphas)
 	if err != nil {
 		c.add("%v", err)
 	}
