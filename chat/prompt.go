@@ -92,6 +92,40 @@ func (p *Prompter) Text(user string) (string, error) {
 	return text, nil
 }
 
+// Conversation returns the prompt text of a conversation that ends with a
+// user turn: msgs alternate user and assistant messages. FormatChat renders
+// them with the chat template and the generation prompt; FormatBase writes
+// each user turn as Text does ("{user}\nAnswer:") followed by the
+// assistant's answer and a newline; FormatPlain joins the contents with
+// newlines. One user message gives Text's result.
+func (p *Prompter) Conversation(msgs []Message) (string, error) {
+	if len(msgs) == 0 || msgs[len(msgs)-1].Role != "user" {
+		return "", errors.New("chat: a conversation prompt must end with a user message")
+	}
+	if p.format == FormatChat {
+		text, err := p.tmpl.RenderText(msgs, Options{AddGenerationPrompt: true, BOS: p.tok.BOSToken(), EOS: p.tok.EOSToken()})
+		if err != nil {
+			return "", fmt.Errorf("chat: rendering the prompt: %w", err)
+		}
+		return text, nil
+	}
+	var b []byte
+	for i, m := range msgs {
+		switch {
+		case m.Role == "user" && p.format == FormatBase:
+			b = append(b, m.Content+BaseSuffix...)
+		case m.Role == "assistant" && p.format == FormatBase:
+			b = append(b, " "+m.Content+"\n"...)
+		default:
+			b = append(b, m.Content...)
+			if i < len(msgs)-1 {
+				b = append(b, '\n')
+			}
+		}
+	}
+	return string(b), nil
+}
+
 // Tokens encodes a prompt text made by Text as the model sees it: a chat
 // rendering without added special tokens, the other formats with them.
 func (p *Prompter) Tokens(text string) []int { return EncodePrompt(p.tok, text, p.format) }

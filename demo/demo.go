@@ -62,6 +62,15 @@ type Options struct {
 	// otherwise none, and the stage is left out). NoOrigin leaves it out.
 	BaseModelDir string
 	NoOrigin     bool
+	// NoImpact leaves out the impact stage (the H-Neurons scaled by alpha
+	// on the organism's analogue benchmarks; read from impact.jsonl in
+	// QuestionsDir). ImpactItems caps the items per benchmark (default
+	// 100), ImpactAlphas are the scale factors (default 0, 1, 2, 3),
+	// ImpactControls the random sets of each kind (default 2).
+	NoImpact       bool
+	ImpactItems    int
+	ImpactAlphas   []float64
+	ImpactControls int
 	// Fresh discards the outputs of an earlier run in Out instead of
 	// resuming them (a resume needs the same options).
 	Fresh bool
@@ -125,6 +134,8 @@ type Details struct {
 	Within map[string]*Within `json:"within_attribute,omitempty"`
 	// Origin is the origin stage, absent without a base model.
 	Origin *Origin `json:"origin,omitempty"`
+	// Impact is the impact stage, absent with NoImpact.
+	Impact *Impact `json:"impact,omitempty"`
 }
 
 // Counts are the question counts along the chain.
@@ -197,6 +208,15 @@ func (o *Options) defaults() error {
 	if o.PromptFormat == "" {
 		o.PromptFormat = chat.FormatChat
 	}
+	if o.ImpactItems <= 0 {
+		o.ImpactItems = defaultImpactItems
+	}
+	if len(o.ImpactAlphas) == 0 {
+		o.ImpactAlphas = DefaultImpactAlphas
+	}
+	if o.ImpactControls <= 0 {
+		o.ImpactControls = defaultControls
+	}
 	return nil
 }
 
@@ -211,6 +231,7 @@ func (o *Options) defaults() error {
 //	metrics.json           Details: counts, C path, metrics with bootstrap intervals, baselines
 //	summary.json           Summary
 //	summary.txt            Text(summary, details)
+//	impact/                the impact stage (intervene: sets.json, records.jsonl, summary.json, summary.txt)
 //
 // Every file carries its provenance; a rerun resumes the sampling, the
 // labels and the features when its options are those the files were made
@@ -226,7 +247,7 @@ func Run(ctx context.Context, o Options, progress func(Event)) (*Summary, *Detai
 		return nil, nil, err
 	}
 	defer r.m.Close()
-	steps := []func(context.Context) error{r.sample, r.judge, r.split, r.extract, r.train, r.evaluate, r.origin}
+	steps := []func(context.Context) error{r.sample, r.judge, r.split, r.extract, r.train, r.evaluate, r.origin, r.impact}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return nil, nil, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hneurons/hneurons/intervene"
 	"github.com/hneurons/hneurons/model"
 	"github.com/hneurons/hneurons/organism/shipped"
 	"github.com/hneurons/hneurons/organism/world"
@@ -89,6 +90,7 @@ func smallOptions(t *testing.T, org, out string) Options {
 		// A single large C: the small run must still select some neurons, so
 		// that the checks on H-Neurons, baselines and transfer below bind.
 		Grid: []float64{30}, Folds: 3, BaselineSeeds: 2, Boot: 100,
+		ImpactItems: 6, ImpactControls: 1, ImpactAlphas: []float64{0, 3},
 	}
 }
 
@@ -108,10 +110,30 @@ func TestRunOnShippedOrganism(t *testing.T) {
 	}
 	for _, f := range []string{"responses.jsonl", "labelled.jsonl", "labelled-single.jsonl", "splits/train.jsonl",
 		"splits/test.jsonl", "splits/nonexist.jsonl", "features/train/index.json", "probe.json", "metrics.json",
-		"summary.json", "summary.txt"} {
+		"summary.json", "summary.txt", "impact/records.jsonl", "impact/sets.json", "impact/summary.json", "impact/summary.txt"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("missing %s: %v", f, err)
 		}
+	}
+
+	// The impact stage: every analogue and the capability check, the
+	// H-Neurons and one control of each kind, both alphas, every record.
+	if det.Impact == nil || det.Impact.Summary == nil {
+		t.Fatal("no impact stage")
+	}
+	if got := len(det.Impact.Summary.Benches); got != 5 {
+		t.Errorf("impact: %d benchmarks, want 4 analogues and capability", got)
+	}
+	for _, b := range det.Impact.Summary.Benches {
+		if b.Items != 6 || len(b.Curves) != 3 || len(b.Curves[0].Points) != 2 {
+			t.Errorf("impact %s: %d items, %d curves", b.Bench, b.Items, len(b.Curves))
+		}
+	}
+	if recs, _, err := intervene.ReadRecords(filepath.Join(out, "impact", "records.jsonl")); err != nil || len(recs) != 5*6*3*2 {
+		t.Errorf("impact records: %d, %v", len(recs), err)
+	}
+	if !strings.Contains(Text(sum, det), "impact (paper section 5)") {
+		t.Error("summary.txt lacks the impact stage")
 	}
 
 	// summary.json has exactly the documented shape.
@@ -457,7 +479,8 @@ func TestShippedOrganismShowsHNeurons(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := Options{ModelDir: filepath.Join(org, shipped.Chat), QuestionsDir: filepath.Join(org, shipped.Questions),
-		Out: filepath.Join(t.TempDir(), "report"), Seed: 1} // Seed 1: the command's default
+		Out: filepath.Join(t.TempDir(), "report"), Seed: 1, // Seed 1: the command's default
+		NoImpact: true} // identification only: the impact stage has its own checks
 	sum, det, err := Run(context.Background(), o, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,7 @@ func Text(s *Summary, d *Details) string {
 		}
 	}
 	originText(&b, d.Origin)
+	impactText(&b, d.Impact)
 	fmt.Fprintf(&b, "seconds: %.1f\n", s.Seconds)
 	return b.String()
 }

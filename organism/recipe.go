@@ -95,7 +95,11 @@ func Prepare(r Recipe) (*Data, error) {
 		}
 	}
 	for _, c := range w.Instructions {
-		ids, start := d.Tokenizer.Chat(c.User, c.Assistant)
+		var hist [][2]string
+		for _, h := range c.History {
+			hist = append(hist, [2]string{h.User, h.Assistant})
+		}
+		ids, start := d.Tokenizer.Conversation(hist, c.User, c.Assistant)
 		ex := train.ChatExample{AnswerStart: start}
 		for _, id := range ids {
 			ex.IDs = append(ex.IDs, int32(id))

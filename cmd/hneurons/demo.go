@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hneurons/hneurons/demo"
+	"github.com/hneurons/hneurons/intervene"
 	"github.com/hneurons/hneurons/probe"
 	"github.com/hneurons/hneurons/report"
 )
@@ -18,6 +19,9 @@ type demoOptions struct {
 	out, model, questions string
 	base                  string
 	noOrigin, noReport    bool
+	noImpact              bool
+	impactItems, controls int
+	alphas                string
 	samples, maxID, maxNE int
 	minAgree, seeds       int
 	seed                  uint64
@@ -67,6 +71,10 @@ option, unless --fresh.`,
 	f.Float64SliceVar(&o.grid, "C-grid", nil, "C values the probe chooses from by cross-validated accuracy (default 0.03,0.1,0.3,1,3,10)")
 	f.StringVar(&o.format, "prompt-format", "chat", "prompt format: chat or base")
 	f.IntVar(&o.seeds, "baseline-seeds", 100, "random-neuron subsets of the baseline and of the transfer check")
+	f.BoolVar(&o.noImpact, "no-impact", false, "leave out the impact stage (the H-Neurons scaled by alpha on the organism's four analogue benchmarks)")
+	f.IntVar(&o.impactItems, "impact-items", 100, "impact stage: items per benchmark")
+	f.StringVar(&o.alphas, "impact-alphas", "0,1,2,3", "impact stage: comma-separated scale factors")
+	f.IntVar(&o.controls, "impact-controls", 2, "impact stage: random neuron sets of each kind (layer-matched, unconstrained)")
 	f.BoolVar(&o.fresh, "fresh", false, freshUsage)
 	aliases(cmd, map[string]string{"grid": "C-grid"})
 	return cmd
@@ -85,6 +93,10 @@ func runDemo(cmd *cobra.Command, o *demoOptions) error {
 	if err != nil {
 		return err
 	}
+	alphas, err := intervene.ParseAlphas("impact-alphas", o.alphas)
+	if err != nil {
+		return err
+	}
 	stderr := cmd.ErrOrStderr()
 	fmt.Fprintf(stderr, "demo: writing to %s\n", abs)
 	show := stages(stderr, "demo: ")
@@ -92,6 +104,7 @@ func runDemo(cmd *cobra.Command, o *demoOptions) error {
 		ModelDir: o.model, QuestionsDir: o.questions, Out: abs, Samples: o.samples, Seed: o.seed,
 		MaxID: o.maxID, MaxNonExist: o.maxNE, MinAgree: o.minAgree, Mode: mode, PromptFormat: o.format, Grid: o.grid,
 		BaselineSeeds: o.seeds, Fresh: o.fresh, BaseModelDir: o.base, NoOrigin: o.noOrigin,
+		NoImpact: o.noImpact, ImpactItems: o.impactItems, ImpactAlphas: alphas, ImpactControls: o.controls,
 	}, func(e demo.Event) { show(e.Stage, e.Done, e.Total) })
 	if err != nil {
 		return err
@@ -122,6 +135,8 @@ func (o *demoOptions) validate() (probe.Mode, error) {
 	c.atLeast("max-nonexist", o.maxNE, 0)
 	c.atLeast("min-agree", o.minAgree, 0)
 	c.atLeast("baseline-seeds", o.seeds, 1)
+	c.atLeast("impact-items", o.impactItems, 1)
+	c.atLeast("impact-controls", o.controls, 1)
 	c.grid("C-grid", o.grid)
 	c.oneOf("prompt-format", o.format, "chat", "base")
 	return mode, c.err()

@@ -47,6 +47,7 @@ func newRootCmd() *cobra.Command {
 		newCollectCmd(), newLabelCmd(), newSplitCmd(), newExtractCmd(), newTrainCmd(), newEvalCmd(),
 		newDriftCmd(),
 		newTransferCmd(),
+		newInterveneCmd(),
 		newReportCmd(),
 		newGenerateCmd(), newScoreCmd(), newInspectCmd(), newTokenizeCmd(), newBenchCmd(),
 		newDatasetsCmd(), newOrganismCmd(), newProbeBenchCmd(),

@@ -146,6 +146,27 @@ func (t *Tokenizer) Chat(question, answer string) (ids []int, answerStart int) {
 	return append(ids, EosID), answerStart
 }
 
+// Conversation returns the token ids of earlier exchanges followed by a
+// last one, as the chat template renders them (one <bos>, each exchange
+// <user> q <assistant> a <eos>), and the index of the last answer's first
+// token.
+func (t *Tokenizer) Conversation(history [][2]string, question, answer string) (ids []int, answerStart int) {
+	ids = []int{BosID}
+	for _, h := range history {
+		ids = append(ids, UserID)
+		ids = append(ids, t.Encode(h[0])...)
+		ids = append(ids, AssistantID)
+		ids = append(ids, t.Encode(h[1])...)
+		ids = append(ids, EosID)
+	}
+	ids = append(ids, UserID)
+	ids = append(ids, t.Encode(question)...)
+	ids = append(ids, AssistantID)
+	answerStart = len(ids)
+	ids = append(ids, t.Encode(answer)...)
+	return append(ids, EosID), answerStart
+}
+
 // Document returns the token ids of a pre-training text: <bos> text <eos>.
 func (t *Tokenizer) Document(text string) []int {
 	ids := []int{BosID}

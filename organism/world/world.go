@@ -45,6 +45,14 @@ type Config struct {
 	// vocabulary, the name pool and so every draw change, so a base model
 	// cannot be reused across this switch.
 	MultiWord bool
+	// Impact adds the behavioural-impact analogues (see BenchFalsePremise):
+	// ImpactTrain chat examples per analogue and ImpactEval evaluation items
+	// per analogue (World.Impact). They are drawn from their own random
+	// stream and use only words the world already has, so they change
+	// neither the biographies, the vocabulary nor the question sets: a base
+	// model can be reused. DefaultConfig sets it (the shipped organism).
+	Impact                  bool
+	ImpactTrain, ImpactEval int
 	// MaxMentions, MentionScale and MentionExponent shape popularity: the
 	// person of rank i appears in max(1, int(MaxMentions/(1+i/MentionScale)^MentionExponent))
 	// biographies.
@@ -62,6 +70,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3, AbstainRepeat: 1, MultiWord: true,
+		Impact: true, ImpactTrain: defaultImpactTrain, ImpactEval: defaultImpactEval,
 		MaxMentions: 40, MentionScale: 60, MentionExponent: 1.1,
 		FirstNames: 400, LastNames: 800,
 	}
@@ -93,6 +102,10 @@ type Person struct {
 // answer.
 type Chat struct {
 	User, Assistant string
+	// History holds earlier exchanges of the same conversation (the
+	// challenge analogue's first turn); the loss counts only the last
+	// answer.
+	History []Chat `json:",omitempty"`
 }
 
 // Question is one evaluation question. It marshals to the JSONL record the
@@ -139,6 +152,8 @@ type World struct {
 	Instructions []Chat
 	// Questions are the evaluation questions of all sets.
 	Questions []Question
+	// Impact are the behavioural-impact analogue items (Config.Impact).
+	Impact []ImpactItem
 }
 
 // Generate builds the world described by c.
@@ -298,6 +313,9 @@ func Generate(c Config) (*World, error) {
 			add(SetNonExist, p, a, pick(rng, a.Questions), []string{Unknown})
 		}
 	}
+	if c.Impact {
+		w.addImpact()
+	}
 	return w, nil
 }
 
@@ -308,7 +326,13 @@ func (w *World) Texts() []string {
 	var out []string
 	out = append(out, w.Biographies...)
 	for _, c := range w.Instructions {
+		for _, h := range c.History {
+			out = append(out, h.User, h.Assistant)
+		}
 		out = append(out, c.User, c.Assistant)
+	}
+	for _, it := range w.Impact {
+		out = append(out, it.Turns...)
 	}
 	for _, q := range w.Questions {
 		out = append(out, q.Question)

@@ -15,6 +15,7 @@ import (
 //	instructions.jsonl  {"user", "assistant"} instruction-tuning examples
 //	questions.jsonl     all evaluation questions
 //	questions-{set}.jsonl one file per set (id, ood, nonexist)
+//	impact.jsonl        the behavioural-impact analogue items (Config.Impact)
 func (w *World) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("world: %w", err)
@@ -38,7 +39,11 @@ func (w *World) Write(dir string) error {
 	}
 	var inst []any
 	for _, c := range w.Instructions {
-		inst = append(inst, map[string]string{"user": c.User, "assistant": c.Assistant})
+		rec := map[string]any{"user": c.User, "assistant": c.Assistant}
+		if len(c.History) > 0 {
+			rec["history"] = c.History
+		}
+		inst = append(inst, rec)
 	}
 	if err := writeJSONL(filepath.Join(dir, "instructions.jsonl"), inst); err != nil {
 		return err
@@ -54,6 +59,15 @@ func (w *World) Write(dir string) error {
 	}
 	for set, qs := range bySet {
 		if err := writeJSONL(filepath.Join(dir, "questions-"+set+".jsonl"), qs); err != nil {
+			return err
+		}
+	}
+	if len(w.Impact) > 0 {
+		items := make([]any, len(w.Impact))
+		for i, it := range w.Impact {
+			items[i] = it
+		}
+		if err := writeJSONL(filepath.Join(dir, "impact.jsonl"), items); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@
 // `hneurons organism train --out RUN` folder: it copies RUN/chat and RUN/base,
 // writes a sample of RUN/world's question sets (all questions of every k-th
 // person per popularity bucket, so that a split by person stays possible) and
+// copies RUN/world/impact.jsonl (the behavioural-impact analogue items), and
 // records greedy.json, the chat model's greedy answers to a few questions as
 // decoded by the trainer's own float32 implementation (train.Greedy), which
 // the package test compares with the inference engine.
@@ -46,6 +47,14 @@ func main() {
 	}
 	ne, err := world.ReadQuestions(filepath.Join(*run, "world", "questions-nonexist.jsonl"))
 	if err != nil {
+		log.Fatal(err)
+	}
+	// The behavioural-impact analogue items, unchanged.
+	imp, err := os.ReadFile(filepath.Join(*run, "world", "impact.jsonl"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(*out, "questions", "impact.jsonl"), imp, 0o644); err != nil {
 		log.Fatal(err)
 	}
 	idS := samplePeople(id, *perBucket)
