@@ -11,6 +11,7 @@ import (
 // without them.
 func TestImpactKeepsBiographiesVocabularyAndQuestions(t *testing.T) {
 	c := DefaultConfig()
+	c.Impact = true
 	w1, err := Generate(c)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +51,9 @@ func TestImpactKeepsBiographiesVocabularyAndQuestions(t *testing.T) {
 // Each evaluation item is about a held-out (odd-ranked) person and states
 // the world's facts: the true value in Answers, a different one in Counter.
 func TestImpactItemsAgreeWithTheWorld(t *testing.T) {
-	w, err := Generate(DefaultConfig())
+	c := DefaultConfig()
+	c.Impact = true
+	w, err := Generate(c)
 	if err != nil {
 		t.Fatal(err)
 	}
