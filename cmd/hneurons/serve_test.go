@@ -61,7 +61,7 @@ func TestServeCommand(t *testing.T) {
 	}
 	var out struct {
 		Choices []struct {
-			Message struct{ Content string }
+			Message  struct{ Content string }
 			HNeurons struct {
 				Action string
 				Risk   float64
