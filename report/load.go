@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,6 +27,54 @@ type run struct {
 	roc     map[string]rocCurve // by evaluation set
 	drift   []driftRow          // per neuron
 	pretain []pretrainPoint
+	impact  *impactSummary // impact/summary.json (intervene.Summary)
+}
+
+// impactSummary is the part of an intervention summary (intervene.Summary,
+// impact/summary.json) the report draws. Undefined rates and slopes are
+// null there and NaN here.
+type impactSummary struct {
+	Alphas  []float64 `json:"alphas"`
+	Benches []struct {
+		Bench    string        `json:"bench"`
+		Items    int           `json:"items"`
+		Curves   []impactCurve `json:"curves"`
+		Controls []struct {
+			Kind string       `json:"kind"`
+			Mean nullInterval `json:"mean"`
+			Diff nullInterval `json:"h_minus_controls"`
+		} `json:"controls"`
+	} `json:"benches"`
+}
+
+// impactCurve is one neuron set's compliance over alpha on one benchmark.
+type impactCurve struct {
+	Set    string `json:"set"`
+	Kind   string `json:"kind"`
+	Points []struct {
+		Alpha     float64      `json:"alpha"`
+		Rate      nullInterval `json:"rate"`
+		Truncated float64      `json:"truncated"`
+	} `json:"points"`
+	Slope nullInterval `json:"slope"`
+}
+
+// nullInterval is an interval whose null parts read as NaN.
+type nullInterval struct{ Value, Lo, Hi float64 }
+
+func (iv *nullInterval) UnmarshalJSON(b []byte) error {
+	var raw struct{ Value, Lo, Hi *float64 }
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	get := func(p *float64) float64 {
+		if p == nil {
+			return math.NaN()
+		}
+		return *p
+	}
+	iv.Value, iv.Lo, iv.Hi = get(raw.Value), get(raw.Lo), get(raw.Hi)
+	return nil
 }
 
 // details is the part of metrics.json (demo.Details) the report reads.
@@ -119,6 +168,12 @@ func load(dir string) (*run, error) {
 	}
 	if _, err := readJSON(filepath.Join(dir, "origin", "pretrain", "pretrain.json"), &r.pretain); err != nil {
 		return nil, err
+	}
+	var imp impactSummary
+	if ok, err := readJSON(filepath.Join(dir, "impact", "summary.json"), &imp); err != nil {
+		return nil, err
+	} else if ok {
+		r.impact = &imp
 	}
 	return r, nil
 }

@@ -12,7 +12,9 @@ import (
 	"html"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hneurons/hneurons/internal/atomicfile"
@@ -295,9 +297,94 @@ func cPath(cv []probe.CVPoint, chosen float64) string {
 	return f.SVG() + g.SVG()
 }
 
-// impactSection is left for the intervention stage's results.
+// impactSection draws, per benchmark, compliance against alpha for the
+// H-Neurons (with its bootstrap band) and for every random control set,
+// with the slopes in a table (intervene's impact/summary.json).
 func impactSection(b *strings.Builder, r *run) {
-	missing(b, "intervention results", "hneurons intervene --model M --probe probe.json --out DIR")
+	if r.impact == nil || len(r.impact.Benches) == 0 {
+		missing(b, "intervention results", "hneurons intervene --model M --probe probe.json --out DIR (or hneurons demo --no-impact=false)")
+		return
+	}
+	b.WriteString("<p>The H-Neurons' activations scaled by alpha (z &larr; alpha&middot;z); compliance in % of judged items " +
+		"(capability: accuracy), with 95% bootstrap intervals; grey lines are random neuron sets of the same size " +
+		"(dashed: layer-matched). Slopes in points per unit alpha, paired bootstrap over items.</p>\n")
+	b.WriteString("<table><tr><th>benchmark</th><th>items</th><th>H-Neurons' slope</th><th>controls' mean slope</th><th>H minus controls</th><th>most truncated</th></tr>\n")
+	for _, bench := range r.impact.Benches {
+		var hSlope, ctl, diff string
+		trunc := 0.0
+		for _, c := range bench.Curves {
+			for _, p := range c.Points {
+				trunc = max(trunc, p.Truncated)
+			}
+			if c.Kind == "h-neurons" {
+				hSlope = slopeText(c.Slope)
+			}
+		}
+		for _, k := range bench.Controls {
+			ctl += html.EscapeString(k.Kind) + " " + slopeText(k.Mean) + "<br>"
+			diff += html.EscapeString(k.Kind) + " " + slopeText(k.Diff) + "<br>"
+		}
+		fmt.Fprintf(b, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%.0f%%</td></tr>\n",
+			html.EscapeString(bench.Bench), bench.Items, hSlope, ctl, diff, 100*trunc)
+	}
+	b.WriteString("</table>\n")
+	for _, bench := range r.impact.Benches {
+		b.WriteString(impactPlot(r.impact.Alphas, bench.Bench, bench.Curves))
+	}
+}
+
+// slopeText writes a slope with its interval.
+func slopeText(iv nullInterval) string {
+	if math.IsNaN(iv.Value) {
+		return "&ndash;"
+	}
+	return fmt.Sprintf("%+.2f [%+.2f, %+.2f]", iv.Value, iv.Lo, iv.Hi)
+}
+
+// impactPlot draws one benchmark's curves.
+func impactPlot(alphas []float64, name string, curves []impactCurve) string {
+	xmax := 3.0
+	if len(alphas) > 0 {
+		xmax = slices.Max(alphas)
+	}
+	f := svgplot.New(560, 300, 0, math.Max(xmax, 0.5), 0, 100)
+	f.Title, f.XLabel, f.YLabel = name, "alpha (scale of the neurons' activations)", "compliance (%)"
+	f.LegendWidth(170)
+	f.YTicks = svgplot.Ticks(0, 100, 6)
+	f.XTicks = alphas
+	for _, a := range alphas {
+		f.XTickLabels = append(f.XTickLabels, strconv.FormatFloat(a, 'g', -1, 64))
+	}
+	named := map[string]bool{}
+	var hx, hy, hlo, hhi []float64
+	for _, c := range curves {
+		var xs, ys []float64
+		for _, p := range c.Points {
+			if math.IsNaN(p.Rate.Value) {
+				continue
+			}
+			xs, ys = append(xs, p.Alpha), append(ys, 100*p.Rate.Value)
+			if c.Kind == "h-neurons" {
+				hx, hy = append(hx, p.Alpha), append(hy, 100*p.Rate.Value)
+				hlo, hhi = append(hlo, 100*p.Rate.Lo), append(hhi, 100*p.Rate.Hi)
+			}
+		}
+		if c.Kind == "h-neurons" {
+			continue
+		}
+		dash, label := "", "random sets"
+		if c.Kind == "layer-matched" {
+			dash, label = "5 3", "layer-matched sets"
+		}
+		if named[label] {
+			label = ""
+		}
+		named[label] = true
+		f.Line(xs, ys, svgplot.Grey, dash, label)
+	}
+	f.Band(hx, hlo, hhi, svgplot.Vermillion, "")
+	f.Line(hx, hy, svgplot.Vermillion, "", "H-Neurons (95% CI)")
+	return f.SVG()
 }
 
 // originSection draws the backward transfer, the drift ranks and the

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hneurons/hneurons/intervene"
 	"github.com/hneurons/hneurons/probe"
 )
 
@@ -63,5 +65,57 @@ func TestRenderPartialRun(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, File)); err == nil {
 		t.Error("Render wrote a file")
+	}
+}
+
+// An intervention summary as intervene writes it (its own JSON encoding,
+// NaN as null) is drawn: one plot per benchmark, the slopes in the table,
+// an undefined slope as a dash.
+func TestRenderImpact(t *testing.T) {
+	dir := t.TempDir()
+	pr := &probe.Probe{Version: 1, Layers: 2, DFF: 4, Columns: 8, C: 1, Mode: probe.ThreeVsOne, Penalty: probe.L1,
+		Weights: []probe.Weight{{Index: 5, Weight: 0.7}}, HNeurons: []probe.Neuron{{Layer: 1, Neuron: 1, Weight: 0.7}}}
+	if err := pr.Save(filepath.Join(dir, "probe.json")); err != nil {
+		t.Fatal(err)
+	}
+	pt := func(a, r float64) intervene.Point {
+		return intervene.Point{Alpha: a, N: 10, Rate: intervene.Interval{Value: r, Lo: r - 0.1, Hi: r + 0.1}}
+	}
+	sum := intervene.Summary{Alphas: []float64{0, 1, 2}, Benches: []intervene.Bench{
+		{Bench: "falseqa", Items: 10, Curves: []intervene.Curve{
+			{Set: "h-neurons", Kind: "h-neurons", Points: []intervene.Point{pt(0, 0.2), pt(1, 0.3), pt(2, 0.5)}, Slope: intervene.Interval{Value: 15, Lo: 5, Hi: 25}},
+			{Set: "random-1", Kind: "random", Points: []intervene.Point{pt(0, 0.3), pt(1, 0.3), pt(2, 0.3)}},
+		}, Controls: []intervene.KindSlope{{Kind: "random", Sets: 1, Diff: intervene.Interval{Value: 15, Lo: 4, Hi: 26}}}},
+		{Bench: "jailbreak", Items: 10, Curves: []intervene.Curve{
+			{Set: "h-neurons", Kind: "h-neurons", Points: []intervene.Point{pt(0, 0.1)}, Slope: intervene.Interval{Value: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}},
+		}},
+	}}
+	b, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "impact"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "impact", "summary.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	page, err := Render(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	impact := s[strings.Index(s, `<section id="impact">`):]
+	impact = impact[:strings.Index(impact, "</section>")]
+	for _, want := range []string{"+15.00 [+5.00, +25.00]", "random +15.00 [+4.00, +26.00]", "&ndash;", ">falseqa<", ">jailbreak<", "H-Neurons (95% CI)"} {
+		if !strings.Contains(impact, want) {
+			t.Errorf("impact section lacks %q", want)
+		}
+	}
+	if n := strings.Count(impact, "<svg"); n != 2 {
+		t.Errorf("%d plots, want one per benchmark (2)", n)
+	}
+	if strings.Contains(impact, "hneurons intervene --model") {
+		t.Error("impact section still says which command makes it")
 	}
 }
