@@ -43,6 +43,7 @@ func smallRun(t *testing.T) string {
 		ModelDir: filepath.Join(org, shipped.Chat), BaseModelDir: filepath.Join(org, shipped.Base),
 		QuestionsDir: filepath.Join(org, shipped.Questions), Out: out, Samples: 4, MinAgree: 3, MaxID: 400, MaxNonExist: 80,
 		Seed: 7, Grid: []float64{3, 30}, Folds: 3, BaselineSeeds: 5, Boot: 100,
+		ImpactItems: 10, ImpactAlphas: []float64{0, 1, 2}, ImpactControls: 1,
 	}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -117,16 +118,17 @@ func TestReportInBrowser(t *testing.T) {
 		t.Errorf("the page fetched %v (it must be self-contained)", requests)
 	}
 	// neuron map + counts, 2 strips, ROC, 2 C-path plots, transfer strip,
-	// drift histogram (no pre-training study in this run)
-	if len(boxes) != 9 {
-		t.Errorf("%d plots rendered, want 9", len(boxes))
+	// drift histogram (no pre-training study in this run), and one impact
+	// plot per benchmark: the four analogues and the capability check
+	if len(boxes) != 14 {
+		t.Errorf("%d plots rendered, want 14", len(boxes))
 	}
 	for i, b := range boxes {
 		if b.W < 100 || b.H < 80 {
 			t.Errorf("plot %d rendered %gx%g", i, b.W, b.H)
 		}
 	}
-	if got := strings.Join(sections, ","); got != "neurons,detection,origin,provenance" {
+	if got := strings.Join(sections, ","); got != "neurons,detection,impact,origin,provenance" {
 		t.Errorf("sections with content: %s", got)
 	}
 	out := t.TempDir()
