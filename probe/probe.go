@@ -85,7 +85,7 @@ type Probe struct {
 	Penalty Penalty `json:"penalty"`
 	C       float64 `json:"C"`
 	Tol     float64 `json:"tol"`
-	// Intercept is the bias b of P(hallucination) = sigmoid(w·x + b).
+	// Intercept is the bias b of P(hallucination) = Sigmoid(w·x + b).
 	Intercept float64 `json:"intercept"`
 	// Objective is the liblinear objective at the solution.
 	Objective float64 `json:"objective"`

@@ -45,7 +45,7 @@ type Options struct {
 	Seed uint64
 }
 
-// Model is a fitted linear classifier: P(y=1|x) = sigmoid(W·x + Bias).
+// Model is a fitted linear classifier: P(y=1|x) = Sigmoid(W·x + Bias).
 type Model struct {
 	// W holds one weight per problem column, (cols,).
 	W []float64
@@ -201,8 +201,9 @@ func loss(z float64) float64 {
 	return -z + math.Log1p(math.Exp(z))
 }
 
-// sigmoid returns 1 / (1 + exp(-z)).
-func sigmoid(z float64) float64 {
+// Sigmoid returns 1 / (1 + exp(-z)), computed without overflow: the
+// probability a probe's logit gives.
+func Sigmoid(z float64) float64 {
 	if z >= 0 {
 		return 1 / (1 + math.Exp(-z))
 	}
@@ -317,7 +318,7 @@ func (s *solver) residuals() {
 			continue
 		}
 		y := s.p.y[i]
-		sg := sigmoid(y * mi) // P(correct class)
+		sg := Sigmoid(y * mi) // P(correct class)
 		s.r[i] = cw * y * (sg - 1)
 		s.d[i] = cw * sg * (1 - sg)
 	}

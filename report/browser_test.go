@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,21 +13,11 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/hneurons/hneurons/internal/browsertest"
+
 	"github.com/hneurons/hneurons/demo"
 	"github.com/hneurons/hneurons/organism/shipped"
 )
-
-// chromium returns the path of a Chromium binary, or skips: .ci/run
-// installs Debian's chromium, so CI always has one.
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no Chromium on PATH (apt-get install chromium; .ci/run does it)")
-	return ""
-}
 
 // smallRun runs a small demo on the shipped organism, with the origin
 // stage, into a temporary folder.
@@ -55,7 +44,7 @@ func smallRun(t *testing.T) string {
 // renders a non-empty box; a PNG screenshot is kept (in
 // $HNEURONS_SCREENSHOT_DIR when set, for the docs).
 func TestReportInBrowser(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Chromium(t)
 	if testing.Short() {
 		t.Skip("the browser check takes about 10 s; skipped with -short")
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,19 +13,9 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-)
 
-// chromium returns the path of a Chromium binary, or skips: .ci/run
-// installs Debian's chromium, so CI always has one.
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no Chromium on PATH (apt-get install chromium; .ci/run does it)")
-	return ""
-}
+	"github.com/hneurons/hneurons/internal/browsertest"
+)
 
 // The chat page in headless Chromium, served by a test server: a question
 // is sent, the streamed answer arrives with its risk badge and shaded
@@ -34,7 +23,7 @@ func chromium(t *testing.T) string {
 // No console error, no request outside the server. A screenshot is kept
 // ($HNEURONS_SCREENSHOT_DIR/serve.png when set, for the docs).
 func TestPageInBrowser(t *testing.T) {
-	bin := chromium(t)
+	bin := browsertest.Chromium(t)
 	if testing.Short() {
 		t.Skip("the browser check takes a few seconds; skipped with -short")
 	}

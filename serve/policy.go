@@ -114,7 +114,7 @@ func CalibrateFeatures(pr *probe.Probe, dir string, target float64) (Calibration
 	var risks []float64
 	var labels []int
 	for _, i := range ds.AnswerRows() {
-		risks = append(risks, Sigmoid(scores[i]))
+		risks = append(risks, probe.Sigmoid(scores[i]))
 		labels = append(labels, ds.Labels[i])
 	}
 	c, err := Calibrate(risks, labels, target)

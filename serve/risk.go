@@ -81,14 +81,5 @@ func (d *Detector) Score(rows [][]float32) (logit, risk float64) {
 		}
 		logit += s / float64(len(rows))
 	}
-	return logit, Sigmoid(logit)
-}
-
-// Sigmoid is the logistic function, 1/(1+e^-x), computed without overflow.
-func Sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
+	return logit, probe.Sigmoid(logit)
 }
