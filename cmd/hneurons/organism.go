@@ -77,7 +77,7 @@ func organismTrainCmd() *cobra.Command {
 	var out string
 	var seed uint64
 	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat int
-	var pairs, multiWord string
+	var pairs, multiWord, impact string
 	cmd := &cobra.Command{
 		Use:   "train --out DIR",
 		Short: "Reproduce the organism recipe: world, base pre-training, chat tuning, evaluation (resumable)",
@@ -106,6 +106,9 @@ func organismTrainCmd() *cobra.Command {
 			if err := onOff("--multiword", multiWord, &r.World.MultiWord); err != nil {
 				return err
 			}
+			if err := onOff("--impact", impact, &r.World.Impact); err != nil {
+				return err
+			}
 			if every > 0 {
 				r.Base.CheckpointEvery, r.Chat.CheckpointEvery = every, every
 			}
@@ -125,6 +128,7 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().IntVar(&abstainRepeat, "abstain-repeat", 0, "copies of each abstention (\"unknown\") example in the chat data (0: recipe default, 1)")
 	cmd.Flags().StringVar(&pairs, "pairs", "", "two-attribute questions with two-word answers: on or off (empty: recipe default)")
 	cmd.Flags().StringVar(&multiWord, "multiword", "", multiWordUsage)
+	cmd.Flags().StringVar(&impact, "impact", "", "the behavioural-impact analogues in the chat data: on or off (empty: recipe default, off; the shipped organism has none)")
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
 	cmd.MarkFlagRequired("out")
 	return cmd
