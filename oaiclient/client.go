@@ -203,7 +203,9 @@ func (r *Request) body() ([]byte, error) {
 		return b, err
 	}
 	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber() // a 64-bit seed must not pass through a float64
+	if err := d.Decode(&m); err != nil {
 		return nil, err
 	}
 	for k, v := range r.Extra {

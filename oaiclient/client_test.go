@@ -39,10 +39,11 @@ func prompt(s string) *string { return &s }
 // key and the extra fields; the response's choices are read.
 func TestRequestAndResponse(t *testing.T) {
 	var got map[string]any
-	var auth, path string
+	var auth, path, raw string
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth, path = r.Header.Get("Authorization"), r.URL.Path
 		b, _ := io.ReadAll(r.Body)
+		raw = string(b)
 		json.Unmarshal(b, &got)
 		okBody(w)
 	}))
@@ -51,7 +52,7 @@ func TestRequestAndResponse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	temp, seed, no := 0.7, int64(-5), false
+	temp, seed, no := 0.7, int64(-8070450532247928831), false // 0x8FFF...: not a float64
 	resp, err := c.Complete(context.Background(), &Request{Model: "m", Prompt: prompt("Q"), N: 3, Temperature: &temp,
 		TopK: 50, Seed: &seed, MaxTokens: 9, Stop: []string{"\n"}, AddSpecialTokens: &no, ReturnTokenIDs: true,
 		Extra: map[string]any{"hneurons": map[string]any{"token_ids": true}}})
@@ -61,7 +62,10 @@ func TestRequestAndResponse(t *testing.T) {
 	if path != "/v1/completions" || auth != "Bearer k1" {
 		t.Errorf("path %q auth %q", path, auth)
 	}
-	want := map[string]any{"model": "m", "prompt": "Q", "n": 3.0, "temperature": 0.7, "top_k": 50.0, "seed": -5.0,
+	if !strings.Contains(raw, `"seed":-8070450532247928831`) {
+		t.Errorf("the seed lost bits: %s", raw)
+	}
+	want := map[string]any{"model": "m", "prompt": "Q", "n": 3.0, "temperature": 0.7, "top_k": 50.0, "seed": float64(seed),
 		"max_tokens": 9.0, "stop": []any{"\n"}, "add_special_tokens": false, "return_token_ids": true,
 		"hneurons": map[string]any{"token_ids": true}}
 	gb, _ := json.Marshal(got)
