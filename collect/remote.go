@@ -190,8 +190,8 @@ func (r *remote) One(ctx context.Context, q datasets.Record) (record.Collected, 
 			if errors.As(err, &se) && se.Status == 400 && se.Code == "context_length_exceeded" {
 				return record.Collected{}, &UnusableError{ID: q.ID, TooLong: true, Reason: "the server says: " + se.Message}
 			}
-			if se != nil && n > 1 && strings.Contains(strings.ToLower(se.Message), "one completion choice") {
-				return record.Collected{}, fmt.Errorf("collect: question %q: %w (the server serves n = 1 only: rerun with --endpoint-n 1)", q.ID, err)
+			if se != nil && n > 1 && (se.Param == "n" || strings.Contains(strings.ToLower(se.Message), "one completion choice")) {
+				return record.Collected{}, fmt.Errorf("collect: question %q: %w (the server serves fewer choices per request: rerun with --endpoint-n, 1 for llama.cpp, 8 for hneurons serve's default --max-n)", q.ID, err)
 			}
 			return record.Collected{}, fmt.Errorf("collect: question %q: %w", q.ID, err)
 		}
