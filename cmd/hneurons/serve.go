@@ -60,6 +60,12 @@ report), regenerate (sample again with --warning in the prompt, up to
 --max-regenerations times) or abstain (answer --abstention); a request can
 choose its own in "hneurons": {"policy": ..., "threshold": ..., "alpha": ...}.
 
+It reads vLLM's request extensions too (top-level top_k, return_token_ids for
+each choice's "token_ids", add_special_tokens on /v1/completions) and samples
+choice i with the request's seed as collect does, so that
+` + "`hneurons collect --endpoint`" + ` against it writes the records a local collect
+would (with --max-n at least collect's --samples, or collect --endpoint-n).
+
 The server binds to loopback unless --addr says otherwise. With --api-key (or
 $` + apiKeyEnv + `) every endpoint but /healthz needs "Authorization: Bearer KEY".
 SIGTERM or Ctrl-C drains: running requests finish, new ones get 503.`,
