@@ -245,7 +245,8 @@ func (r *remote) sample(id string, prompt []int, ch oaiclient.Choice) (record.Sa
 			id, r.ep.URL, TokenIDsRetokenize)
 	}
 	// A server may keep the end-of-turn token that stopped the sample
-	// (vLLM does); local collection drops it.
+	// (vLLM may, depending on its version and stop settings); local
+	// collection drops it.
 	if n := len(ids); n > 0 && ch.FinishReason == "stop" && slices.Contains(r.stops, ids[n-1]) {
 		ids = ids[:n-1]
 	}
