@@ -187,7 +187,10 @@ func (r *remote) One(ctx context.Context, q datasets.Record) (record.Collected, 
 		resp, err := r.ep.Client.Complete(ctx, r.request(text, seed, off, n))
 		if err != nil {
 			var se *oaiclient.StatusError
-			if errors.As(err, &se) && se.Status == 400 && se.Code == "context_length_exceeded" {
+			// hneurons serve and OpenAI say context_length_exceeded; vLLM
+			// answers 400 "This model's maximum context length is ...".
+			if errors.As(err, &se) && se.Status == 400 && (se.Code == "context_length_exceeded" ||
+				strings.Contains(strings.ToLower(se.Message), "maximum context length")) {
 				return record.Collected{}, &UnusableError{ID: q.ID, TooLong: true, Reason: "the server says: " + se.Message}
 			}
 			if se != nil && n > 1 && (se.Param == "n" || strings.Contains(strings.ToLower(se.Message), "one completion choice")) {

@@ -455,3 +455,76 @@ func TestRemoteErrors(t *testing.T) {
 		t.Errorf("no model name: %v", err)
 	}
 }
+
+// A vLLM-shaped server: token_ids that end with the end-of-turn token
+// (dropped, as a local collection does), ids given as logprobs tokens
+// "token_id:N" (older vLLM), and a 400 "maximum context length" (the
+// question is skipped as too long, not fatal). The record's text is the
+// local decoding of the ids.
+func TestRemoteVLLMShapes(t *testing.T) {
+	o := theOrganism(t)
+	eos, ok := o.tok.EOS()
+	if !ok {
+		t.Skip("the organism's tokenizer has no EOS")
+	}
+	ans := o.tok.Encode(" new halmor", false)
+	var mu sync.Mutex
+	calls := 0
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		k := calls
+		mu.Unlock()
+		if k == 3 {
+			w.WriteHeader(400)
+			io.WriteString(w, `{"object":"error","message":"This model's maximum context length is 64 tokens. However, you requested 90 tokens.","type":"BadRequestError","param":null,"code":400}`)
+			return
+		}
+		var b strings.Builder
+		b.WriteString(`{"choices":[`)
+		for i := 0; i < 2; i++ {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			if k == 1 {
+				ids := append(append([]int{}, ans...), eos)
+				fmt.Fprintf(&b, `{"index":%d,"text":" new halmor","finish_reason":"stop","token_ids":%s}`, i, strings.ReplaceAll(fmt.Sprint(ids), " ", ","))
+			} else {
+				var toks []string
+				for _, id := range ans {
+					toks = append(toks, fmt.Sprintf(`"token_id:%d"`, id))
+				}
+				fmt.Fprintf(&b, `{"index":%d,"text":" new halmor","finish_reason":"length","logprobs":{"tokens":[%s]}}`, i, strings.Join(toks, ","))
+			}
+		}
+		b.WriteString(`]}`)
+		io.WriteString(w, b.String())
+	}))
+	defer hs.Close()
+	opt := opts(chat.FormatChat)
+	opt.Samples = 2
+	opt.Endpoint = endpoint(t, hs.URL+"/v1", "m", oaiclient.Config{})
+	opt.Endpoint.MaxInFlight = 1 // the handler answers by call order
+	out := filepath.Join(t.TempDir(), "vllm.jsonl")
+	st, err := collect.Run(context.Background(), nil, o.tok, o.qs[:3], out, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Written != 2 || st.TooLong != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	recs, _, err := record.ReadCollected(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range recs {
+		for _, s := range r.Samples {
+			if s.Text != " new halmor" || fmt.Sprint(s.Tokens) != fmt.Sprint(ans) {
+				t.Errorf("record %d: sample %+v, want the text and ids %v", i, s, ans)
+			}
+		}
+	}
+	if recs[0].Samples[0].FinishReason != record.FinishStop || recs[1].Samples[0].FinishReason != record.FinishLength {
+		t.Errorf("finish reasons %s %s", recs[0].Samples[0].FinishReason, recs[1].Samples[0].FinishReason)
+	}
+}
