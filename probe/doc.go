@@ -60,9 +60,11 @@
 // CrossValidate scores a grid of C values on folds that keep every group
 // whole (GroupFolds: the answer and other rows of a response, and the
 // questions of one group, never straddle a fold) and SelectC chooses among
-// them; the Criterion interface lets
-// the intervention stage plug in the paper's criterion (held-out accuracy
-// plus task accuracy with the neurons suppressed). Baseline compares a
+// them by CVAccuracy or by TaskCriterion, the paper's criterion (held-out
+// accuracy plus task accuracy with the neurons suppressed), whose Task the
+// intervention stage provides (intervene.SuppressionTask; `hneurons train
+// --criterion paper`); every point records its score and, under
+// TaskCriterion, its task accuracy. Baseline compares a
 // classifier restricted to the H-Neurons with the same classifier restricted
 // to as many random neurons, cross-validated over several seeds on grouped
 // folds: by default
