@@ -32,8 +32,8 @@
 // AxpyF32F64, called through dot, dot2, dot3 and axpy (dot.go): AVX2+FMA
 // assembly on amd64 CPUs that have it, pure-Go twins with -tags purego,
 // HNEURONS_KERNELS=go or elsewhere. Package kernels tests the assembly
-// against its twins; this package's tests check that the wrappers agree
-// with its own reference loops (dotGo, dot2Go, dot3Go, axpyGo).
+// against its twins; this package's tests check the wrappers against plain
+// float64 loops.
 //
 // The matrix is stored column-major (feature-major) as float32: LoadNPY and
 // LoadFeatures scatter rows into that layout as they read, so memory is the
