@@ -151,4 +151,3 @@ func parallelFor(n, t int, fn func(lo, hi int)) {
 	}
 	wg.Wait()
 }
-
