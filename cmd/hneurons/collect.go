@@ -10,6 +10,7 @@ import (
 	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/internal/progress"
 	"github.com/hneurons/hneurons/record"
+	"github.com/hneurons/hneurons/shard"
 )
 
 // collectOptions are the flags of `hneurons collect`.
@@ -22,6 +23,7 @@ type collectOptions struct {
 	temperature, topP   float64
 	topK, maxNew        int
 	fresh               bool
+	shard               string
 }
 
 // newCollectCmd builds the `hneurons collect` command.
@@ -70,6 +72,7 @@ A question whose prompt plus --max-new-tokens does not fit the model's context
 	f.IntVar(&o.topK, "top-k", d.TopK, "sample from the K most likely tokens")
 	f.IntVar(&o.maxNew, "max-new-tokens", d.MaxNewTokens, "most new tokens per response")
 	f.BoolVar(&o.fresh, "fresh", false, freshUsage)
+	f.StringVar(&o.shard, "shard", "", shardUsage)
 	aliases(cmd, map[string]string{"max-tokens": "max-new-tokens"})
 	cmd.MarkFlagRequired("model")
 	cmd.MarkFlagRequired("dataset")
@@ -82,7 +85,7 @@ func (o *collectOptions) options() collect.Options {
 	return collect.Options{
 		Samples: o.samples, MaxQuestions: o.maxQ, PromptFormat: o.format, Seed: o.seed, Batch: o.batch,
 		Decoding: record.Decoding{Temperature: o.temperature, TopP: o.topP, TopK: o.topK, MaxNewTokens: o.maxNew},
-		Input:    record.Input{Path: o.dataset}, Fresh: o.fresh,
+		Input:    record.Input{Path: o.dataset}, Fresh: o.fresh, Shard: parseShard(o.shard),
 	}
 }
 
@@ -92,6 +95,8 @@ func (o *collectOptions) validate() error {
 	c.atLeast("samples", o.samples, 1) // the library reads 0 as its default
 	c.atLeast("batch", o.batch, 1)
 	c.also(o.options().Validate())
+	_, err := shard.Parse(o.shard)
+	c.also(err)
 	return c.err()
 }
 
@@ -116,6 +121,9 @@ func runCollect(cmd *cobra.Command, o *collectOptions) error {
 	bar.Done()
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "questions read:   %d (repeated ids dropped: %d)\n", st.Input, st.Duplicates)
+	if st.OtherShards > 0 {
+		fmt.Fprintf(w, "other shards':    %d questions (this is shard %s)\n", st.OtherShards, o.shard)
+	}
 	fmt.Fprintf(w, "already in %s: %d\n", o.out, st.Skipped)
 	fmt.Fprintf(w, "collected now:    %d questions, %d responses\n", st.Written, st.Samples)
 	if n := st.TooLong + st.EmptyPrompt; n > 0 {
