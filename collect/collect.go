@@ -60,6 +60,10 @@ type Options struct {
 	// Progress, when set, is called after each written record (from the
 	// goroutine that called Run).
 	Progress func(Progress)
+	// Endpoint, when set, samples through an OpenAI-compatible server
+	// instead of the local model (Run's model may then be nil); Batch is
+	// then unused and Endpoint.MaxInFlight questions are in flight.
+	Endpoint *Endpoint
 }
 
 // Progress reports how far a run has come.
@@ -209,8 +213,18 @@ func withDefaults(opt Options, m *model.Model) Options {
 	if opt.Decoding == (record.Decoding{}) {
 		opt.Decoding = PaperDecoding
 	}
+	if opt.Endpoint != nil {
+		e := *opt.Endpoint
+		e.withDefaults()
+		opt.Endpoint = &e
+	}
 	if opt.ModelName == "" {
-		opt.ModelName = m.Path
+		switch {
+		case m != nil:
+			opt.ModelName = m.Path
+		case opt.Endpoint != nil:
+			opt.ModelName = opt.Endpoint.Model
+		}
 	}
 	return opt
 }
@@ -245,6 +259,9 @@ func (opt Options) validate() error {
 	if d.MaxNewTokens < 1 {
 		errs = append(errs, fmt.Errorf("--max-new-tokens %d: want at least 1", d.MaxNewTokens))
 	}
+	if opt.Endpoint != nil {
+		errs = append(errs, opt.Endpoint.validate())
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("collect: %w", err)
 	}
@@ -267,11 +284,22 @@ func (opt Options) provenance(m *model.Model, tok *tokenizer.Tokenizer, recs []d
 		sum := sha256.Sum256([]byte(tok.ChatTemplate()))
 		o["chat-template"] = "sha256:" + hex.EncodeToString(sum[:])
 	}
-	id, err := m.Identity()
-	if err != nil {
-		return record.Provenance{}, fmt.Errorf("collect: %w", err)
+	var id, path string
+	if e := opt.Endpoint; e != nil {
+		// The server's weights cannot be hashed here: the model is named
+		// by the server's model name (compared), the address kept for
+		// information.
+		o["endpoint-model"], o["token-ids"] = e.Model, e.TokenIDs
+		id, path = "endpoint-model:"+e.Model, e.URL
+	} else {
+		var err error
+		if id, err = m.Identity(); err != nil {
+			return record.Provenance{}, fmt.Errorf("collect: %w", err)
+		}
+		path = m.Path
 	}
 	in := opt.Input
+	var err error
 	if in.Digest == "" {
 		path := in.Path
 		if in, err = record.RecordsInput("dataset", recs); err != nil {
@@ -280,7 +308,22 @@ func (opt Options) provenance(m *model.Model, tok *tokenizer.Tokenizer, recs []d
 		in.Path = path
 	}
 	opt.Shard.Tag(o)
-	return record.New("collect", o).WithModel(id, m.Path).WithInput(in), nil
+	return record.New("collect", o).WithModel(id, path).WithInput(in), nil
+}
+
+// newSampler returns the sampler of opt (defaults filled in): a Collector
+// on m, or the remote sampler of opt.Endpoint.
+func newSampler(m *model.Model, tok *tokenizer.Tokenizer, opt Options) (sampler, error) {
+	if opt.Endpoint == nil {
+		if m == nil {
+			return nil, errors.New("collect: no model and no endpoint")
+		}
+		return NewCollector(m, tok, opt)
+	}
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	return newRemote(m, tok, opt)
 }
 
 // One samples the responses to one question. A question that cannot be
@@ -338,6 +381,9 @@ func (c *Collector) One(ctx context.Context, q datasets.Record) (record.Collecte
 func SanitizeText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 // Run samples every question of recs that is not yet in the JSONL file out,
+// on m or, with opt.Endpoint, through a server (m may then be nil: tok
+// gives the prompt and its tokens, and m, when given, the stop tokens of
+// its generation config and the context size),
 // appending one record per question in input order. Repeated ids keep their
 // first record. Questions that cannot be asked (UnusableError) are skipped
 // and counted. Cancelling ctx stops the run; what was written stays valid
@@ -349,7 +395,7 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []d
 	opt = withDefaults(opt, m)
 	st := Stats{Input: len(recs)}
 	// Validate and parse the template before creating the output.
-	first, err := NewCollector(m, tok, opt)
+	first, err := newSampler(m, tok, opt)
 	if err != nil {
 		return st, err
 	}
@@ -392,9 +438,17 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []d
 	if st.Duplicates > 0 {
 		slog.Warn("collect: repeated question ids dropped", "count", st.Duplicates)
 	}
-	workers := max(1, min(opt.Batch, len(todo)))
-	cols := []*Collector{first}
+	inFlight := opt.Batch
+	if opt.Endpoint != nil {
+		inFlight = opt.Endpoint.MaxInFlight
+	}
+	workers := max(1, min(inFlight, len(todo)))
+	cols := []sampler{first}
 	for len(cols) < workers {
+		if opt.Endpoint != nil {
+			cols = append(cols, first) // safe for concurrent use
+			continue
+		}
 		c, err := NewCollector(m, tok, opt)
 		if err != nil {
 			return st, err

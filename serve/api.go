@@ -114,8 +114,12 @@ type Options struct {
 	Alpha *float64 `json:"alpha,omitempty"`
 	// TokenRisks adds every token's risk contribution to the response.
 	TokenRisks bool `json:"token_risks,omitempty"`
-	// TopK keeps the K most likely tokens when sampling (0: all).
+	// TopK keeps the K most likely tokens when sampling (0: all). The
+	// top-level "top_k" (vLLM's and llama.cpp's name) takes precedence.
 	TopK int `json:"top_k,omitempty"`
+	// TokenIDs adds every choice's generated token ids ("token_ids"), as
+	// the top-level "return_token_ids" does.
+	TokenIDs bool `json:"token_ids,omitempty"`
 }
 
 // StreamOptions is OpenAI's "stream_options".
@@ -138,7 +142,18 @@ type Request struct {
 	StreamOptions       *StreamOptions `json:"stream_options,omitempty"`
 	Seed                *int64         `json:"seed,omitempty"`
 	Stop                Stop           `json:"stop,omitempty"`
-	HNeurons            *Options       `json:"hneurons,omitempty"`
+	// TopK, ReturnTokenIDs and AddSpecialTokens are vLLM's extensions of
+	// the OpenAI request (llama.cpp's server reads top_k too), served here
+	// under the same names so that one client request fits both servers:
+	// top_k keeps the K most likely tokens (0: all); return_token_ids adds
+	// each choice's generated token ids as "token_ids"; add_special_tokens
+	// false encodes a /v1/completions prompt without the tokenizer's
+	// special tokens (BOS), for a prompt whose chat template already wrote
+	// them (default true, as vLLM's completions).
+	TopK             *int     `json:"top_k,omitempty"`
+	ReturnTokenIDs   bool     `json:"return_token_ids,omitempty"`
+	AddSpecialTokens *bool    `json:"add_special_tokens,omitempty"`
+	HNeurons         *Options `json:"hneurons,omitempty"`
 }
 
 // RequestError is a bad request: the field it is about and what is wrong.
@@ -227,6 +242,12 @@ func (r *Request) check(chat bool, lim Limits) error {
 		if f.v != nil && (*f.v < 1 || (lim.MaxTokens > 0 && *f.v > lim.MaxTokens)) {
 			return bad(f.name, "%d is outside [1, %d]", *f.v, lim.MaxTokens)
 		}
+	}
+	if k := r.TopK; k != nil && *k < 0 {
+		return bad("top_k", "%d is negative", *k)
+	}
+	if r.AddSpecialTokens != nil && chat {
+		return bad("add_special_tokens", "a /v1/completions field (the chat template writes the special tokens)")
 	}
 	if lim.MaxStops > 0 && len(r.Stop) > lim.MaxStops {
 		return bad("stop", "%d stop strings, at most %d", len(r.Stop), lim.MaxStops)
@@ -317,7 +338,11 @@ type ChatChoice struct {
 	Message      ChatMessage `json:"message"`
 	Logprobs     *struct{}   `json:"logprobs"`
 	FinishReason string      `json:"finish_reason"`
-	HNeurons     *Verdict    `json:"hneurons,omitempty"`
+	// TokenIDs are the generated token ids (return_token_ids or
+	// hneurons.token_ids), as vLLM returns them: without the stop token,
+	// with the token that completed a stop string.
+	TokenIDs []int    `json:"token_ids,omitzero"`
+	HNeurons *Verdict `json:"hneurons,omitempty"`
 }
 
 // ChatCompletion is the non-streaming chat response.
@@ -363,7 +388,10 @@ type TextChoice struct {
 	Text         string    `json:"text"`
 	Logprobs     *struct{} `json:"logprobs"`
 	FinishReason *string   `json:"finish_reason"`
-	HNeurons     *Verdict  `json:"hneurons,omitempty"`
+	// TokenIDs are the generated token ids, as ChatChoice's (whole
+	// responses only, not stream chunks).
+	TokenIDs []int    `json:"token_ids,omitzero"`
+	HNeurons *Verdict `json:"hneurons,omitempty"`
 }
 
 // TextCompletion is the /v1/completions response and its stream chunks.

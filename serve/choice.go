@@ -23,6 +23,10 @@ type Choice struct {
 	// PromptText and Format are the rendered prompt and its chat format
 	// (chat.FormatChat or chat.FormatPlain), as a record would carry them.
 	PromptText, Format string
+	// Stops are the request's stop strings: the text ends before the first
+	// one (OpenAI's rule, and collect's), while Tokens keep the token that
+	// completed it, as generate's do.
+	Stops []string
 
 	Tokens []int
 	CETT   [][]float32 // [R][K]
@@ -50,14 +54,37 @@ func (c *Choice) Add(token int, cett []float32) {
 	c.text = s
 }
 
-// Text returns the response text so far, valid UTF-8 (collect.SanitizeText).
-func (c *Choice) Text() string { return collect.SanitizeText(c.text) }
+// Text returns the response text so far, valid UTF-8 (collect.SanitizeText),
+// cut before the first stop string.
+func (c *Choice) Text() string { return collect.SanitizeText(c.visible(true)) }
+
+// visible returns the decoded text cut before the first stop string; with
+// final unset it also holds back a tail that may be the start of one.
+func (c *Choice) visible(final bool) string {
+	t := c.text
+	for _, stop := range c.Stops {
+		if k := strings.Index(t, stop); stop != "" && k >= 0 {
+			t = t[:k]
+		}
+	}
+	if !final {
+		for _, stop := range c.Stops {
+			for n := min(len(stop)-1, len(t)); n > 0; n-- {
+				if strings.HasSuffix(t, stop[:n]) {
+					t = t[:len(t)-n]
+					break
+				}
+			}
+		}
+	}
+	return t
+}
 
 // Delta returns the text added since the last call, holding back a
 // trailing incomplete UTF-8 character (final releases everything, with
 // invalid bytes replaced). The deltas of a choice concatenate to Text.
 func (c *Choice) Delta(final bool) string {
-	t := c.text
+	t := c.visible(final)
 	if !final {
 		// Hold back an incomplete last character.
 		for k := 1; k <= utf8.UTFMax && k <= len(t); k++ {
@@ -85,9 +112,10 @@ func (c *Choice) Delta(final bool) string {
 // content rule of label, as at the end) or, while the text is not valid
 // UTF-8, of all its tokens.
 func (c *Choice) RunningRisk() float64 {
-	s, e := 0, len(c.text)
-	if utf8.ValidString(c.text) {
-		s, e, _ = label.FindSpan(c.text, nil, false)
+	text := c.visible(true)
+	s, e := 0, len(text)
+	if utf8.ValidString(text) {
+		s, e, _ = label.FindSpan(text, nil, false)
 	}
 	ts, te, ok := label.CharSpanToTokenSpan(c.offs, s, e)
 	if !ok {

@@ -291,8 +291,12 @@ type settings struct {
 	maxRegen   int
 	alpha      float64
 	tokenRisks bool
-	stream     bool
-	usage      bool
+	tokenIDs   bool // return each choice's token ids
+	// noSpecial encodes a text prompt without the tokenizer's special
+	// tokens (add_special_tokens false), as a chat prompt is encoded.
+	noSpecial bool
+	stream    bool
+	usage     bool
 }
 
 // resolve turns a decoded request into settings; errors name the field.
@@ -316,8 +320,14 @@ func (s *Server) resolve(req *Request, isChat bool) (*settings, error) {
 			st.alpha = *o.Alpha
 		}
 		st.tokenRisks = o.TokenRisks
+		st.tokenIDs = o.TokenIDs
 		st.job.TopK = o.TopK
 	}
+	if req.TopK != nil {
+		st.job.TopK = *req.TopK
+	}
+	st.tokenIDs = st.tokenIDs || req.ReturnTokenIDs
+	st.noSpecial = req.AddSpecialTokens != nil && !*req.AddSpecialTokens
 	if isChat {
 		for _, m := range req.Messages {
 			st.msgs = append(st.msgs, chat.Message{Role: m.Role, Content: string(m.Content)})
@@ -379,6 +389,11 @@ func (s *Server) render(st *settings, warning string) error {
 			text = warning + "\n" + text
 		}
 		st.promptText, st.format = text, chat.FormatPlain
+		if st.noSpecial {
+			// Encoded as a rendered chat prompt is: the text's own
+			// special tokens only (chat.EncodePrompt).
+			st.format = chat.FormatChat
+		}
 	}
 	st.prompt = chat.EncodePrompt(s.tok, st.promptText, st.format)
 	if len(st.prompt) == 0 {
@@ -566,6 +581,7 @@ func (c *call) attempt(live bool) ([]*outcome, error) {
 	outs := make([]*outcome, j.N)
 	for i := range outs {
 		outs[i] = &outcome{choice: NewChoice(c.s.e.Detector(), c.s.tok, st.prompt, st.promptText, st.format)}
+		outs[i].choice.Stops = j.StopStrings
 	}
 	var firstErr error
 	for left := j.N; left > 0; {
@@ -703,7 +719,7 @@ func (c *call) writeWhole(outs []*outcome) {
 			SystemFingerprint: "hneurons", Usage: u}
 		for i, o := range outs {
 			resp.Choices = append(resp.Choices, ChatChoice{Index: i, Message: ChatMessage{Role: "assistant", Content: o.content},
-				FinishReason: finishReason(o.reason), HNeurons: c.verdict(o)})
+				FinishReason: finishReason(o.reason), TokenIDs: c.tokenIDs(o), HNeurons: c.verdict(o)})
 		}
 		writeJSON(c.w, http.StatusOK, resp)
 		return
@@ -712,9 +728,23 @@ func (c *call) writeWhole(outs []*outcome) {
 		SystemFingerprint: "hneurons", Usage: &u}
 	for i, o := range outs {
 		fr := finishReason(o.reason)
-		resp.Choices = append(resp.Choices, TextChoice{Index: i, Text: o.content, FinishReason: &fr, HNeurons: c.verdict(o)})
+		resp.Choices = append(resp.Choices, TextChoice{Index: i, Text: o.content, FinishReason: &fr, TokenIDs: c.tokenIDs(o), HNeurons: c.verdict(o)})
 	}
 	writeJSON(c.w, http.StatusOK, resp)
+}
+
+// tokenIDs returns a choice's generated token ids when the request asked
+// for them (an empty answer gives [], not an absent field); nil otherwise.
+// An abstained choice has no ids of its own: the withheld answer's are
+// not returned.
+func (c *call) tokenIDs(o *outcome) []int {
+	if !c.st.tokenIDs || o.action == ActionAbstained {
+		return nil
+	}
+	if o.choice.Tokens == nil {
+		return []int{}
+	}
+	return o.choice.Tokens
 }
 
 // startStream sends the SSE headers and, for chat, every choice's role chunk.

@@ -2,6 +2,10 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -9,9 +13,15 @@ import (
 	"github.com/hneurons/hneurons/collect"
 	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/internal/progress"
+	"github.com/hneurons/hneurons/model"
+	"github.com/hneurons/hneurons/oaiclient"
 	"github.com/hneurons/hneurons/record"
 	"github.com/hneurons/hneurons/shard"
+	"github.com/hneurons/hneurons/tokenizer"
 )
+
+// endpointKeyEnv holds the bearer key of a collect --endpoint.
+const endpointKeyEnv = "HNEURONS_ENDPOINT_API_KEY"
 
 // collectOptions are the flags of `hneurons collect`.
 type collectOptions struct {
@@ -24,6 +34,12 @@ type collectOptions struct {
 	topK, maxNew        int
 	fresh               bool
 	shard               string
+
+	// Remote sampling.
+	endpoint, endpointModel, tokenIDs string
+	rate                              float64
+	maxInFlight, retries              int
+	timeout                           time.Duration
 }
 
 // newCollectCmd builds the `hneurons collect` command.
@@ -50,10 +66,26 @@ records the provenance (sampling options, model, dataset); a rerun with other
 options stops with an error naming the difference, unless --fresh.
 
 A question whose prompt plus --max-new-tokens does not fit the model's context
-(or encodes to no tokens) is skipped, counted and reported; the run goes on.`,
+(or encodes to no tokens) is skipped, counted and reported; the run goes on.
+
+With --endpoint URL (e.g. http://vllm:8000/v1) the samples come from an
+OpenAI-compatible server (vLLM, llama.cpp's llama-server, hneurons serve)
+serving --endpoint-model; --model then only gives the tokenizer and chat
+template (its weights are not needed). The prompt, rendered here exactly as
+for a local run, goes to /v1/completions with n, temperature, top_p, top_k,
+seed (the question's), max_tokens and the base format's stop. The token ids
+are the server's (vLLM, hneurons serve); for servers that return none (the
+OpenAI-compatible endpoint of llama.cpp and Ollama) use --endpoint-token-ids
+retokenize, which encodes the returned text locally: not exact for extract.
+Requests are retried (--retries) on 429, 5xx and network errors, limited to
+--rate per second and --max-in-flight at once; the bearer key is read from
+$` + endpointKeyEnv + `. Against hneurons serve on the same model the records equal a
+local run's.`,
 		Example: `  hneurons collect --model Llama-3.1-8B-Instruct/ --dataset triviaqa-parquet:train.parquet \
       --max-questions 4000 --out responses.jsonl
-  hneurons collect --model base.gguf --dataset nq:NQ-open.dev.jsonl --prompt-format base --out base.jsonl`,
+  hneurons collect --model base.gguf --dataset nq:NQ-open.dev.jsonl --prompt-format base --out base.jsonl
+  hneurons collect --model Llama-3.1-70B-Instruct/ --endpoint http://vllm:8000/v1 \
+      --endpoint-model meta-llama/Llama-3.1-70B-Instruct --dataset triviaqa:qa/ --out responses.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runCollect(cmd, o) },
 	}
@@ -73,6 +105,13 @@ A question whose prompt plus --max-new-tokens does not fit the model's context
 	f.IntVar(&o.maxNew, "max-new-tokens", d.MaxNewTokens, "most new tokens per response")
 	f.BoolVar(&o.fresh, "fresh", false, freshUsage)
 	f.StringVar(&o.shard, "shard", "", shardUsage)
+	f.StringVar(&o.endpoint, "endpoint", "", "sample through this OpenAI-compatible server (its API root, e.g. http://host:8000/v1) instead of the local model")
+	f.StringVar(&o.endpointModel, "endpoint-model", "", "the model name the --endpoint serves (its /v1/models id; required with --endpoint)")
+	f.StringVar(&o.tokenIDs, "endpoint-token-ids", collect.TokenIDsServer, "server: keep the token ids the server returns (vLLM, hneurons serve); retokenize: encode its text locally (not exact for extract)")
+	f.Float64Var(&o.rate, "rate", 0, "most requests per second to the --endpoint (0: no limit)")
+	f.IntVar(&o.maxInFlight, "max-in-flight", 4, "questions (requests) in flight at once to the --endpoint")
+	f.IntVar(&o.retries, "retries", 4, "retries of a failed --endpoint request (429, 5xx, network errors)")
+	f.DurationVar(&o.timeout, "endpoint-timeout", 10*time.Minute, "timeout of one --endpoint request")
 	aliases(cmd, map[string]string{"max-tokens": "max-new-tokens"})
 	cmd.MarkFlagRequired("model")
 	cmd.MarkFlagRequired("dataset")
@@ -94,10 +133,58 @@ func (o *collectOptions) validate() error {
 	var c checks
 	c.atLeast("samples", o.samples, 1) // the library reads 0 as its default
 	c.atLeast("batch", o.batch, 1)
-	c.also(o.options().Validate())
+	opt := o.options()
+	if o.endpoint != "" {
+		c.atLeast("max-in-flight", o.maxInFlight, 1)
+		c.atLeast("retries", o.retries, 0)
+		if o.rate < 0 {
+			c.add("--rate %v: want 0 (no limit) or more", o.rate)
+		}
+		c.duration("endpoint-timeout", o.timeout)
+		// Validate the endpoint's options too (its client comes later).
+		opt.Endpoint = &collect.Endpoint{Client: &oaiclient.Client{}, Model: o.endpointModel, TokenIDs: o.tokenIDs}
+	} else if o.endpointModel != "" {
+		c.add("--endpoint-model %q: needs --endpoint", o.endpointModel)
+	}
+	c.also(opt.Validate())
 	_, err := shard.Parse(o.shard)
 	c.also(err)
 	return c.err()
+}
+
+// endpoint returns the remote sampler the flags ask for (nil without
+// --endpoint).
+func (o *collectOptions) endpointOption() (*collect.Endpoint, error) {
+	if o.endpoint == "" {
+		return nil, nil
+	}
+	retries := o.retries
+	if retries == 0 {
+		retries = -1 // the client reads 0 as its default
+	}
+	c, err := oaiclient.New(oaiclient.Config{BaseURL: o.endpoint, APIKey: os.Getenv(endpointKeyEnv), Retries: retries,
+		Rate: o.rate, MaxInFlight: o.maxInFlight, Timeout: o.timeout})
+	if err != nil {
+		return nil, err
+	}
+	return &collect.Endpoint{Client: c, URL: strings.TrimSuffix(c.Endpoint(""), "/"), Model: o.endpointModel, TokenIDs: o.tokenIDs, MaxInFlight: o.maxInFlight}, nil
+}
+
+// openTokenizerModel opens --model for a remote collection: the model when
+// it loads (its generation config's stop tokens and its context size), else
+// the tokenizer alone (a folder with the tokenizer files but no weights).
+func openTokenizerModel(path string) (*model.Model, *tokenizer.Tokenizer, error) {
+	m, tok, err := openModel(path)
+	if err == nil {
+		return m, tok, nil
+	}
+	tok, terr := tokenizer.Load(path)
+	if terr != nil {
+		return nil, nil, fmt.Errorf("--model %s: neither a model (%v) nor a tokenizer: %w", path, err, terr)
+	}
+	slog.Info("collect: --model has a tokenizer but no loadable model; the server's context limit and the tokenizer's own end tokens apply",
+		"model", path, "why", err)
+	return nil, tok, nil
 }
 
 func runCollect(cmd *cobra.Command, o *collectOptions) error {
@@ -108,14 +195,27 @@ func runCollect(cmd *cobra.Command, o *collectOptions) error {
 	if err != nil {
 		return err
 	}
-	m, tok, err := openModel(o.model)
+	ep, err := o.endpointOption()
 	if err != nil {
 		return err
 	}
-	defer m.Close()
+	var m *model.Model
+	var tok *tokenizer.Tokenizer
+	if ep != nil {
+		m, tok, err = openTokenizerModel(o.model)
+	} else {
+		m, tok, err = openModel(o.model)
+	}
+	if err != nil {
+		return err
+	}
+	if m != nil {
+		defer m.Close()
+	}
 	stderr := cmd.ErrOrStderr()
 	bar := progress.New(stderr, "collect: questions")
 	opt := o.options()
+	opt.Endpoint = ep
 	opt.Progress = func(p collect.Progress) { bar.Update(p.Done, p.Total, fmt.Sprintf("%d done before", p.Skipped)) }
 	st, err := collect.Run(cmd.Context(), m, tok, recs, o.out, opt)
 	bar.Done()
