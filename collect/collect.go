@@ -289,7 +289,7 @@ func (opt Options) provenance(m *model.Model, tok *tokenizer.Tokenizer, recs []d
 		// The server's weights cannot be hashed here: the model is named
 		// by the server's model name (compared), the address kept for
 		// information.
-		o["endpoint-model"], o["token-ids"] = e.Model, e.TokenIDs
+		o["endpoint-model"], o["token-ids"], o["endpoint-n"] = e.Model, e.TokenIDs, strconv.Itoa(max(e.MaxN, 0))
 		id, path = "endpoint-model:"+e.Model, e.URL
 	} else {
 		var err error

@@ -26,6 +26,21 @@
 // was interrupted. Each sample keeps its token ids, which the extract stage
 // uses for the teacher-forced pass (re-tokenising the text is not exact).
 //
+// With Options.Endpoint the samples come from an OpenAI-compatible server
+// (vLLM, llama.cpp's server, `hneurons serve`) through package oaiclient:
+// the prompt rendered here is sent as text to /v1/completions (the server
+// applies no template of its own; add_special_tokens is false for chat
+// prompts), one request per question with n = Samples and the question's
+// seed, with retries, a rate limit and MaxInFlight questions at once. The
+// token ids are the server's (Endpoint.TokenIDs "server") or the local
+// tokenizer's encoding of its text ("retokenize", recorded in the
+// provenance; not exact for extract). The provenance names the endpoint
+// model instead of the weights' identity. Against `hneurons serve` on the
+// same model the records equal a local run's: serve samples sequence i of
+// a request with generate.NewSampler(opts, seed, i), as GenerateN does, and
+// its batched forward calls give every row the same bits as unbatched ones
+// on this project's kernels (tested on loopback).
+//
 // Sample text is stored as valid UTF-8: a sample cut by the token limit inside
 // a character, or holding stray byte tokens, has each run of invalid bytes
 // replaced by one U+FFFD (SanitizeText, strings.ToValidUTF8). Answer spans

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -65,6 +66,16 @@ type Endpoint struct {
 	// MaxInFlight is the number of questions in flight at once (default 4);
 	// records are still written in input order.
 	MaxInFlight int
+	// MaxN, when positive, splits a question's samples over requests of at
+	// most MaxN choices (llama.cpp's OpenAI endpoint serves n = 1 only).
+	// The request for samples [off, off+k) sends the top-level seed
+	// QuestionSeed(seed, "samples:{off}") (the question's seed itself for
+	// off = 0), so that servers which read only that seed do not repeat
+	// samples, and "hneurons": {"seed": the question's seed,
+	// "first_sample": off}, with which hneurons serve samples exactly the
+	// choices off.. of one request: the records do not depend on MaxN
+	// there. MaxN is part of the provenance (elsewhere it changes them).
+	MaxN int
 }
 
 func (e *Endpoint) withDefaults() {
@@ -124,16 +135,24 @@ func newRemote(m *model.Model, tok *tokenizer.Tokenizer, opt Options) (*remote, 
 	return r, nil
 }
 
-// request builds the completion request of a prompt text and seed.
-func (r *remote) request(text string, seed uint64) *oaiclient.Request {
+// request builds the completion request for samples [off, off+n) of a
+// prompt text and question seed.
+func (r *remote) request(text string, seed uint64, off, n int) *oaiclient.Request {
 	d := r.opt.Decoding
 	temp, topP, s := d.Temperature, d.TopP, int64(seed)
+	if off > 0 {
+		s = int64(QuestionSeed(seed, "samples:"+strconv.Itoa(off)))
+	}
 	special := r.prompt.Format() != chat.FormatChat
-	req := &oaiclient.Request{Model: r.ep.Model, Prompt: &text, N: r.opt.Samples, Temperature: &temp, TopP: &topP,
+	// hneurons serve: annotate only (a server's regenerate or abstain
+	// policy would replace answers).
+	ext := map[string]any{"policy": "annotate"}
+	if n < r.opt.Samples {
+		ext["seed"], ext["first_sample"] = int64(seed), off
+	}
+	req := &oaiclient.Request{Model: r.ep.Model, Prompt: &text, N: n, Temperature: &temp, TopP: &topP,
 		TopK: d.TopK, Seed: &s, MaxTokens: d.MaxNewTokens, Stop: r.prompt.StopStrings(), AddSpecialTokens: &special,
-		// hneurons serve: annotate only (a server's regenerate or abstain
-		// policy would replace answers).
-		Extra: map[string]any{"hneurons": map[string]any{"policy": "annotate"}}}
+		Extra: map[string]any{"hneurons": ext}}
 	if r.ep.TokenIDs == TokenIDsServer {
 		req.ReturnTokenIDs = true
 		req.Logprobs, req.TokensAsIDs = 1, true // vLLM before return_token_ids
@@ -157,20 +176,33 @@ func (r *remote) One(ctx context.Context, q datasets.Record) (record.Collected, 
 		return record.Collected{}, &UnusableError{ID: q.ID, TooLong: true, Reason: fmt.Sprintf(
 			"prompt of %d tokens + %d new tokens exceeds the model's context of %d", len(prompt), d.MaxNewTokens, r.maxSeq)}
 	}
-	resp, err := r.ep.Client.Complete(ctx, r.request(text, QuestionSeed(r.opt.Seed, q.ID)))
-	if err != nil {
-		var se *oaiclient.StatusError
-		if errors.As(err, &se) && se.Status == 400 && se.Code == "context_length_exceeded" {
-			return record.Collected{}, &UnusableError{ID: q.ID, TooLong: true, Reason: "the server says: " + se.Message}
+	seed := QuestionSeed(r.opt.Seed, q.ID)
+	per := r.opt.Samples
+	if r.ep.MaxN > 0 {
+		per = min(per, r.ep.MaxN)
+	}
+	var choices []oaiclient.Choice
+	for off := 0; off < r.opt.Samples; off += per {
+		n := min(per, r.opt.Samples-off)
+		resp, err := r.ep.Client.Complete(ctx, r.request(text, seed, off, n))
+		if err != nil {
+			var se *oaiclient.StatusError
+			if errors.As(err, &se) && se.Status == 400 && se.Code == "context_length_exceeded" {
+				return record.Collected{}, &UnusableError{ID: q.ID, TooLong: true, Reason: "the server says: " + se.Message}
+			}
+			if se != nil && n > 1 && (se.Param == "n" || strings.Contains(strings.ToLower(se.Message), "one completion choice")) {
+				return record.Collected{}, fmt.Errorf("collect: question %q: %w (the server serves fewer choices per request: rerun with --endpoint-n, 1 for llama.cpp, 8 for hneurons serve's default --max-n)", q.ID, err)
+			}
+			return record.Collected{}, fmt.Errorf("collect: question %q: %w", q.ID, err)
 		}
-		return record.Collected{}, fmt.Errorf("collect: question %q: %w", q.ID, err)
+		if len(resp.Choices) != n {
+			return record.Collected{}, fmt.Errorf("collect: question %q: %s returned %d choices for n = %d (a server that serves n = 1 only needs --endpoint-n 1)",
+				q.ID, r.ep.URL, len(resp.Choices), n)
+		}
+		cs := slices.Clone(resp.Choices)
+		slices.SortStableFunc(cs, func(a, b oaiclient.Choice) int { return a.Index - b.Index })
+		choices = append(choices, cs...)
 	}
-	if len(resp.Choices) != r.opt.Samples {
-		return record.Collected{}, fmt.Errorf("collect: question %q: %s returned %d choices for n = %d (does the server accept n > 1?)",
-			q.ID, r.ep.URL, len(resp.Choices), r.opt.Samples)
-	}
-	choices := slices.Clone(resp.Choices)
-	slices.SortStableFunc(choices, func(a, b oaiclient.Choice) int { return a.Index - b.Index })
 	out := record.Collected{
 		ID: q.ID, Question: q.Question, Answers: q.Answers, Source: q.Source, Group: q.Group,
 		Prompt: text, PromptFormat: format, Model: r.opt.ModelName, Seed: r.opt.Seed,

@@ -213,6 +213,35 @@ func TestRemoteEqualsLocal(t *testing.T) {
 	}
 }
 
+// Splitting the samples over requests of at most 3 choices (--endpoint-n
+// 3: 4 requests per question) gives the same records against hneurons
+// serve, which samples choice i of a split request as choice
+// first_sample+i of the whole.
+func TestRemoteSplitN(t *testing.T) {
+	o := theOrganism(t)
+	var calls atomic.Int32
+	url := startServe(t, o, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls.Add(1); h.ServeHTTP(w, r) })
+	})
+	qs := o.qs[:6]
+	dir := t.TempDir()
+	local := filepath.Join(dir, "local.jsonl")
+	if _, err := collect.Run(context.Background(), o.m, o.tok, qs, local, opts(chat.FormatChat)); err != nil {
+		t.Fatal(err)
+	}
+	opt := opts(chat.FormatChat)
+	opt.Endpoint = endpoint(t, url, "organism", oaiclient.Config{})
+	opt.Endpoint.MaxN = 3
+	remote := filepath.Join(dir, "remote.jsonl")
+	if _, err := collect.Run(context.Background(), nil, o.tok, qs, remote, opt); err != nil {
+		t.Fatal(err)
+	}
+	sameRecords(t, remote, local)
+	if c := calls.Load(); c != 4*int32(len(qs)) {
+		t.Errorf("%d requests for %d questions of 10 samples in threes", c, len(qs))
+	}
+}
+
 // A server that answers 429 and 503 now and then (Retry-After, a busy
 // queue) costs retries, not samples: the records still equal local ones.
 func TestRemoteRetriesFlakyServer(t *testing.T) {

@@ -120,6 +120,13 @@ type Options struct {
 	// TokenIDs adds every choice's generated token ids ("token_ids"), as
 	// the top-level "return_token_ids" does.
 	TokenIDs bool `json:"token_ids,omitempty"`
+	// Seed, when set, replaces the top-level seed, and FirstSample makes
+	// choice i sample as choice FirstSample+i of a request with n >
+	// FirstSample+i would: together they let a client split n samples of
+	// one seed over requests of fewer choices (collect --endpoint-n) while
+	// the top-level seed, which other servers read, differs per request.
+	Seed        *int64 `json:"seed,omitempty"`
+	FirstSample int    `json:"first_sample,omitempty"`
 }
 
 // StreamOptions is OpenAI's "stream_options".
@@ -272,6 +279,9 @@ func (r *Request) check(chat bool, lim Limits) error {
 		}
 		if o.TopK < 0 {
 			return bad("hneurons.top_k", "%d is negative", o.TopK)
+		}
+		if o.FirstSample < 0 {
+			return bad("hneurons.first_sample", "%d is negative", o.FirstSample)
 		}
 	}
 	return nil

@@ -18,4 +18,13 @@
 // or disconnected ones, so concurrent requests share decode steps.
 // Requests with a neuron scale (alpha on the H-Neurons) run in their own
 // forward call of the step, one per distinct alpha.
+//
+// Sampling is collect's: choice i of a request samples with
+// generate.NewSampler(opts, seed, i) (offset by hneurons.first_sample), the
+// stop rules and token limit are generate's, and the forward calls give a
+// sequence the same logits whatever else shares its batch on this
+// project's kernels, so a request with collect's prompt text, seed and
+// decoding returns collect's samples (collect --endpoint relies on it).
+// vLLM's request extensions top_k, return_token_ids and add_special_tokens
+// are read under their names.
 package serve

@@ -28,10 +28,13 @@ type Job struct {
 	Prompt []int           // prompt tokens (>= 1)
 	N      int             // sequences (choices), >= 1
 	generate.SamplerOptions
-	MaxNewTokens int      // > 0; cut to the room the model's context leaves
-	Seed         uint64   // sequence i samples with generate.NewSampler(opts, Seed, i)
-	StopTokens   []int    // end-of-generation ids; not part of the response
-	StopStrings  []string // end a sequence when its decoded text contains one (the token is kept, as generate does)
+	MaxNewTokens int    // > 0; cut to the room the model's context leaves
+	Seed         uint64 // sequence i samples with generate.NewSampler(opts, Seed, FirstStream+i)
+	// FirstStream offsets the sequences' sampler streams, so that a client
+	// can split n samples of one seed over several requests.
+	FirstStream uint64
+	StopTokens  []int    // end-of-generation ids; not part of the response
+	StopStrings []string // end a sequence when its decoded text contains one (the token is kept, as generate does)
 	// Alpha, when set, scales the probe's H-Neurons (its positive weights)
 	// by this factor during the job's forward passes (0 suppresses them);
 	// nil leaves the model unchanged.
@@ -404,7 +407,7 @@ func (e *Engine) runGroup(g *group) []*seqState {
 				decode = generate.Decoder(e.tok, j.Prompt)
 			}
 			s := &seqState{job: j, idx: k, cache: c, decode: decode,
-				sampler: generate.NewSampler(j.SamplerOptions, j.Seed, uint64(k)),
+				sampler: generate.NewSampler(j.SamplerOptions, j.Seed, j.FirstStream+uint64(k)),
 				tokens:  make([]int, 0, j.MaxNewTokens)}
 			e.accept(s, s.sampler.Sample(row))
 			if !s.finished() {

@@ -150,3 +150,46 @@ func TestTokenIDsExtensionAndStreamStop(t *testing.T) {
 		t.Errorf("streamed %q with stop %s; want %q (of %q)", got.String(), stop, want, whole)
 	}
 }
+
+// hneurons.seed and hneurons.first_sample: choices 0 and 1 of a request
+// with first_sample 3 are choices 3 and 4 of generate.GenerateN with that
+// seed (the top-level seed, another, is overridden).
+func TestFirstSample(t *testing.T) {
+	f := loadOrganism(t)
+	_, hs := newTestServer(t, Config{})
+	text, err := collect.PromptText(f.tok, f.questions[3].Question, chat.FormatChat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt := chat.EncodePrompt(f.tok, text, chat.FormatChat)
+	want, err := generate.GenerateN(context.Background(), f.m.NewRunner(), prompt, 5, generate.Options{
+		SamplerOptions: generate.SamplerOptions{Temperature: 1.5}, MaxNewTokens: 12, Seed: 99,
+		StopTokens: generate.StopTokens(f.tok, f.m)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"prompt": text, "n": 2, "temperature": 1.5, "max_tokens": 12, "seed": 1,
+		"add_special_tokens": false, "return_token_ids": true, "hneurons": map[string]any{"seed": 99, "first_sample": 3}})
+	resp, b := post(t, hs.URL+"/v1/completions", string(body))
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	var tc TextCompletion
+	strictDecode(t, b, &tc)
+	distinct := map[string]bool{}
+	for i, ch := range tc.Choices {
+		if !slices.Equal(ch.TokenIDs, want[3+i].Tokens) {
+			t.Errorf("choice %d: %v, GenerateN's choice %d: %v", i, ch.TokenIDs, 3+i, want[3+i].Tokens)
+		}
+	}
+	for _, w := range want {
+		distinct[fmt.Sprint(w.Tokens)] = true
+	}
+	if len(distinct) < 3 {
+		t.Errorf("only %d distinct samples of 5 at temperature 1.5: the offset is barely tested", len(distinct))
+	}
+	resp, b = post(t, hs.URL+"/v1/completions", `{"prompt":"x","hneurons":{"first_sample":-1}}`)
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "hneurons.first_sample") {
+		t.Errorf("negative first_sample: %d %s", resp.StatusCode, b)
+	}
+}

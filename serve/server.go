@@ -361,6 +361,12 @@ func (s *Server) resolve(req *Request, isChat bool) (*settings, error) {
 	}
 	st.job.StopTokens = s.stops
 	st.job.StopStrings = req.Stop
+	if o := req.HNeurons; o != nil {
+		if o.Seed != nil {
+			st.job.Seed = uint64(*o.Seed)
+		}
+		st.job.FirstStream = uint64(o.FirstSample)
+	}
 	if st.alpha != 1 {
 		st.job.Alpha = &st.alpha
 	}

@@ -632,6 +632,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(`{"prompt":["a"],"n":2,"max_tokens":3}`), false)
 	f.Add([]byte(`{"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`), true)
 	f.Add([]byte(`{"messages":[{"role":"user","content":null}],"temperature":1e400}`), true)
+	f.Add([]byte(`{"prompt":"q","n":3,"top_k":50,"seed":-8070450532247928831,"add_special_tokens":false,"return_token_ids":true,"logprobs":1,"return_tokens_as_token_ids":true,"hneurons":{"policy":"annotate","seed":7,"first_sample":2,"token_ids":true}}`), false)
 	f.Fuzz(func(t *testing.T, body []byte, isChat bool) {
 		r, err := DecodeRequest(body, isChat, Limits{MaxTokens: 64, MaxN: 4, MaxStops: 4, MaxMessage: 8})
 		if err != nil {
@@ -643,6 +644,12 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 		if isChat && len(r.Messages) == 0 || !isChat && r.Prompt == nil {
 			t.Fatalf("accepted without its required field: %s", body)
+		}
+		if r.TopK != nil && *r.TopK < 0 || r.HNeurons != nil && (r.HNeurons.TopK < 0 || r.HNeurons.FirstSample < 0) {
+			t.Fatalf("accepted a negative top_k or first_sample: %s", body)
+		}
+		if isChat && r.AddSpecialTokens != nil {
+			t.Fatalf("accepted add_special_tokens on a chat request: %s", body)
 		}
 	})
 }

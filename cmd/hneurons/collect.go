@@ -38,7 +38,7 @@ type collectOptions struct {
 	// Remote sampling.
 	endpoint, endpointModel, tokenIDs string
 	rate                              float64
-	maxInFlight, retries              int
+	maxInFlight, retries, endpointN   int
 	timeout                           time.Duration
 }
 
@@ -76,7 +76,8 @@ for a local run, goes to /v1/completions with n, temperature, top_p, top_k,
 seed (the question's), max_tokens and the base format's stop. The token ids
 are the server's (vLLM, hneurons serve); for servers that return none (the
 OpenAI-compatible endpoint of llama.cpp and Ollama) use --endpoint-token-ids
-retokenize, which encodes the returned text locally: not exact for extract.
+retokenize, which encodes the returned text locally: not exact for extract;
+llama.cpp's server also needs --endpoint-n 1 (it serves one choice per request).
 Requests are retried (--retries) on 429, 5xx and network errors, limited to
 --rate per second and --max-in-flight at once; the bearer key is read from
 $` + endpointKeyEnv + `. Against hneurons serve on the same model the records equal a
@@ -110,6 +111,7 @@ local run's.`,
 	f.StringVar(&o.tokenIDs, "endpoint-token-ids", collect.TokenIDsServer, "server: keep the token ids the server returns (vLLM, hneurons serve); retokenize: encode its text locally (not exact for extract)")
 	f.Float64Var(&o.rate, "rate", 0, "most requests per second to the --endpoint (0: no limit)")
 	f.IntVar(&o.maxInFlight, "max-in-flight", 4, "questions (requests) in flight at once to the --endpoint")
+	f.IntVar(&o.endpointN, "endpoint-n", 0, "most samples per --endpoint request (0: all --samples in one; 1 for llama.cpp's server)")
 	f.IntVar(&o.retries, "retries", 4, "retries of a failed --endpoint request (429, 5xx, network errors)")
 	f.DurationVar(&o.timeout, "endpoint-timeout", 10*time.Minute, "timeout of one --endpoint request")
 	aliases(cmd, map[string]string{"max-tokens": "max-new-tokens"})
@@ -137,6 +139,7 @@ func (o *collectOptions) validate() error {
 	if o.endpoint != "" {
 		c.atLeast("max-in-flight", o.maxInFlight, 1)
 		c.atLeast("retries", o.retries, 0)
+		c.atLeast("endpoint-n", o.endpointN, 0)
 		if o.rate < 0 {
 			c.add("--rate %v: want 0 (no limit) or more", o.rate)
 		}
@@ -167,7 +170,7 @@ func (o *collectOptions) endpointOption() (*collect.Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &collect.Endpoint{Client: c, URL: strings.TrimSuffix(c.Endpoint(""), "/"), Model: o.endpointModel, TokenIDs: o.tokenIDs, MaxInFlight: o.maxInFlight}, nil
+	return &collect.Endpoint{Client: c, URL: strings.TrimSuffix(c.Endpoint(""), "/"), Model: o.endpointModel, TokenIDs: o.tokenIDs, MaxInFlight: o.maxInFlight, MaxN: o.endpointN}, nil
 }
 
 // openTokenizerModel opens --model for a remote collection: the model when
