@@ -18,6 +18,7 @@ import (
 	"github.com/hneurons/hneurons/generate"
 	"github.com/hneurons/hneurons/model"
 	"github.com/hneurons/hneurons/record"
+	"github.com/hneurons/hneurons/shard"
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
@@ -51,6 +52,11 @@ type Options struct {
 	Input record.Input
 	// Fresh discards an existing output instead of resuming it.
 	Fresh bool
+	// Shard, when not the whole input, keeps only the questions of that
+	// shard (package shard), after MaxQuestions has cut the whole input,
+	// and is recorded in the provenance; the input's digest stays that of
+	// every record given to Run, so the shards of a run differ only by it.
+	Shard shard.Spec
 	// Progress, when set, is called after each written record (from the
 	// goroutine that called Run).
 	Progress func(Progress)
@@ -92,6 +98,8 @@ type Stats struct {
 	Skipped    int // questions already in the output
 	Written    int // records written by this run
 	Samples    int // responses sampled by this run
+	// OtherShards counts the questions left to the other shards (Options.Shard).
+	OtherShards int
 	// TooLong counts questions whose prompt plus MaxNewTokens does not fit
 	// the model's context, and EmptyPrompt those whose prompt encodes to no
 	// tokens: both are skipped (not written), so a rerun tries them again.
@@ -299,6 +307,7 @@ func (opt Options) provenance(m *model.Model, tok *tokenizer.Tokenizer, recs []d
 		}
 		in.Path = path
 	}
+	opt.Shard.Tag(o)
 	return record.New("collect", o).WithModel(id, path).WithInput(in), nil
 }
 
@@ -416,6 +425,10 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []d
 			break
 		}
 		kept++
+		if !opt.Shard.Has(q.ID) {
+			st.OtherShards++
+			continue
+		}
 		if done[q.ID] {
 			st.Skipped++
 			continue

@@ -9,6 +9,7 @@ import (
 	"github.com/hneurons/hneurons/features"
 	"github.com/hneurons/hneurons/model"
 	"github.com/hneurons/hneurons/record"
+	"github.com/hneurons/hneurons/shard"
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
@@ -29,6 +30,10 @@ type Options struct {
 	Input record.Input
 	// Fresh discards an existing store instead of resuming it.
 	Fresh bool
+	// Shard, when not the whole input, keeps only the records of that
+	// shard (package shard) and is recorded in the provenance; the input
+	// stays identified by every record given to Run.
+	Shard shard.Spec
 	// Progress, when set, is called after each batch is stored.
 	Progress func(Progress)
 }
@@ -45,7 +50,9 @@ func (opt Options) provenance(m *model.Model, id string, recs []record.Labelled)
 			return nil, fmt.Errorf("extract: %w", err)
 		}
 	}
-	p := record.New("extract", map[string]string{"agg": string(opt.Agg)}).WithModel(id, m.Path).WithInput(in)
+	o := map[string]string{"agg": string(opt.Agg)}
+	opt.Shard.Tag(o)
+	p := record.New("extract", o).WithModel(id, m.Path).WithInput(in)
 	return &p, nil
 }
 
@@ -86,6 +93,7 @@ type Stats struct {
 	Mismatch    int // responses whose tokens do not decode to their text
 	TooLong     int // responses longer than the model's context (skipped)
 	Tokens      int // tokens run through the model
+	OtherShards int // records left to the other shards (Options.Shard)
 }
 
 // DefaultRegions is the default region list.
@@ -168,6 +176,10 @@ func Run(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, recs []r
 			continue
 		}
 		seen[rec.ID] = true
+		if !opt.Shard.Has(rec.ID) {
+			st.OtherShards++
+			continue
+		}
 		done := true
 		for _, name := range opt.Regions {
 			done = done && w.Has(rec.ID, name)

@@ -356,6 +356,10 @@ func (f *File) TensorData(name string) ([]byte, TensorInfo, error) {
 	return f.data[start : start+size : start+size], t, nil
 }
 
+// AsInt returns a metadata value of any GGUF integer type as an int64;
+// false for another type or a uint64 beyond the int64 range.
+func AsInt(v any) (int64, bool) { return asInt(v) }
+
 func asInt(v any) (int64, bool) {
 	switch x := v.(type) {
 	case uint8:

@@ -180,3 +180,22 @@ func TestParseRejectsCorrupt(t *testing.T) {
 		}
 	}
 }
+
+// AsInt takes every GGUF integer type, and refuses a uint64 beyond int64
+// (the tokenizer's copy of it used to wrap such a value to a negative one).
+func TestAsInt(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want int64
+		ok   bool
+	}{
+		{uint8(200), 200, true}, {int8(-3), -3, true}, {uint16(65535), 65535, true}, {int16(-300), -300, true},
+		{uint32(4000000000), 4000000000, true}, {int32(-7), -7, true}, {int64(-1 << 40), -1 << 40, true},
+		{uint64(1 << 62), 1 << 62, true}, {uint64(1 << 63), 0, false}, {float32(1), 0, false}, {"1", 0, false},
+	} {
+		got, ok := AsInt(c.v)
+		if got != c.want || ok != c.ok {
+			t.Errorf("AsInt(%T %v) = %d, %v; want %d, %v", c.v, c.v, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -84,6 +84,9 @@ type Options struct {
 	Inputs []record.Input
 	// Fresh discards an existing output.
 	Fresh bool
+	// Judge judges the responses (nil: the rule judge, compliance.Judge).
+	// Its name is part of the provenance.
+	Judge compliance.Judger
 	// Progress, when set, is called after each batch.
 	Progress func(done, total int, elapsed time.Duration)
 }
@@ -101,6 +104,9 @@ func (o Options) withDefaults(m *model.Model) Options {
 	}
 	if o.ModelName == "" {
 		o.ModelName = m.Path
+	}
+	if o.Judge == nil {
+		o.Judge = compliance.RuleJudger{}
 	}
 	return o
 }
@@ -154,6 +160,9 @@ func (o Options) provenance(m *model.Model, tok *tokenizer.Tokenizer, items []co
 		"alphas": strings.Join(alphas, ","), "seed": strconv.FormatUint(o.Seed, 10), "prompt-format": o.PromptFormat,
 		"temperature": FormatAlpha(d.Temperature), "top-p": FormatAlpha(d.TopP), "top-k": strconv.Itoa(d.TopK),
 		"max-new-tokens": strconv.Itoa(d.MaxNewTokens), "batch": strconv.Itoa(o.Batch), "sets": setsDigest(sets),
+	}
+	if j := o.Judge; j != nil && j.Name() != (compliance.RuleJudger{}).Name() {
+		opts["judge"] = j.Name() // absent for the rule judge, so that older runs resume
 	}
 	if o.PromptFormat == chat.FormatChat {
 		sum := sha256.Sum256([]byte(tok.ChatTemplate()))
@@ -367,7 +376,11 @@ func (g *generator) batch(ctx context.Context, items []compliance.Item) ([]Recor
 			recs[i].Judgement = compliance.Judgement{Verdict: compliance.Unjudged, Rule: "prompt too long"}
 			continue
 		}
-		recs[i].Judgement = compliance.Judge(&items[i], recs[i].Responses)
+		j, err := g.opt.Judge.Judge(ctx, &items[i], recs[i].Responses)
+		if err != nil {
+			return nil, fmt.Errorf("intervene: %w", err)
+		}
+		recs[i].Judgement = j
 	}
 	return recs, nil
 }

@@ -25,6 +25,16 @@ var (
 	avx512Enabled   = avx512Available
 )
 
+// bf16DotAvailable reports whether this CPU also has AVX512_BF16
+// (VDPBF16PS) for the matrix-vector path of bf16 weights; bf16DotEnabled
+// selects it (only together with avx512Enabled). It rounds the activation
+// row to bf16, so it runs only after SetExactBF16(false) or with
+// HNEURONS_BF16=round.
+var (
+	bf16DotAvailable = avx512Available && cpu.X86.HasAVX512BF16
+	bf16DotEnabled   = bf16DotAvailable
+)
+
 // sseAvailable reports that this build has the SSE assembly of the
 // bit-exact float32 kernels (AxpyBitExact, DotBitExact4): SSE2 is part of
 // every amd64 CPU, so it does not wait for AVX2. sseEnabled selects it;
@@ -40,11 +50,17 @@ func init() {
 	case "avx2":
 		avx512Enabled = false
 	}
+	if os.Getenv("HNEURONS_BF16") == "round" {
+		roundBF16.Store(true)
+	}
 }
 
-// Features names the kernel set in use: "avx512", "avx2" or "go".
+// Features names the kernel set in use: "avx512+bf16" (AVX-512 with the
+// VDPBF16PS matrix-vector path for bf16 weights), "avx512", "avx2" or "go".
 func Features() string {
 	switch {
+	case useBF16Dot():
+		return "avx512+bf16"
 	case use512():
 		return "avx512"
 	case asmEnabled:
@@ -55,6 +71,33 @@ func Features() string {
 
 // use512 reports whether the GEMM takes the AVX-512 path.
 func use512() bool { return asmEnabled && avx512Enabled }
+
+// useBF16Dot reports whether the matrix-vector path of bf16 weights rounds
+// the activations to bf16 and runs VDPBF16PS.
+func useBF16Dot() bool { return use512() && bf16DotEnabled && roundBF16.Load() }
+
+//go:noescape
+func kern1x4BF16AVX512(c *float32, a *float32, w *uint16, ldw int, kc int)
+
+//go:noescape
+func kern1x4BF16DPAVX512(c *float32, a *uint16, w *uint16, ldw int, kc int)
+
+// kern1x4BF16DP adds c[j] += Σ_{p<kc} a[p]·w[j*ldw+p] for j < 4, a and w
+// bfloat16 (products exact in f32, sums in f32).
+func kern1x4BF16DP(c []float32, a []uint16, w []uint16, ldw int, kc int) {
+	k32 := kc &^ 31
+	if !useBF16Dot() || k32 == 0 {
+		kern1x4BF16DPGo(c, a, w, ldw, kc)
+		return
+	}
+	_ = c[3]
+	_ = a[kc-1]
+	_ = w[3*ldw+kc-1]
+	kern1x4BF16DPAVX512(&c[0], &a[0], &w[0], ldw, k32)
+	if k32 < kc {
+		kern1x4BF16DPGo(c, a[k32:], w[k32:], ldw, kc-k32)
+	}
+}
 
 //go:noescape
 func kern16x6AVX(ap *float32, w *float32, ldw int, kc int, c *float32, ldc int, mr int, nr int)
@@ -196,7 +239,12 @@ func kern1x4BF16(c []float32, a []float32, w []uint16, ldw int, kc int) {
 	_ = c[3]
 	_ = a[kc-1]
 	_ = w[3*ldw+kc-1]
-	kern1x4BF16AVX(&c[0], &a[0], &w[0], ldw, k8)
+	if k16 := kc &^ 15; use512() && k16 > 0 {
+		kern1x4BF16AVX512(&c[0], &a[0], &w[0], ldw, k16)
+		k8 = k16
+	} else {
+		kern1x4BF16AVX(&c[0], &a[0], &w[0], ldw, k8)
+	}
 	if k8 < kc {
 		kern1x4BF16Go(c, a[k8:], w[k8:], ldw, kc-k8)
 	}

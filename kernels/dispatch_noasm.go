@@ -20,6 +20,16 @@ func Features() string { return "go" }
 // use512 reports false: the GEMM never takes the AVX-512 path here.
 func use512() bool { return false }
 
+// bf16DotAvailable and bf16DotEnabled are false: no VDPBF16PS kernel here.
+var bf16DotAvailable, bf16DotEnabled = false, false
+
+// useBF16Dot reports false: bf16 matrix-vector products widen the weights.
+func useBF16Dot() bool { return false }
+
+func kern1x4BF16DP(c []float32, a []uint16, w []uint16, ldw int, kc int) {
+	kern1x4BF16DPGo(c, a, w, ldw, kc)
+}
+
 func kern8x48(ap, wp []float32, kc int, c []float32, ldc, mr, nr int) {
 	kern8x48Go(ap, wp, kc, c, ldc, mr, nr)
 }

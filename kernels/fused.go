@@ -36,21 +36,35 @@ func MatMulN(cs [][]float32, a []float32, m int, ws []*Matrix) {
 		return
 	}
 	ap := a
+	var ah []uint16
 	var ps *scratch
 	if small {
 		ps = scratchPool.Get().(*scratch)
 		ap = ps.growA((m + 5) / 6 * 6 * k)
 		copy(ap, a[:m*k])
 		clear(ap[m*k:])
+	} else if useBF16Dot() {
+		allBF16 := true
+		for _, w := range ws {
+			allBF16 = allBF16 && w.dt == BF16
+		}
+		if allBF16 {
+			ps = scratchPool.Get().(*scratch)
+			ah = ps.growH(m * k)
+			roundRows(ah, a, k, m, k)
+		}
 	}
 	parallelRows(total, 4, 2*m*total*k, func(j0, j1 int, s *scratch) {
 		off := 0
 		for i, w := range ws {
 			lo, hi := max(j0-off, 0), min(j1-off, w.n)
 			if lo < hi {
-				if small {
+				switch {
+				case small:
 					w.smallM(cs[i], w.n, ap, m, lo, hi, s)
-				} else {
+				case ah != nil:
+					w.matvecBF16(cs[i], w.n, ah, m, lo, hi)
+				default:
 					w.matvec(cs[i], w.n, ap, k, m, lo, hi, s)
 				}
 			}

@@ -52,7 +52,8 @@ func randWeights(t *testing.T, r *rand.Rand, dt DType, n, k int) (*Matrix, []flo
 // kernel set, through the matrix-vector, small-batch and GEMM paths, and bit
 // for bit against separate MatMul calls when every N is a multiple of 4.
 func TestMatMulN(t *testing.T) {
-	defer func() { asmEnabled = asmAvailable; SetThreads(2) }()
+	defer func() { asmEnabled = asmAvailable; SetThreads(2); SetExactBF16(true) }()
+	SetExactBF16(false) // the rounded bf16 path where the CPU has it
 	r := rand.New(rand.NewPCG(41, 42))
 	sets := []bool{false}
 	if asmAvailable {
@@ -86,6 +87,11 @@ func TestMatMulN(t *testing.T) {
 							checks[i]()
 							name := fmt.Sprintf("asm=%v %v k=%d ns=%v m=%d t=%d matrix %d", asm, dt, k, shape.ns, m, threads, i)
 							ref, mag := refGemm64(a, w64s[i], m, w.n, k)
+							if roundsActivations(dt, m, k) {
+								checkClose(t, name+" rounded vs exact", cs[i], ref, mag, 1.0/256)
+								ref, mag = refGemm64(roundedBF16(a), w64s[i], m, w.n, k)
+								name += " rounded"
+							}
 							checkClose(t, name, cs[i], ref, mag, 1e-5)
 							aligned = aligned && w.n%4 == 0
 						}

@@ -87,6 +87,7 @@ type scratch struct {
 	apk  []float32 // [M*K] packed activations (packA)
 	bt   []float32 // [sgemmNC, sgemmKC] transposed B block (Sgemm)
 	wp   []float32 // [ncBlock/48][kcBlock][48] k-major weight panels (AVX-512)
+	h    []uint16  // [M*K] activations rounded to bf16 (matvecBF16)
 }
 
 // growW returns s.wp with at least n elements.
@@ -148,6 +149,16 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 		clear(ap[m*k:])
 		parallelRows(n, 4, 2*m*n*k, func(j0, j1 int, s *scratch) {
 			w.smallM(c, n, ap, m, j0, j1, s)
+		})
+		scratchPool.Put(ps)
+		return
+	}
+	if m <= matvecMaxM && w.dt == BF16 && useBF16Dot() {
+		ps := scratchPool.Get().(*scratch)
+		ah := ps.growH(m * k)
+		roundRows(ah, a, k, m, k)
+		parallelRows(n, 4, 2*m*n*k, func(j0, j1 int, s *scratch) {
+			w.matvecBF16(c, n, ah, m, j0, j1)
 		})
 		scratchPool.Put(ps)
 		return

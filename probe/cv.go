@@ -33,6 +33,10 @@ type CVPoint struct {
 	// Score is the selection criterion's value (CV accuracy unless another
 	// Criterion is used); null for a point SelectC passed over.
 	Score Float `json:"score"`
+	// TaskAccuracy is the task half of TaskCriterion's score (the model's
+	// accuracy with this point's H-Neurons suppressed); nil under another
+	// criterion and for a point SelectC passed over.
+	TaskAccuracy *float64 `json:"task_accuracy,omitempty"`
 	// Neurons are the H-Neurons of the fit on all rows.
 	Neurons []Neuron `json:"-"`
 	// Model is the fit on all rows.
@@ -65,12 +69,15 @@ type Task interface {
 // accuracy plus the task accuracy with the candidate's H-Neurons suppressed.
 type TaskCriterion struct{ Task Task }
 
-// Score returns cand.Accuracy + task accuracy with cand.Neurons suppressed.
+// Score returns cand.Accuracy + task accuracy with cand.Neurons suppressed,
+// and records the task accuracy in cand.TaskAccuracy.
 func (c TaskCriterion) Score(ctx context.Context, cand *CVPoint) (float64, error) {
 	a, err := c.Task.AccuracyWithSuppressed(ctx, cand.Neurons)
 	if err != nil {
 		return 0, fmt.Errorf("probe: task accuracy at C=%v: %w", cand.C, err)
 	}
+	cand.TaskAccuracy = &a
+	slog.Info("probe: paper criterion", "C", cand.C, "h_neurons", len(cand.Neurons), "cv_accuracy", float64(cand.Accuracy), "task_accuracy", a)
 	return float64(cand.Accuracy) + a, nil
 }
 

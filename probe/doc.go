@@ -32,8 +32,8 @@
 // AxpyF32F64, called through dot, dot2, dot3 and axpy (dot.go): AVX2+FMA
 // assembly on amd64 CPUs that have it, pure-Go twins with -tags purego,
 // HNEURONS_KERNELS=go or elsewhere. Package kernels tests the assembly
-// against its twins; this package's tests check that the wrappers agree
-// with its own reference loops (dotGo, dot2Go, dot3Go, axpyGo).
+// against its twins; this package's tests check the wrappers against plain
+// float64 loops.
 //
 // The matrix is stored column-major (feature-major) as float32: LoadNPY and
 // LoadFeatures scatter rows into that layout as they read, so memory is the
@@ -60,9 +60,11 @@
 // CrossValidate scores a grid of C values on folds that keep every group
 // whole (GroupFolds: the answer and other rows of a response, and the
 // questions of one group, never straddle a fold) and SelectC chooses among
-// them; the Criterion interface lets
-// the intervention stage plug in the paper's criterion (held-out accuracy
-// plus task accuracy with the neurons suppressed). Baseline compares a
+// them by CVAccuracy or by TaskCriterion, the paper's criterion (held-out
+// accuracy plus task accuracy with the neurons suppressed), whose Task the
+// intervention stage provides (intervene.SuppressionTask; `hneurons train
+// --criterion paper`); every point records its score and, under
+// TaskCriterion, its task accuracy. Baseline compares a
 // classifier restricted to the H-Neurons with the same classifier restricted
 // to as many random neurons, cross-validated over several seeds on grouped
 // folds: by default

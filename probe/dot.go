@@ -4,9 +4,9 @@ import "github.com/hneurons/hneurons/kernels"
 
 // The solver's column kernels. They run package kernels' mixed-precision
 // kernels (AVX2+FMA assembly where the CPU has it, pure Go with -tags
-// purego, HNEURONS_KERNELS=go or elsewhere); dotGo, dot2Go, dot3Go and
-// axpyGo in matrix.go are the probe's own reference loops, which the tests
-// compare them with.
+// purego, HNEURONS_KERNELS=go or elsewhere); package kernels tests them
+// against their Go twins, dot_test.go checks these wrappers against plain
+// loops.
 
 // dot returns Σ x[i]*r[i] accumulated in float64 (len(r) >= len(x)).
 func dot(x []float32, r []float64) float64 { return kernels.DotF32F64(x, r) }

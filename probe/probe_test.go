@@ -67,6 +67,12 @@ func TestCrossValidateCounts(t *testing.T) {
 	if pts[best].C != 0.2 {
 		t.Fatalf("TaskCriterion chose C=%v", pts[best].C)
 	}
+	for _, p := range pts {
+		want := 10 / float64(1+len(p.Neurons))
+		if p.TaskAccuracy == nil || *p.TaskAccuracy != want || float64(p.Score) != float64(p.Accuracy)+want {
+			t.Fatalf("C=%v: task accuracy %v score %v, want %v and %v", p.C, p.TaskAccuracy, p.Score, want, float64(p.Accuracy)+want)
+		}
+	}
 }
 
 type fakeTask struct{}

@@ -71,25 +71,7 @@ func mdInt(md Metadata, key string) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	switch x := v.(type) {
-	case uint8:
-		return int64(x), true
-	case int8:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	case int32:
-		return int64(x), true
-	case uint64:
-		return int64(x), true
-	case int64:
-		return x, true
-	}
-	return 0, false
+	return gguf.AsInt(v)
 }
 
 func mdBool(md Metadata, key string) (bool, bool) {

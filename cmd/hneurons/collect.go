@@ -16,6 +16,7 @@ import (
 	"github.com/hneurons/hneurons/model"
 	"github.com/hneurons/hneurons/oaiclient"
 	"github.com/hneurons/hneurons/record"
+	"github.com/hneurons/hneurons/shard"
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
@@ -32,6 +33,7 @@ type collectOptions struct {
 	temperature, topP   float64
 	topK, maxNew        int
 	fresh               bool
+	shard               string
 
 	// Remote sampling.
 	endpoint, endpointModel, tokenIDs string
@@ -103,6 +105,7 @@ local run's.`,
 	f.IntVar(&o.topK, "top-k", d.TopK, "sample from the K most likely tokens")
 	f.IntVar(&o.maxNew, "max-new-tokens", d.MaxNewTokens, "most new tokens per response")
 	f.BoolVar(&o.fresh, "fresh", false, freshUsage)
+	f.StringVar(&o.shard, "shard", "", shardUsage)
 	f.StringVar(&o.endpoint, "endpoint", "", "sample through this OpenAI-compatible server (its API root, e.g. http://host:8000/v1) instead of the local model")
 	f.StringVar(&o.endpointModel, "endpoint-model", "", "the model name the --endpoint serves (its /v1/models id; required with --endpoint)")
 	f.StringVar(&o.tokenIDs, "endpoint-token-ids", collect.TokenIDsServer, "server: keep the token ids the server returns (vLLM, hneurons serve); retokenize: encode its text locally (not exact for extract)")
@@ -123,7 +126,7 @@ func (o *collectOptions) options() collect.Options {
 	return collect.Options{
 		Samples: o.samples, MaxQuestions: o.maxQ, PromptFormat: o.format, Seed: o.seed, Batch: o.batch,
 		Decoding: record.Decoding{Temperature: o.temperature, TopP: o.topP, TopK: o.topK, MaxNewTokens: o.maxNew},
-		Input:    record.Input{Path: o.dataset}, Fresh: o.fresh,
+		Input:    record.Input{Path: o.dataset}, Fresh: o.fresh, Shard: parseShard(o.shard),
 	}
 }
 
@@ -147,6 +150,8 @@ func (o *collectOptions) validate() error {
 		c.add("--endpoint-model %q: needs --endpoint", o.endpointModel)
 	}
 	c.also(opt.Validate())
+	_, err := shard.Parse(o.shard)
+	c.also(err)
 	return c.err()
 }
 
@@ -219,6 +224,9 @@ func runCollect(cmd *cobra.Command, o *collectOptions) error {
 	bar.Done()
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "questions read:   %d (repeated ids dropped: %d)\n", st.Input, st.Duplicates)
+	if st.OtherShards > 0 {
+		fmt.Fprintf(w, "other shards':    %d questions (this is shard %s)\n", st.OtherShards, o.shard)
+	}
 	fmt.Fprintf(w, "already in %s: %d\n", o.out, st.Skipped)
 	fmt.Fprintf(w, "collected now:    %d questions, %d responses\n", st.Written, st.Samples)
 	if n := st.TooLong + st.EmptyPrompt; n > 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/hneurons/hneurons/features"
 	"github.com/hneurons/hneurons/internal/progress"
 	"github.com/hneurons/hneurons/record"
+	"github.com/hneurons/hneurons/shard"
 )
 
 // extractOptions are the flags of `hneurons extract`.
@@ -21,6 +22,7 @@ type extractOptions struct {
 	batch, tokens  int
 	npy            bool
 	fresh          bool
+	shard          string
 }
 
 // newExtractCmd builds the `hneurons extract` command.
@@ -60,6 +62,7 @@ model's context is skipped, counted and reported.
 	f.IntVar(&o.tokens, "batch-tokens", 1024, "most tokens per forward call")
 	f.BoolVar(&o.npy, "npy", false, "also export the store as .npy files to <out>/npy")
 	f.BoolVar(&o.fresh, "fresh", false, freshUsage)
+	f.StringVar(&o.shard, "shard", "", shardUsage)
 	cmd.MarkFlagRequired("model")
 	cmd.MarkFlagRequired("in")
 	cmd.MarkFlagRequired("out")
@@ -85,6 +88,8 @@ func (o *extractOptions) parse() (extract.Agg, []string, error) {
 	}
 	c.atLeast("batch", o.batch, 1)
 	c.atLeast("batch-tokens", o.tokens, 1)
+	_, err = shard.Parse(o.shard)
+	c.also(err)
 	return agg, regions, c.err()
 }
 
@@ -110,6 +115,7 @@ func runExtract(cmd *cobra.Command, o *extractOptions) error {
 	bar := progress.New(stderr, "extract")
 	st, err := extract.Run(cmd.Context(), m, tok, recs, o.out, extract.Options{
 		Regions: regions, Agg: agg, Batch: o.batch, BatchTokens: o.tokens, Input: input, Fresh: o.fresh,
+		Shard: parseShard(o.shard),
 		Progress: func(p extract.Progress) {
 			bar.Update(p.Done, p.Total, fmt.Sprintf("%.0f tokens/s, %d stored before", float64(p.Tokens)/p.Elapsed.Seconds(), p.Skipped))
 		},
@@ -117,6 +123,9 @@ func runExtract(cmd *cobra.Command, o *extractOptions) error {
 	bar.Done()
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "records read:     %d (not faithful/hallucinated: %d, repeated ids: %d)\n", st.Input, st.Unlabelled, st.Duplicates)
+	if st.OtherShards > 0 {
+		fmt.Fprintf(w, "other shards':    %d responses (this is shard %s)\n", st.OtherShards, o.shard)
+	}
 	fmt.Fprintf(w, "already stored:   %d responses\n", st.Skipped)
 	fmt.Fprintf(w, "extracted now:    %d responses, %d rows, %d tokens\n", st.Done, st.Rows, st.Tokens)
 	fmt.Fprintf(w, "empty answer spans: %d; re-tokenised responses: %d; token/text mismatches: %d; too long (skipped): %d\n", st.EmptyAnswer, st.Retokenised, st.Mismatch, st.TooLong)

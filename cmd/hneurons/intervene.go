@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/internal/progress"
 	"github.com/hneurons/hneurons/intervene"
+	"github.com/hneurons/hneurons/oaiclient"
 	"github.com/hneurons/hneurons/probe"
 	"github.com/hneurons/hneurons/record"
 )
@@ -23,6 +25,10 @@ type interveneOptions struct {
 	maxItems, controls, maxNew, batch, boot                               int
 	seed                                                                  uint64
 	fresh                                                                 bool
+	// The judge (--judge llm asks an OpenAI-compatible chat model).
+	judge, judgeURL, judgeModel, judgeKeyEnv string
+	judgeTimeout                             time.Duration
+	judgeRetries                             int
 }
 
 // newInterveneCmd builds the `hneurons intervene` command.
@@ -36,7 +42,11 @@ loaded model for every alpha) and, for each alpha and neuron set — the H-Neuro
 --controls layer-matched random sets (as many neurons in each layer) and
 --controls unconstrained random sets of the same size — answers every benchmark
 item with the paper's decoding (seeded per item, the same seed in every
-condition), judges it by rule and appends a record to DIR/records.jsonl
+condition), judges it (by rule, or with --judge llm by a chat model behind an
+OpenAI-compatible server: --judge-url, --judge-model, its API key in the
+environment variable --judge-key-env names; one yes/no question per response,
+see compliance.LLMPrompt; unreadable replies count as unjudged) and appends a
+record to DIR/records.jsonl
 (resumable, with provenance). It then writes DIR/summary.json and
 DIR/summary.txt: per benchmark, set and alpha the compliance rate with a
 bootstrap interval, unjudged and skipped counts, the truncation rate and the
@@ -74,6 +84,12 @@ collect's --dataset).`,
 	f.Uint64Var(&o.seed, "seed", defaultSeed, "seed of sampling, control sets and bootstrap")
 	f.StringVar(&o.out, "out", "", "output folder (required)")
 	f.BoolVar(&o.fresh, "fresh", false, freshUsage)
+	f.StringVar(&o.judge, "judge", "rule", "judge: rule or llm")
+	f.StringVar(&o.judgeURL, "judge-url", "", "base URL of an OpenAI-compatible server (llm judge)")
+	f.StringVar(&o.judgeModel, "judge-model", "", "model name for the llm judge")
+	f.StringVar(&o.judgeKeyEnv, "judge-key-env", "OPENAI_API_KEY", "environment variable holding the llm judge's API key")
+	f.DurationVar(&o.judgeTimeout, "judge-timeout", 60*time.Second, "timeout of one llm judge request")
+	f.IntVar(&o.judgeRetries, "judge-retries", 4, "retries of a failed llm judge request (429, 5xx, network errors)")
 	cmd.Flags().SortFlags = false
 	aliases(cmd, map[string]string{"max-tokens": "max-new-tokens"})
 	for _, name := range []string{"model", "out"} {
@@ -99,6 +115,24 @@ func runIntervene(cmd *cobra.Command, o *interveneOptions) error {
 	c.atLeast("max-new-tokens", o.maxNew, 1)
 	c.atLeast("batch", o.batch, 1)
 	c.atLeast("bootstrap", o.boot, 1)
+	c.oneOf("judge", o.judge, "rule", "llm")
+	c.atLeast("judge-retries", o.judgeRetries, 0)
+	c.duration("judge-timeout", o.judgeTimeout)
+	var judge compliance.Judger
+	if o.judge == "llm" {
+		retries := o.judgeRetries
+		if retries == 0 {
+			retries = -1 // oaiclient reads 0 as its default
+		}
+		if o.judgeURL == "" || o.judgeModel == "" {
+			c.add("--judge llm needs --judge-url and --judge-model")
+		} else if cl, err := oaiclient.New(oaiclient.Config{BaseURL: o.judgeURL, APIKey: os.Getenv(o.judgeKeyEnv),
+			Retries: retries, Timeout: o.judgeTimeout}); err != nil {
+			c.add("--judge-url: %v", err)
+		} else {
+			judge = &compliance.LLMJudge{Client: cl, Model: o.judgeModel}
+		}
+	}
 	alphas, err := intervene.ParseAlphas("alphas", o.alphas)
 	if err != nil {
 		c.add("%v", err)
@@ -115,7 +149,7 @@ func runIntervene(cmd *cobra.Command, o *interveneOptions) error {
 	}
 	dec := collect.PaperDecoding
 	dec.MaxNewTokens = o.maxNew
-	opt := intervene.Options{Alphas: alphas, Seed: o.seed, Decoding: dec, PromptFormat: o.format, Batch: o.batch, Fresh: o.fresh}
+	opt := intervene.Options{Alphas: alphas, Seed: o.seed, Decoding: dec, PromptFormat: o.format, Batch: o.batch, Fresh: o.fresh, Judge: judge}
 	if err == nil {
 		if err := opt.Validate(); err != nil {
 			c.add("%v", err)

@@ -45,6 +45,7 @@ func newRootCmd() *cobra.Command {
 		newDemoCmd(),
 		newRunCmd(),
 		newCollectCmd(), newLabelCmd(), newSplitCmd(), newExtractCmd(), newTrainCmd(), newEvalCmd(),
+		newMergeCmd(),
 		newDriftCmd(),
 		newTransferCmd(),
 		newInterveneCmd(),
