@@ -26,6 +26,7 @@ import (
 	"github.com/hneurons/hneurons/probe"
 	"github.com/hneurons/hneurons/record"
 	"github.com/hneurons/hneurons/serve"
+	"github.com/hneurons/hneurons/shard"
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
@@ -538,4 +539,37 @@ func TestRemoteVLLMShapes(t *testing.T) {
 	if recs[0].Samples[0].FinishReason != record.FinishStop || recs[1].Samples[0].FinishReason != record.FinishLength {
 		t.Errorf("finish reasons %s %s", recs[0].Samples[0].FinishReason, recs[1].Samples[0].FinishReason)
 	}
+}
+
+// Remote collection composes with --shard: three shards sampled through
+// the server and merged (shard.MergeJSONL) are the local unsharded run's
+// records.
+func TestRemoteShardsMerge(t *testing.T) {
+	o := theOrganism(t)
+	url := startServe(t, o, nil)
+	dir := t.TempDir()
+	local := filepath.Join(dir, "local.jsonl")
+	if _, err := collect.Run(context.Background(), o.m, o.tok, o.qs, local, opts(chat.FormatChat)); err != nil {
+		t.Fatal(err)
+	}
+	var parts []string
+	for i := 0; i < 3; i++ {
+		opt := opts(chat.FormatChat)
+		opt.Endpoint = endpoint(t, url, "organism", oaiclient.Config{})
+		opt.Shard = shard.Spec{Index: i, Count: 3}
+		p := filepath.Join(dir, fmt.Sprintf("part%d.jsonl", i))
+		if _, err := collect.Run(context.Background(), nil, o.tok, o.qs, p, opt); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, p)
+	}
+	var order []string
+	for _, q := range o.qs {
+		order = append(order, q.ID)
+	}
+	merged := filepath.Join(dir, "merged.jsonl")
+	if _, err := shard.MergeJSONL(parts, order, merged); err != nil {
+		t.Fatal(err)
+	}
+	sameRecords(t, merged, local)
 }
