@@ -441,6 +441,9 @@ func dequantQ6KAVX(dst *float32, src *byte, sc *float32, nb int)
 //go:noescape
 func dotQ8_0x4AVX(x *float32, w *byte, ldw int, nb int, out *float32)
 
+//go:noescape
+func dotQ8_0x4AVX512(x *float32, w *byte, ldw int, nb int, out *float32)
+
 // dotQ8_0x4 writes out[r] = Σ_p x[p]·W[r,p] for r < 4, W four Q8_0 rows
 // of nb blocks starting ldw bytes apart in w; it reports false (and does
 // nothing) where there is no fused assembly kernel.
@@ -450,6 +453,10 @@ func dotQ8_0x4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
 	}
 	_ = x[nb*BlockQ8_0-1]
 	_ = w[3*ldw+nb*BlockBytesQ8_0-1]
+	if use512() {
+		dotQ8_0x4AVX512(&x[0], &w[0], ldw, nb, &out[0])
+		return true
+	}
 	dotQ8_0x4AVX(&x[0], &w[0], ldw, nb, &out[0])
 	return true
 }
@@ -514,6 +521,9 @@ func q4kFactors(f *[16]float32, blk []byte) {
 //go:noescape
 func dotQ6Kx4AVX(x *float32, w *byte, ldw int, nb int, out *float32)
 
+//go:noescape
+func dotQ6Kx4AVX512(x *float32, w *byte, ldw int, nb int, out *float32)
+
 // dotQ6Kx4 writes out[r] = Σ_p x[p]·W[r,p] for r < 4, W four Q6_K rows of
 // nb super-blocks starting ldw bytes apart in w; it reports false (and
 // does nothing) where there is no fused assembly kernel.
@@ -524,12 +534,19 @@ func dotQ6Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
 	_ = x[nb*BlockK-1]
 	_ = w[3*ldw+nb*BlockBytesQ6_K-1]
 	*out = [4]float32{}
+	if use512() {
+		dotQ6Kx4AVX512(&x[0], &w[0], ldw, nb, &out[0])
+		return true
+	}
 	dotQ6Kx4AVX(&x[0], &w[0], ldw, nb, &out[0])
 	return true
 }
 
 //go:noescape
 func dotQ4Kx4AVX(x *float32, w *byte, ldw int, nb int, out *float32)
+
+//go:noescape
+func dotQ4Kx4AVX512(x *float32, w *byte, ldw int, nb int, out *float32)
 
 // dotQ4Kx4 writes out[r] = Σ_p x[p]·W[r,p] for r < 4, W four Q4_K rows of
 // nb super-blocks starting ldw bytes apart in w; it reports false (and
@@ -541,6 +558,10 @@ func dotQ4Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
 	_ = x[nb*BlockK-1]
 	_ = w[3*ldw+nb*BlockBytesQ4_K-1]
 	*out = [4]float32{}
+	if use512() {
+		dotQ4Kx4AVX512(&x[0], &w[0], ldw, nb, &out[0])
+		return true
+	}
 	dotQ4Kx4AVX(&x[0], &w[0], ldw, nb, &out[0])
 	return true
 }
