@@ -1239,3 +1239,105 @@ for r in range(4):
 z5.append("\tMOVQ out+32(FP), DX")
 zreduce(z5, True)
 open("quant512_amd64.s", "w").write("\n".join(z5) + "\n")
+# ---------------- Q4_K rows against int8-quantised activations (VPDPBUSD; quant512_amd64.s)
+# dotQ4KQ8x4VNNI: the activations come as int8 values xq (one scale per
+# 256-value super-block) and a factor table xf[b][16] = per group g
+# [dx, dx·bs(2g), dx, dx·bs(2g+1)] (dx the block's scale, bs(j) the sum of
+# the int8 values of sub-block j). Per row and super-block the sixteen
+# integers [sc, m] of the weights are converted to [d·sc, dmin·m] as in
+# dotQ4Kx4AVX512 and multiplied by xf; the sub-block dots Σ q·xq of
+# unsigned nibbles against signed bytes run on VPDPBUSD (8 int32 lanes per
+# 32 values), are converted to f32 and scaled by d·sc·dx; the min terms
+# dmin·m·dx·bs accumulate in the odd lanes of Z5 and are subtracted at the end.
+z5 = ["// func dotQ4KQ8x4VNNI(xq *int8, xf *float32, w *byte, ldw int, nb int, out *float32)",
+      "// out[r] = Σ_b Σ_j (d·sc_j·dx·Σ_{i∈j} q·xq - dmin·m_j·dx·bs_j) for r < 4, four",
+      "// Q4_K rows (ldw bytes apart) of nb super-blocks; see gen_amd64.py.",
+      "TEXT ·dotQ4KQ8x4VNNI(SB), NOSPLIT, $64-48",
+      "\tMOVQ ldw+24(FP), R10",
+      "\tMOVQ nb+32(FP), R12",
+      "\tMOVL $0x0f0f0f0f, AX",
+      "\tVMOVD AX, X13",
+      "\tVPBROADCASTD X13, Y13 // 0x0f bytes",
+      "\tMOVL $0xaaaa, AX",
+      "\tKMOVW AX, K1 // odd lanes: the min terms"]
+for r in range(4):
+    z5.append(f"\tVPXORD Z{r}, Z{r}, Z{r}")
+z5.append("\tMOVQ w+16(FP), DI")
+for r in range(4):
+    z5.append(f"\t// row {r}")
+    z5.append("\tMOVQ xq+0(FP), SI")
+    z5.append("\tMOVQ xf+8(FP), R8")
+    z5.append("\tMOVQ DI, R9")
+    z5.append("\tMOVQ R12, CX")
+    z5.append("\tVPXORD Z5, Z5, Z5 // min terms")
+    for acc in (11, 12, 14, 15):
+        z5.append(f"\tVPXORD Z{acc}, Z{acc}, Z{acc}")
+    z5.append(f"q4q8_r{r}:")
+    z5.append("\tPREFETCHT0 512(R9)")
+    z5.append("\tMOVWLZX 0(R9), AX")
+    z5.append("\tVMOVD AX, X8")
+    z5.append("\tVCVTPH2PS X8, X8 // d")
+    z5.append("\tMOVWLZX 2(R9), AX")
+    z5.append("\tVMOVD AX, X9")
+    z5.append("\tVCVTPH2PS X9, X9 // dmin")
+    for j in range(8):
+        g_, hi = j // 2, j % 2
+        o = 16 * g_ + 8 * hi
+        if j < 4:
+            z5.append(f"\tMOVBLZX {4+j}(R9), AX")
+            z5.append("\tANDL $63, AX")
+            z5.append(f"\tMOVBLZX {8+j}(R9), BX")
+            z5.append("\tANDL $63, BX")
+        else:
+            z5.append(f"\tMOVBLZX {8+j}(R9), AX")
+            z5.append("\tMOVL AX, BX")
+            z5.append("\tANDL $15, AX")
+            z5.append("\tSHRL $4, BX")
+            z5.append(f"\tMOVBLZX {j}(R9), R13")
+            z5.append("\tSHRL $6, R13")
+            z5.append("\tSHLL $4, R13")
+            z5.append("\tORL R13, AX")
+            z5.append(f"\tMOVBLZX {4+j}(R9), R13")
+            z5.append("\tSHRL $6, R13")
+            z5.append("\tSHLL $4, R13")
+            z5.append("\tORL R13, BX")
+        z5.append(f"\tMOVL AX, {o}(SP)")
+        z5.append(f"\tMOVL BX, {o+4}(SP)")
+    z5.append("\tVUNPCKLPS X9, X8, X10")
+    z5.append("\tVBROADCASTSD X10, Z10 // d, dmin, d, dmin, ...")
+    z5.append("\tVMOVDQU32 0(SP), Z9")
+    z5.append("\tVCVTDQ2PS Z9, Z9")
+    z5.append("\tVMULPS Z10, Z9, Z9")
+    z5.append("\tVMULPS 0(R8), Z9, Z9 // · [dx, dx·bs, ...]")
+    z5.append("\tVMOVUPS Z9, 0(SP)")
+    z5.append("\tVADDPS Z9, Z5, K1, Z5")
+    for gg in range(4):
+        z5.append(f"\tVMOVDQU {16+32*gg}(R9), Y8")
+        z5.append("\tVPSRLW $4, Y8, Y9")
+        z5.append("\tVPAND Y13, Y8, Y8 // low nibbles: sub-block 2g")
+        z5.append("\tVPAND Y13, Y9, Y9 // high nibbles: sub-block 2g+1")
+        z5.append("\tVPXORD Y6, Y6, Y6")
+        z5.append("\tVPXORD Y7, Y7, Y7")
+        z5.append(f"\tVPDPBUSD {64*gg}(SI), Y8, Y6")
+        z5.append(f"\tVPDPBUSD {64*gg+32}(SI), Y9, Y7")
+        z5.append("\tVCVTDQ2PS Y6, Y6")
+        z5.append("\tVCVTDQ2PS Y7, Y7")
+        z5.append(f"\tVBROADCASTSS {16*gg}(SP), Y4")
+        z5.append(f"\tVBROADCASTSS {16*gg+8}(SP), Y10")
+        z5.append(f"\tVFMADD231PS Y4, Y6, Y{(11, 12, 14, 15)[gg]}")
+        z5.append(f"\tVFMADD231PS Y10, Y7, Y{(11, 12, 14, 15)[gg]}")
+    z5.append("\tADDQ $256, SI")
+    z5.append("\tADDQ $64, R8")
+    z5.append("\tADDQ $144, R9")
+    z5.append("\tDECQ CX")
+    z5.append(f"\tJNZ q4q8_r{r}")
+    z5.append("\tVADDPS Z12, Z11, Z11")
+    z5.append("\tVADDPS Z15, Z14, Z14")
+    z5.append("\tVADDPS Z14, Z11, Z11")
+    z5.append("\tVEXTRACTF64X4 $1, Z5, Y4")
+    z5.append("\tVADDPS Y4, Y5, Y5 // upper half of Z11 is zero (ymm FMAs)")
+    z5.append(f"\tVSUBPS Z5, Z11, Z{r}")
+    z5.append("\tADDQ R10, DI")
+z5.append("\tMOVQ out+40(FP), DX")
+zreduce(z5, False)
+open("quant512_amd64.s", "a").write("\n".join(z5) + "\n")
