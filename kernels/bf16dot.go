@@ -11,23 +11,25 @@ import "sync/atomic"
 // numerics is the rounding of the activations (a relative error of at most
 // 2^-9 per value; the products and sums are f32 as before). F32 and F16
 // matrices, the GEMM and the small-batch path are not affected. The exact
-// path (f32 activations) is the default; SetExactBF16(false) or the
-// environment variable HNEURONS_BF16=round selects the rounded one.
+// path (f32 activations) is the default; SetExactActivations(false) or the
+// environment variable HNEURONS_ACTIVATIONS=round selects the rounded one.
 
-// roundBF16 turns the rounded-activation path on (see SetExactBF16).
+// roundBF16 turns the rounded-activation path on (see SetExactActivations).
 var roundBF16 atomic.Bool
 
-// SetExactBF16 chooses, for bf16 weight matrices, between the exact
-// matrix-vector path (true, the default: f32 activations against widened
-// weights) and, where the CPU has AVX512_BF16, the faster path that rounds
-// activations to bf16 (false). Safe to call at any time; calls already
+// SetExactActivations chooses, for the matrix-vector (decode) path of bf16
+// and Q4_K weight matrices, between exact f32 activations (true, the
+// default) and, where the CPU has AVX512_BF16 or AVX512_VNNI, the faster
+// paths that round the activations to bf16 (bf16 weights, VDPBF16PS) or
+// quantise them to int8 per 256 values (Q4_K weights, VPDPBUSD; see
+// q8act.go) (false). Safe to call at any time; calls already
 // running finish on the path they started with.
-func SetExactBF16(exact bool) { roundBF16.Store(!exact) }
+func SetExactActivations(exact bool) { roundBF16.Store(!exact) }
 
 // ExactBF16 reports whether bf16 matrix-vector products keep f32
-// activations: true after SetExactBF16(true) or HNEURONS_BF16=exact, and
+// activations: true after SetExactActivations(true) or HNEURONS_ACTIVATIONS unset, and
 // on CPUs or kernel sets without AVX512_BF16.
-func ExactBF16() bool { return !useBF16Dot() }
+func ExactActivations() bool { return !useBF16Dot() && !useQ8Dot() }
 
 // kern1x4BF16DPGo adds c[j] += Σ_{p<kc} a[p]·w[j*ldw+p] for j < 4 with a
 // and w bfloat16: each product is exact in f32, the sums are f32.

@@ -13,8 +13,8 @@ import (
 // the exact products.
 func TestKern1x4BF16DP(t *testing.T) {
 	saved := bf16DotEnabled
-	defer func() { bf16DotEnabled = saved; SetExactBF16(true) }()
-	SetExactBF16(false)
+	defer func() { bf16DotEnabled = saved; SetExactActivations(true) }()
+	SetExactActivations(false)
 	r := rand.New(rand.NewPCG(51, 52))
 	modes := []bool{false}
 	if useBF16Dot() {
@@ -56,13 +56,13 @@ func TestKern1x4BF16DP(t *testing.T) {
 	}
 }
 
-// TestMatMulBF16Exact checks that SetExactBF16(true) keeps the decode path
+// TestMatMulBF16Exact checks that SetExactActivations(true) keeps the decode path
 // of bf16 weights on f32 activations (float64 reference to f32 rounding)
 // and that ExactBF16 reports it.
 func TestMatMulBF16Exact(t *testing.T) {
-	SetExactBF16(true)
-	if !ExactBF16() {
-		t.Fatal("ExactBF16() = false after SetExactBF16(true)")
+	SetExactActivations(true)
+	if !ExactActivations() {
+		t.Fatal("ExactActivations() = false after SetExactActivations(true)")
 	}
 	r := rand.New(rand.NewPCG(53, 54))
 	for _, sz := range [][3]int{{1, 37, 96}, {1, 64, 903}, {3, 12, 100}} {

@@ -28,8 +28,8 @@ var (
 // bf16DotAvailable reports whether this CPU also has AVX512_BF16
 // (VDPBF16PS) for the matrix-vector path of bf16 weights; bf16DotEnabled
 // selects it (only together with avx512Enabled). It rounds the activation
-// row to bf16, so it runs only after SetExactBF16(false) or with
-// HNEURONS_BF16=round.
+// row to bf16, so it runs only after SetExactActivations(false) or with
+// HNEURONS_ACTIVATIONS=round.
 var (
 	bf16DotAvailable = avx512Available && cpu.X86.HasAVX512BF16
 	bf16DotEnabled   = bf16DotAvailable
@@ -50,7 +50,7 @@ func init() {
 	case "avx2":
 		avx512Enabled = false
 	}
-	if os.Getenv("HNEURONS_BF16") == "round" {
+	if os.Getenv("HNEURONS_ACTIVATIONS") == "round" {
 		roundBF16.Store(true)
 	}
 }
@@ -71,6 +71,31 @@ func Features() string {
 
 // use512 reports whether the GEMM takes the AVX-512 path.
 func use512() bool { return asmEnabled && avx512Enabled }
+
+// vnniAvailable reports whether this CPU has AVX512_VNNI (VPDPBUSD) for
+// the Q4_K matrix-vector path against int8-quantised activations.
+var vnniAvailable = avx512Available && cpu.X86.HasAVX512VNNI
+
+// useQ8Dot reports whether the matrix-vector path of Q4_K weights quantises
+// the activations to int8 and runs VPDPBUSD (after
+// SetExactActivations(false)).
+func useQ8Dot() bool { return use512() && vnniAvailable && roundBF16.Load() }
+
+//go:noescape
+func dotQ4KQ8x4VNNI(xq *int8, xf *float32, w *byte, ldw int, nb int, out *float32)
+
+// dotQ4KQ8x4 writes out[r] for r < 4: four Q4_K rows of nb super-blocks
+// (ldw bytes apart in w) against the quantised activations xq, xf.
+func dotQ4KQ8x4(out *[4]float32, xq []int8, xf []float32, w []byte, ldw, nb int) {
+	if !useQ8Dot() || nb == 0 {
+		dotQ4KQ8x4Go(out, xq, xf, w, ldw, nb)
+		return
+	}
+	_ = xq[nb*BlockK-1]
+	_ = xf[16*nb-1]
+	_ = w[3*ldw+nb*BlockBytesQ4_K-1]
+	dotQ4KQ8x4VNNI(&xq[0], &xf[0], &w[0], ldw, nb, &out[0])
+}
 
 // useBF16Dot reports whether the matrix-vector path of bf16 weights rounds
 // the activations to bf16 and runs VDPBF16PS.
@@ -441,6 +466,9 @@ func dequantQ6KAVX(dst *float32, src *byte, sc *float32, nb int)
 //go:noescape
 func dotQ8_0x4AVX(x *float32, w *byte, ldw int, nb int, out *float32)
 
+//go:noescape
+func dotQ8_0x4AVX512(x *float32, w *byte, ldw int, nb int, out *float32)
+
 // dotQ8_0x4 writes out[r] = Σ_p x[p]·W[r,p] for r < 4, W four Q8_0 rows
 // of nb blocks starting ldw bytes apart in w; it reports false (and does
 // nothing) where there is no fused assembly kernel.
@@ -450,6 +478,10 @@ func dotQ8_0x4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
 	}
 	_ = x[nb*BlockQ8_0-1]
 	_ = w[3*ldw+nb*BlockBytesQ8_0-1]
+	if use512() {
+		dotQ8_0x4AVX512(&x[0], &w[0], ldw, nb, &out[0])
+		return true
+	}
 	dotQ8_0x4AVX(&x[0], &w[0], ldw, nb, &out[0])
 	return true
 }
@@ -489,30 +521,11 @@ func dequantQ4_K(dst []float32, src []byte, nb int) {
 	}
 }
 
-// q4kFactors writes the float factors [group][dlo, mlo, dhi, mhi] of the
-// Q4_K super-block blk (d·scale and dmin·min of each 32-value sub-block).
-func q4kFactors(f *[16]float32, blk []byte) {
-	{
-		{
-			d := FromF16(uint16(blk[0]) | uint16(blk[1])<<8)
-			dmin := FromF16(uint16(blk[2]) | uint16(blk[3])<<8)
-			q := (*[12]byte)(blk[4:16])
-			// scale/min pairs 0..3: low 6 bits of q[j], q[j+4]
-			f[0], f[1] = d*float32(q[0]&63), dmin*float32(q[4]&63)
-			f[2], f[3] = d*float32(q[1]&63), dmin*float32(q[5]&63)
-			f[4], f[5] = d*float32(q[2]&63), dmin*float32(q[6]&63)
-			f[6], f[7] = d*float32(q[3]&63), dmin*float32(q[7]&63)
-			// pairs 4..7: a nibble of q[j+4] and the top bits of q[j-4], q[j]
-			f[8], f[9] = d*float32(q[8]&15|q[0]>>6<<4), dmin*float32(q[8]>>4|q[4]>>6<<4)
-			f[10], f[11] = d*float32(q[9]&15|q[1]>>6<<4), dmin*float32(q[9]>>4|q[5]>>6<<4)
-			f[12], f[13] = d*float32(q[10]&15|q[2]>>6<<4), dmin*float32(q[10]>>4|q[6]>>6<<4)
-			f[14], f[15] = d*float32(q[11]&15|q[3]>>6<<4), dmin*float32(q[11]>>4|q[7]>>6<<4)
-		}
-	}
-}
-
 //go:noescape
 func dotQ6Kx4AVX(x *float32, w *byte, ldw int, nb int, out *float32)
+
+//go:noescape
+func dotQ6Kx4AVX512(x *float32, w *byte, ldw int, nb int, out *float32)
 
 // dotQ6Kx4 writes out[r] = Σ_p x[p]·W[r,p] for r < 4, W four Q6_K rows of
 // nb super-blocks starting ldw bytes apart in w; it reports false (and
@@ -524,12 +537,19 @@ func dotQ6Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
 	_ = x[nb*BlockK-1]
 	_ = w[3*ldw+nb*BlockBytesQ6_K-1]
 	*out = [4]float32{}
+	if use512() {
+		dotQ6Kx4AVX512(&x[0], &w[0], ldw, nb, &out[0])
+		return true
+	}
 	dotQ6Kx4AVX(&x[0], &w[0], ldw, nb, &out[0])
 	return true
 }
 
 //go:noescape
 func dotQ4Kx4AVX(x *float32, w *byte, ldw int, nb int, out *float32)
+
+//go:noescape
+func dotQ4Kx4AVX512(x *float32, w *byte, ldw int, nb int, out *float32)
 
 // dotQ4Kx4 writes out[r] = Σ_p x[p]·W[r,p] for r < 4, W four Q4_K rows of
 // nb super-blocks starting ldw bytes apart in w; it reports false (and
@@ -541,6 +561,10 @@ func dotQ4Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
 	_ = x[nb*BlockK-1]
 	_ = w[3*ldw+nb*BlockBytesQ4_K-1]
 	*out = [4]float32{}
+	if use512() {
+		dotQ4Kx4AVX512(&x[0], &w[0], ldw, nb, &out[0])
+		return true
+	}
 	dotQ4Kx4AVX(&x[0], &w[0], ldw, nb, &out[0])
 	return true
 }

@@ -26,6 +26,13 @@ var bf16DotAvailable, bf16DotEnabled = false, false
 // useBF16Dot reports false: bf16 matrix-vector products widen the weights.
 func useBF16Dot() bool { return false }
 
+// useQ8Dot reports false: Q4_K matrix-vector products keep f32 activations.
+func useQ8Dot() bool { return false }
+
+func dotQ4KQ8x4(out *[4]float32, xq []int8, xf []float32, w []byte, ldw, nb int) {
+	dotQ4KQ8x4Go(out, xq, xf, w, ldw, nb)
+}
+
 func kern1x4BF16DP(c []float32, a []uint16, w []uint16, ldw int, kc int) {
 	kern1x4BF16DPGo(c, a, w, ldw, kc)
 }

@@ -37,6 +37,7 @@ func MatMulN(cs [][]float32, a []float32, m int, ws []*Matrix) {
 	}
 	ap := a
 	var ah []uint16
+	var acts []q8Act
 	var ps *scratch
 	if small {
 		ps = scratchPool.Get().(*scratch)
@@ -54,6 +55,13 @@ func MatMulN(cs [][]float32, a []float32, m int, ws []*Matrix) {
 			roundRows(ah, a, k, m, k)
 		}
 	}
+	if !small && useQ8Dot() {
+		for _, w := range ws {
+			if w.dt == Q4_K && acts == nil {
+				acts = quantRows(a, k, m, k)
+			}
+		}
+	}
 	parallelRows(total, 4, 2*m*total*k, func(j0, j1 int, s *scratch) {
 		off := 0
 		for i, w := range ws {
@@ -62,6 +70,8 @@ func MatMulN(cs [][]float32, a []float32, m int, ws []*Matrix) {
 				switch {
 				case small:
 					w.smallM(cs[i], w.n, ap, m, lo, hi, s)
+				case acts != nil && w.dt == Q4_K:
+					w.matvecQ4KQ8(cs[i], w.n, acts, lo, hi)
 				case ah != nil:
 					w.matvecBF16(cs[i], w.n, ah, m, lo, hi)
 				default:

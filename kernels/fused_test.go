@@ -31,6 +31,15 @@ func randWeights(t *testing.T, r *rand.Rand, dt DType, n, k int) (*Matrix, []flo
 		for b := 0; b < len(src); b += dt.BlockBytes() {
 			src[b+1] &= 0x1f // f16 scale finite and modest
 		}
+	case Q4_K:
+		src = make([]byte, n*k/BlockK*BlockBytesQ4_K)
+		for i := range src {
+			src[i] = byte(r.Uint32())
+		}
+		for b := 0; b < len(src); b += BlockBytesQ4_K {
+			src[b+1] &= 0x1f // f16 d and dmin finite and modest
+			src[b+3] &= 0x1f
+		}
 	}
 	w, err := Pack(src, dt, n, k)
 	if err != nil {
@@ -52,8 +61,8 @@ func randWeights(t *testing.T, r *rand.Rand, dt DType, n, k int) (*Matrix, []flo
 // kernel set, through the matrix-vector, small-batch and GEMM paths, and bit
 // for bit against separate MatMul calls when every N is a multiple of 4.
 func TestMatMulN(t *testing.T) {
-	defer func() { asmEnabled = asmAvailable; SetThreads(2); SetExactBF16(true) }()
-	SetExactBF16(false) // the rounded bf16 path where the CPU has it
+	defer func() { asmEnabled = asmAvailable; SetThreads(2); SetExactActivations(true) }()
+	SetExactActivations(false) // the rounded bf16 path where the CPU has it
 	r := rand.New(rand.NewPCG(41, 42))
 	sets := []bool{false}
 	if asmAvailable {

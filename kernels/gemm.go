@@ -163,6 +163,13 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 		scratchPool.Put(ps)
 		return
 	}
+	if m <= matvecMaxM && w.dt == Q4_K && useQ8Dot() {
+		acts := quantRows(a, k, m, k)
+		parallelRows(n, 4, 2*m*n*k, func(j0, j1 int, s *scratch) {
+			w.matvecQ4KQ8(c, n, acts, j0, j1)
+		})
+		return
+	}
 	if m <= matvecMaxM {
 		parallelRows(n, 4, 2*m*n*k, func(j0, j1 int, s *scratch) {
 			w.matvec(c, n, a, k, m, j0, j1, s)

@@ -120,15 +120,15 @@ func encode16(vals []float32, conv func(float32) uint16, dec func(uint16) float6
 }
 
 func TestMatMul16(t *testing.T) {
-	defer SetExactBF16(true)
+	defer SetExactActivations(true)
 	for _, exact := range []bool{false, true} {
-		SetExactBF16(exact)
+		SetExactActivations(exact)
 		testMatMul16(t)
 	}
 }
 
 // roundsActivations reports whether MatMul rounds the activations of an
-// m x k product with a bf16 matrix to bf16 (see SetExactBF16).
+// m x k product with a bf16 matrix to bf16 (see SetExactActivations).
 func roundsActivations(dt DType, m, k int) bool {
 	lo, hi := smallRange()
 	return dt == BF16 && useBF16Dot() && m <= matvecMaxM && !(m >= lo && m <= hi && k%16 == 0)

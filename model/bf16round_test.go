@@ -9,15 +9,15 @@ import (
 )
 
 // TestRoundedBF16Deviation measures how far decoding with the activations
-// rounded to bf16 (kernels.SetExactBF16(false), the VDPBF16PS path) lands
+// rounded to bf16 (kernels.SetExactActivations(false), the VDPBF16PS path) lands
 // from the float64 reference logits of the bf16 tiny models, next to the
 // exact path (which TestReferenceLogits holds to 1e-4). The rounded path is
 // opt-in; the bound below documents its deviation on these models (see
 // BENCHMARKS.md), it is not a claim of exactness.
 func TestRoundedBF16Deviation(t *testing.T) {
-	defer kernels.SetExactBF16(true)
-	kernels.SetExactBF16(false)
-	if kernels.ExactBF16() {
+	defer kernels.SetExactActivations(true)
+	kernels.SetExactActivations(false)
+	if kernels.ExactActivations() {
 		t.Skip("no AVX512_BF16 kernel on this CPU or kernel set: the rounded path does not run")
 	}
 	for _, name := range []string{"mistral", "qwen3", "gemma3"} {
@@ -25,7 +25,7 @@ func TestRoundedBF16Deviation(t *testing.T) {
 		V := m.Config.Vocab
 		errs := map[bool]float64{}
 		for _, exact := range []bool{true, false} {
-			kernels.SetExactBF16(exact)
+			kernels.SetExactActivations(exact)
 			r := m.NewRunner()
 			cache := m.NewCache(2)
 			split := 5

@@ -20,7 +20,9 @@
 # Environment: THREADS (2), ROUNDS (3), PP (128), TG (32), and for batched
 # sampling NPP (40), NTG (50), NPL (10); BATCHED=0 skips batched sampling;
 # KERNELS_CAP (for example avx2) also runs hneurons with HNEURONS_KERNELS set
-# to it, in the same rounds. Output: OUT/results.tsv, one line per
+# to it, and ROUND_ACT=1 with HNEURONS_ACTIVATIONS=round (activations
+# rounded to bf16 / quantised to int8 on the decode path, as llama.cpp
+# does; kernels column "round"), in the same rounds. Output: OUT/results.tsv, one line per
 # measurement (engine, kernels, model, test, tokens/s, load average), and the
 # raw output of every command in OUT/raw.
 set -euo pipefail
@@ -67,10 +69,17 @@ llama_bench() { # round model
 	emit "$1" llama.cpp native "$(basename "$2")" "pp$pp" "$(jq -s 'map(select(.n_prompt>0))[0].samples_ts|max' "$raw")" "$l"
 	emit "$1" llama.cpp native "$(basename "$2")" "tg$tg" "$(jq -s 'map(select(.n_gen>0))[0].samples_ts|max' "$raw")" "$l"
 }
+hnenv() { # kernels column -> environment
+	case "$1" in
+	"") ;;
+	round) echo HNEURONS_ACTIVATIONS=round ;;
+	*) echo "HNEURONS_KERNELS=$1" ;;
+	esac
+}
 hn_bench() { # round model kernels
 	local raw=$out/raw/$((n++))-hneurons-${3:-default}.json l
 	l=$(load)
-	env ${3:+HNEURONS_KERNELS=$3} "$hn" bench --model "$2" --threads "$threads" --prompt-tokens "$pp" --gen-tokens "$tg" --min-time 3s >"$raw" 2>"$raw.err"
+	env $(hnenv "$3") "$hn" bench --model "$2" --threads "$threads" --prompt-tokens "$pp" --gen-tokens "$tg" --min-time 3s >"$raw" 2>"$raw.err"
 	emit "$1" hneurons "${3:-default}" "$(basename "$2")" "pp$pp" "$(jq .prefill_tokens_per_s "$raw")" "$l"
 	emit "$1" hneurons "${3:-default}" "$(basename "$2")" "tg$tg" "$(jq .decode_tokens_per_s "$raw")" "$l"
 }
@@ -84,7 +93,7 @@ llama_batched() { # round model
 hn_batched() { # round model kernels
 	local raw=$out/raw/$((n++))-hneurons-batched-${3:-default}.json l
 	l=$(load)
-	env ${3:+HNEURONS_KERNELS=$3} "$hn" bench --model "$2" --threads "$threads" --prompt-tokens "$npp" --gen-tokens "$ntg" --sequences "$npl" --min-time 1ns >"$raw" 2>"$raw.err"
+	env $(hnenv "$3") "$hn" bench --model "$2" --threads "$threads" --prompt-tokens "$npp" --gen-tokens "$ntg" --sequences "$npl" --min-time 1ns >"$raw" 2>"$raw.err"
 	emit "$1" hneurons "${3:-default}" "$(basename "$2")" "batched-tg${ntg}x$npl" "$(jq .decode_tokens_per_s "$raw")" "$l"
 }
 for r in $(seq 1 "$rounds"); do
@@ -92,9 +101,11 @@ for r in $(seq 1 "$rounds"); do
 		llama_bench "$r" "$m"
 		hn_bench "$r" "$m" ""
 		if [ -n "${KERNELS_CAP:-}" ]; then hn_bench "$r" "$m" "$KERNELS_CAP"; fi
+		if [ "${ROUND_ACT:-0}" = 1 ]; then hn_bench "$r" "$m" round; fi
 		if [ "${BATCHED:-1}" != 0 ]; then
 			llama_batched "$r" "$m"
 			hn_batched "$r" "$m" ""
+			if [ -n "${KERNELS_CAP:-}" ]; then hn_batched "$r" "$m" "$KERNELS_CAP"; fi
 		fi
 	done
 done
