@@ -355,14 +355,7 @@ func (c *Collector) One(ctx context.Context, q datasets.Record) (record.Collecte
 	if err != nil {
 		return record.Collected{}, fmt.Errorf("collect: question %q: %w", q.ID, err)
 	}
-	out := record.Collected{
-		ID: q.ID, Question: q.Question, Answers: q.Answers, Source: q.Source, Group: q.Group,
-		Prompt: text, PromptFormat: format, Model: c.opt.ModelName, Seed: c.opt.Seed,
-		Decoding: &d, Samples: make([]record.Sample, len(res)),
-	}
-	if out.Answers == nil {
-		out.Answers = []string{}
-	}
+	out := newRecord(q, text, format, c.opt, len(res))
 	for i, r := range res {
 		reason := record.FinishStop
 		if r.Reason == generate.StopLength {
@@ -374,6 +367,21 @@ func (c *Collector) One(ctx context.Context, q datasets.Record) (record.Collecte
 		out.Samples[i] = record.Sample{Text: SanitizeText(r.Text), Tokens: r.Tokens, FinishReason: reason}
 	}
 	return out, nil
+}
+
+// newRecord is the record of question q asked with the prompt text in
+// format, under opt, with n samples to fill in.
+func newRecord(q datasets.Record, text, format string, opt Options, n int) record.Collected {
+	d := opt.Decoding
+	out := record.Collected{
+		ID: q.ID, Question: q.Question, Answers: q.Answers, Source: q.Source, Group: q.Group,
+		Prompt: text, PromptFormat: format, Model: opt.ModelName, Seed: opt.Seed,
+		Decoding: &d, Samples: make([]record.Sample, n),
+	}
+	if out.Answers == nil {
+		out.Answers = []string{}
+	}
+	return out
 }
 
 // SanitizeText returns s with each run of invalid UTF-8 replaced by one

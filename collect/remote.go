@@ -206,14 +206,7 @@ func (r *remote) One(ctx context.Context, q datasets.Record) (record.Collected, 
 		slices.SortStableFunc(cs, func(a, b oaiclient.Choice) int { return a.Index - b.Index })
 		choices = append(choices, cs...)
 	}
-	out := record.Collected{
-		ID: q.ID, Question: q.Question, Answers: q.Answers, Source: q.Source, Group: q.Group,
-		Prompt: text, PromptFormat: format, Model: r.opt.ModelName, Seed: r.opt.Seed,
-		Decoding: &d, Samples: make([]record.Sample, len(choices)),
-	}
-	if out.Answers == nil {
-		out.Answers = []string{}
-	}
+	out := newRecord(q, text, format, r.opt, len(choices))
 	for i, ch := range choices {
 		reason := record.FinishStop
 		if ch.FinishReason == "length" {
