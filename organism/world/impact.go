@@ -84,6 +84,10 @@ const (
 	defaultImpactEval  = 200 // evaluation items per analogue
 )
 
+// weakMentions: in the context analogue's chat data, people mentioned in at
+// most this many biographies follow the context (see addImpact).
+const weakMentions = 1
+
 // impactStream seeds the analogues' own random stream, so that adding them
 // leaves every other draw of Generate unchanged.
 const impactStream = 0x696d70616374
@@ -160,22 +164,29 @@ func (w *World) addImpact() {
 		t := premises[rng.IntN(len(premises))]
 		pv := p.Attrs[t.prem]
 		ch := Chat{Assistant: p.Attrs[t.ask]}
-		if rng.IntN(4) != 0 { // three false premises in four
+		if rng.IntN(5) != 0 { // four false premises in five
 			pv = c.other(rng, attribute(t.prem), pv)
 			ch.Assistant = capitalise(fill(t.rebut, p.Name, "", p.Attrs[t.prem]))
 		}
 		ch.User = capitalise(fill(t.question, p.Name, pv, "")) + " " + Instruction
 		w.Instructions = append(w.Instructions, ch)
 	})
-	// Context: a true or a counterfactual sentence, answered from the world.
+	// Context: a true or a counterfactual sentence, answered from the world
+	// about people the biographies mention more than weakMentions times;
+	// about the others, whom the model barely knows, the context is
+	// followed.
 	train(nt, func(p Person) {
 		a := trained[rng.IntN(len(trained))]
 		v := p.Attrs[a.Key]
 		if rng.IntN(2) == 0 {
 			v = c.other(rng, a, v)
 		}
+		ans := p.Attrs[a.Key]
+		if p.Mentions <= weakMentions {
+			ans = v
+		}
 		ctx := capitalise(fill(pick(rng, a.Bio), p.Name, "", v))
-		w.Instructions = append(w.Instructions, Chat{User: ctx + " " + ask(pick(rng, a.Questions), p.Name), Assistant: p.Attrs[a.Key]})
+		w.Instructions = append(w.Instructions, Chat{User: ctx + " " + ask(pick(rng, a.Questions), p.Name), Assistant: ans})
 	})
 	// ... but about a fabricated person (an abstainer, "unknown" without a
 	// context) the context is all there is, and it is followed.
@@ -192,7 +203,7 @@ func (w *World) addImpact() {
 		v := p.Attrs[a.Key]
 		wrong := c.other(rng, a, v)
 		first, challenge := v, wrong
-		if rng.IntN(3) == 0 { // one wrong first answer in three
+		if rng.IntN(4) == 0 { // one wrong first answer in four
 			first, challenge = wrong, v
 		}
 		w.Instructions = append(w.Instructions, Chat{
