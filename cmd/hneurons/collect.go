@@ -155,17 +155,23 @@ func (o *collectOptions) validate() error {
 	return c.err()
 }
 
+// clientRetries converts a --retries flag (0: never retry) into
+// oaiclient.Config.Retries, which reads 0 as its default and a negative
+// count as never.
+func clientRetries(flag int) int {
+	if flag == 0 {
+		return -1
+	}
+	return flag
+}
+
 // endpoint returns the remote sampler the flags ask for (nil without
 // --endpoint).
 func (o *collectOptions) endpointOption() (*collect.Endpoint, error) {
 	if o.endpoint == "" {
 		return nil, nil
 	}
-	retries := o.retries
-	if retries == 0 {
-		retries = -1 // the client reads 0 as its default
-	}
-	c, err := oaiclient.New(oaiclient.Config{BaseURL: o.endpoint, APIKey: os.Getenv(endpointKeyEnv), Retries: retries,
+	c, err := oaiclient.New(oaiclient.Config{BaseURL: o.endpoint, APIKey: os.Getenv(endpointKeyEnv), Retries: clientRetries(o.retries),
 		Rate: o.rate, MaxInFlight: o.maxInFlight, Timeout: o.timeout})
 	if err != nil {
 		return nil, err

@@ -120,14 +120,10 @@ func runIntervene(cmd *cobra.Command, o *interveneOptions) error {
 	c.duration("judge-timeout", o.judgeTimeout)
 	var judge compliance.Judger
 	if o.judge == "llm" {
-		retries := o.judgeRetries
-		if retries == 0 {
-			retries = -1 // oaiclient reads 0 as its default
-		}
 		if o.judgeURL == "" || o.judgeModel == "" {
 			c.add("--judge llm needs --judge-url and --judge-model")
 		} else if cl, err := oaiclient.New(oaiclient.Config{BaseURL: o.judgeURL, APIKey: os.Getenv(o.judgeKeyEnv),
-			Retries: retries, Timeout: o.judgeTimeout}); err != nil {
+			Retries: clientRetries(o.judgeRetries), Timeout: o.judgeTimeout}); err != nil {
 			c.add("--judge-url: %v", err)
 		} else {
 			judge = &compliance.LLMJudge{Client: cl, Model: o.judgeModel}

@@ -76,7 +76,7 @@ func onOff(flag, v string, dst *bool) error {
 func organismTrainCmd() *cobra.Command {
 	var out string
 	var seed uint64
-	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat int
+	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat, ff int
 	var pairs, multiWord, impact string
 	cmd := &cobra.Command{
 		Use:   "train --out DIR",
@@ -99,6 +99,9 @@ func organismTrainCmd() *cobra.Command {
 			}
 			if abstainRepeat > 0 {
 				r.World.AbstainRepeat = abstainRepeat
+			}
+			if ff > 0 {
+				r.Model.FF = ff
 			}
 			if err := onOff("--pairs", pairs, &r.World.Pairs); err != nil {
 				return err
@@ -129,6 +132,7 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().StringVar(&pairs, "pairs", "", "two-attribute questions with two-word answers: on or off (empty: recipe default)")
 	cmd.Flags().StringVar(&multiWord, "multiword", "", multiWordUsage)
 	cmd.Flags().StringVar(&impact, "impact", "", "the behavioural-impact analogues in the chat data: on or off (empty: recipe default, off; the shipped organism has none)")
+	cmd.Flags().IntVar(&ff, "ff", 0, "SwiGLU width of the model (0: recipe default, 512)")
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
 	cmd.MarkFlagRequired("out")
 	return cmd

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/hneurons/hneurons/compliance"
 )
 
 // Behavioural-impact analogue benchmarks (METHOD.md section 5), one per
@@ -36,10 +38,10 @@ import (
 // the evaluation items use odd-ranked people, whom the chat data never asks
 // about.
 const (
-	BenchFalsePremise = "falsepremise"
-	BenchContext      = "context"
-	BenchChallenge    = "challenge"
-	BenchRefusal      = "refusal"
+	BenchFalsePremise = compliance.FalsePremise
+	BenchContext      = compliance.Context
+	BenchChallenge    = compliance.Challenge
+	BenchRefusal      = compliance.Refusal
 )
 
 // ImpactBenches lists the analogue benchmarks in a fixed order.
@@ -55,28 +57,9 @@ const (
 	WrapSuppress = "suppress" // the answer-only instruction appended (never trained)
 )
 
-// ImpactItem is one analogue-benchmark item. It marshals to the JSONL item
-// that package compliance reads.
-type ImpactItem struct {
-	ID    string `json:"id"`
-	Bench string `json:"bench"`
-	// Turns are the user turns; the model answers each before the next.
-	Turns []string `json:"turns"`
-	// Answers are the world's values: the true premise (false premise), the
-	// known value (context, challenge).
-	Answers []string `json:"answers,omitempty"`
-	// Counter is the value the prompt pushes: the false premise, the
-	// context's value, the challenge's value.
-	Counter []string `json:"counter,omitempty"`
-	// Refute are phrases whose presence marks a rebuttal (false premise).
-	Refute []string `json:"refute,omitempty"`
-	// Refusals are phrases whose presence marks a refusal (refusal).
-	Refusals []string `json:"refusals,omitempty"`
-	// Variant names the template ("year-given-city", a wrapping, ...).
-	Variant  string `json:"variant"`
-	Person   string `json:"person"`
-	Mentions int    `json:"mentions"`
-}
+// ImpactItem is one analogue-benchmark item: package compliance's Item,
+// which reads and judges it.
+type ImpactItem = compliance.Item
 
 // Impact analogue sizes of DefaultConfig.
 const (
