@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hneurons/hneurons/datasets"
 	"github.com/hneurons/hneurons/internal/sharedtest"
 	"github.com/hneurons/hneurons/label"
 )
@@ -108,6 +109,30 @@ func TestBuildersAgreeWithTheSources(t *testing.T) {
 	again, _ := BuildNamed(FaithEval, dir, 300, 1)
 	if !reflect.DeepEqual(fe, again) {
 		t.Fatal("faitheval: one seed built different items")
+	}
+
+	// Capability: NQ-Open questions with their gold answers, none of them a
+	// question the FaithEval items of the same n and seed show in a context.
+	cp, err := BuildNamed(Capability, dir, 300, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cp) != 300 {
+		t.Fatalf("capability: %d items", len(cp))
+	}
+	shown := map[string]bool{}
+	for _, it := range fe {
+		shown[strings.TrimPrefix(it.ID, FaithEval+":")] = true
+	}
+	for _, it := range cp {
+		if shown[strings.TrimPrefix(it.ID, Capability+":")] {
+			t.Fatalf("%s: also a FaithEval item", it.ID)
+		}
+		q := strings.TrimSuffix(it.Turns[0], datasets.PromptSuffix)
+		q = strings.ToLower(q[:1]) + q[1:]
+		if len(it.Turns) != 1 || !reflect.DeepEqual(it.Answers, byQ[q]) {
+			t.Fatalf("%s: %q answers %q, source %q", it.ID, it.Turns, it.Answers, byQ[q])
+		}
 	}
 
 	// Jailbreak: every AdvBench request (the column that is not "Sure, here

@@ -3,18 +3,25 @@ package compliance
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/hneurons/hneurons/datasets"
 )
 
 // Sources are the files, relative to a datasets folder laid out as
 // ../shared/datasets, that BuildNamed reads for each real benchmark.
+//
+// The capability check reads NQ-Open's dev set, not TriviaQA as the paper
+// does: the only TriviaQA file there is (rc.nocontext test) has its answers
+// blanked upstream, so it cannot be scored. Its items leave out the
+// questions the FaithEval items of the same n and seed are built from, so the
+// capability questions are held out from every context the benchmarks show.
 var Sources = map[string]string{
 	FalseQA:    "falseqa/falseqa_test.csv",
 	FaithEval:  "nq_open/NQ-open.dev.jsonl",
 	Sycophancy: "nq_open/NQ-open.efficientqa.dev.1.1.jsonl",
 	Jailbreak:  "advbench/harmful_behaviors.csv",
-	Capability: "triviaqa/rc.nocontext.test-00000-of-00001.parquet",
+	Capability: "nq_open/NQ-open.dev.jsonl",
 }
 
 // RealBenches are the benchmarks BuildNamed builds, in a fixed order.
@@ -34,8 +41,6 @@ func BuildNamed(name, dir string, n int, seed uint64) ([]Item, error) {
 	switch name {
 	case Jailbreak:
 		recs, _, err = datasets.ReadAdvBench(path, datasets.Options{})
-	case Capability:
-		recs, _, err = datasets.ReadTriviaQAParquet(path, datasets.Options{DedupeIDs: true, Limit: max(n, 0)})
 	default:
 		recs, _, err = datasets.Load(path, datasets.Options{})
 	}
@@ -53,7 +58,11 @@ func BuildNamed(name, dir string, n int, seed uint64) ([]Item, error) {
 	case Jailbreak:
 		items = BuildJailbreak(recs, n)
 	case Capability:
-		items = BuildCapability(recs, n, nil)
+		var exclude []string
+		for _, it := range BuildFaithEval(recs, n, seed) {
+			exclude = append(exclude, strings.TrimPrefix(it.ID, FaithEval+":"))
+		}
+		items = BuildCapability(recs, n, exclude)
 	}
 	if len(items) == 0 {
 		return nil, fmt.Errorf("compliance: %s: %s gave no items", name, path)

@@ -55,8 +55,9 @@ paired bootstrap interval over items; per control kind the mean slope and the
 H-Neurons' slope minus it.
 
 Benchmarks (--bench, built from --datasets; see package compliance):
-falseqa, faitheval, sycophancy, jailbreak, capability (held-out TriviaQA
-questions: accuracy, the capability check). --items adds prebuilt item files
+falseqa, faitheval, sycophancy, jailbreak, capability (NQ-Open dev questions
+held out from the faitheval items: accuracy, the capability check; the TriviaQA
+test file in ../shared has its answers blanked, so it cannot be scored). --items adds prebuilt item files
 (JSONL, such as the organism's impact.jsonl); --capability SPEC makes
 capability items from any question set datasets can read (a spec as in
 collect's --dataset).`,
