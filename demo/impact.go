@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,8 +39,8 @@ type Impact struct {
 }
 
 // impactItems reads the analogue items next to the questions (impact.jsonl)
-// and adds capability items: the first in-distribution questions (people
-// the chat data never asked about), at most n per benchmark each.
+// and adds capability items: n in-distribution questions (people the chat
+// data never asked about) drawn by the seed, at most n per benchmark each.
 func (r *run) impactItems(n int) (string, []compliance.Item, error) {
 	path := filepath.Join(r.o.QuestionsDir, impactItemsFile)
 	all, err := compliance.ReadItems(path)
@@ -60,13 +62,25 @@ func (r *run) impactItems(n int) (string, []compliance.Item, error) {
 				Turns: []string{q.Question + datasets.PromptSuffix}, Answers: q.Answers, Source: q.Source})
 		}
 	}
-	// Evenly spaced over the file, so every popularity is represented.
-	step := max(1, len(id)/max(n, 1))
-	for i := 0; i < len(id) && per[compliance.Capability] < n; i += step {
-		per[compliance.Capability]++
-		items = append(items, id[i])
+	return path, append(items, sampleItems(id, n, r.o.Seed)...), nil
+}
+
+// sampleItems returns n of items drawn without replacement by a seeded
+// permutation, in file order. (Evenly spaced picks, as the demo used to take,
+// fell on one attribute only: the question files list four questions per
+// person, so every 28th question was a birth city.)
+func sampleItems(items []compliance.Item, n int, seed uint64) []compliance.Item {
+	if n >= len(items) {
+		return items
 	}
-	return path, items, nil
+	rng := rand.New(rand.NewPCG(seed, 0x6361706162696c))
+	pick := rng.Perm(len(items))[:n]
+	slices.Sort(pick)
+	out := make([]compliance.Item, n)
+	for k, i := range pick {
+		out[k] = items[i]
+	}
+	return out
 }
 
 // impact scales the H-Neurons on the organism's four analogue benchmarks

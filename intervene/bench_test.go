@@ -2,6 +2,7 @@ package intervene
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,7 +82,7 @@ func BenchmarkOrganismImpact(b *testing.B) {
 
 // benchItemsByBench returns the first benchItems analogue items of every
 // benchmark of the shipped impact.jsonl, and as many capability items made
-// from the shipped in-distribution questions the way the demo makes them.
+// from the shipped in-distribution questions.
 func benchItemsByBench(b *testing.B, dir string) map[string][]compliance.Item {
 	all, err := compliance.ReadItems(filepath.Join(dir, "questions", "impact.jsonl"))
 	if err != nil {
@@ -97,8 +98,10 @@ func benchItemsByBench(b *testing.B, dir string) map[string][]compliance.Item {
 	if err != nil {
 		b.Fatal(err)
 	}
-	step := max(1, len(qs)/benchItems)
-	for i := 0; i < len(qs) && len(out[compliance.Capability]) < benchItems; i += step {
+	// A seeded sample over the whole file, as the demo draws it (the file
+	// lists four questions per person, so evenly spaced picks would all ask
+	// one attribute).
+	for _, i := range rand.New(rand.NewPCG(1, 0x6361706162696c)).Perm(len(qs))[:benchItems] {
 		q := qs[i]
 		out[compliance.Capability] = append(out[compliance.Capability], compliance.Item{ID: compliance.Capability + ":" + q.ID,
 			Bench: compliance.Capability, Turns: []string{strings.TrimSuffix(q.Question, datasets.PromptSuffix) + datasets.PromptSuffix}, Answers: q.Answers, Source: "organism-id"})
