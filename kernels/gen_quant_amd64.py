@@ -315,4 +315,129 @@ for r in range(4):
 out.append("\tMOVQ out+48(FP), DX")
 reduce4()
 
+# ---------------- AVX-512 decoders (dequantQ4KAVX512, dequantQ6KAVX512)
+# Whole super-blocks to f32 in assembly, scale unpacking included (the
+# AVX2 decoders take factor tables computed in Go, which cost as much as
+# the decoding on the batched path). Q4_K: value = (d·sc)·q - dmin·m, one
+# fused multiply-subtract (as dequantQ4KAVX); Q6_K: value = (d·sc)·(q-32).
+prologue("dequantQ4KAVX512", "dst *float32, src *byte, nb int")
+out += [
+    "TEXT ·dequantQ4KAVX512(SB), NOSPLIT, $64-24",
+    "\tMOVQ dst+0(FP), DI",
+    "\tMOVQ src+8(FP), R9",
+    "\tMOVQ nb+16(FP), CX",
+    "\tMOVL $0xff00, AX",
+    "\tKMOVW AX, K1",
+    "\tMOVL $15, AX",
+    "\tVMOVD AX, X31",
+    "\tVPBROADCASTD X31, Z31",
+    "dq4k512_loop:",
+    "\tMOVL 4(R9), AX",
+    "\tMOVL 8(R9), BX",
+    "\tMOVL 12(R9), DX",
+    "\tMOVL AX, R13",
+    "\tSHRL $2, R13",
+    "\tANDL $0x30303030, R13",
+    "\tANDL $0x3f3f3f3f, AX",
+    "\tMOVL DX, R14",
+    "\tANDL $0x0f0f0f0f, R14",
+    "\tORL R13, R14",
+    "\tSHLQ $32, R14",
+    "\tORQ R14, AX // sc0..7",
+    "\tMOVL BX, R13",
+    "\tSHRL $2, R13",
+    "\tANDL $0x30303030, R13",
+    "\tANDL $0x3f3f3f3f, BX",
+    "\tSHRL $4, DX",
+    "\tANDL $0x0f0f0f0f, DX",
+    "\tORL R13, DX",
+    "\tSHLQ $32, DX",
+    "\tORQ DX, BX // m0..7",
+    "\tVMOVQ AX, X0",
+    "\tVPINSRQ $1, BX, X0, X0",
+    "\tVPMOVZXBD X0, Z0",
+    "\tVCVTDQ2PS Z0, Z0",
+    "\tVPBROADCASTW 0(R9), Y1",
+    "\tVPBROADCASTW 2(R9), K1, Y1",
+    "\tVCVTPH2PS Y1, Z1 // d x8, dmin x8",
+    "\tVMULPS Z1, Z0, Z0",
+    "\tVMOVUPS Z0, 0(SP) // d·sc0..7, dmin·m0..7",
+]
+for g in range(4):
+    out += [
+        f"\tVBROADCASTSS {4*(2*g)}(SP), Z4",
+        f"\tVBROADCASTSS {4*(8+2*g)}(SP), Z5",
+        f"\tVBROADCASTSS {4*(2*g+1)}(SP), Z6",
+        f"\tVBROADCASTSS {4*(8+2*g+1)}(SP), Z7",
+    ]
+    for c in (0, 16):
+        out += [
+            f"\tVPMOVZXBD {16+32*g+c}(R9), Z2",
+            "\tVPANDD Z31, Z2, Z3",
+            "\tVPSRLD $4, Z2, Z2",
+            "\tVCVTDQ2PS Z3, Z3",
+            "\tVCVTDQ2PS Z2, Z2",
+            "\tVFMSUB213PS Z5, Z4, Z3",
+            "\tVFMSUB213PS Z7, Z6, Z2",
+            f"\tVMOVUPS Z3, {4*(64*g+c)}(DI)",
+            f"\tVMOVUPS Z2, {4*(64*g+32+c)}(DI)",
+        ]
+out += [
+    "\tADDQ $144, R9",
+    "\tADDQ $1024, DI",
+    "\tDECQ CX",
+    "\tJNZ dq4k512_loop",
+    "\tVZEROUPPER",
+    "\tRET",
+    "",
+]
+prologue("dequantQ6KAVX512", "dst *float32, src *byte, nb int")
+out += [
+    "TEXT ·dequantQ6KAVX512(SB), NOSPLIT, $64-24",
+    "\tMOVQ dst+0(FP), DI",
+    "\tMOVQ src+8(FP), R9",
+    "\tMOVQ nb+16(FP), CX",
+]
+for val, reg in ((15, 15), (3, 14), (32, 13)):
+    out += [f"\tMOVL ${val}, AX", f"\tVMOVD AX, X{reg}", f"\tVPBROADCASTD X{reg}, Z{reg}"]
+out += [
+    "dq6k512_loop:",
+    "\tMOVWLZX 208(R9), AX",
+    "\tVMOVD AX, X7",
+    "\tVCVTPH2PS X7, X7",
+    "\tVBROADCASTSS X7, Z7 // d",
+    "\tVPMOVSXBD 192(R9), Z8",
+    "\tVCVTDQ2PS Z8, Z8",
+    "\tVMULPS Z7, Z8, Z8",
+    "\tVMOVUPS Z8, 0(SP) // d·scales",
+]
+for hh in range(2):
+    for gg in range(4):
+        for l0 in (0, 16):
+            out += [
+                f"\tVPMOVZXBD {64*hh+32*(gg&1)+l0}(R9), Z4",
+                "\tVPANDD Z15, Z4, Z4" if gg < 2 else "\tVPSRLD $4, Z4, Z4",
+                f"\tVPMOVZXBD {128+32*hh+l0}(R9), Z5",
+            ]
+            if gg:
+                out.append(f"\tVPSRLD ${2*gg}, Z5, Z5")
+            out += [
+                "\tVPANDD Z14, Z5, Z5",
+                "\tVPSLLD $4, Z5, Z5",
+                "\tVPORD Z5, Z4, Z4",
+                "\tVPSUBD Z13, Z4, Z4",
+                "\tVCVTDQ2PS Z4, Z4",
+                f"\tVMULPS.BCST {4*(8*hh+2*gg+l0//16)}(SP), Z4, Z4",
+                f"\tVMOVUPS Z4, {4*(128*hh+32*gg+l0)}(DI)",
+            ]
+out += [
+    "\tADDQ $210, R9",
+    "\tADDQ $1024, DI",
+    "\tDECQ CX",
+    "\tJNZ dq6k512_loop",
+    "\tVZEROUPPER",
+    "\tRET",
+    "",
+]
+
 open("quant_vnni_amd64.s", "w").write("\n".join(out) + "\n")

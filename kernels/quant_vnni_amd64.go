@@ -58,3 +58,9 @@ func dotQ8_0xQ8x4(out *[4]float32, xq []int8, xv []float32, xb []int32, w []byte
 	_ = w[3*ldw+nb*BlockBytesQ8_0-1]
 	dotQ8_0xQ8x4VNNI(&xq[0], &xv[0], &xb[0], &w[0], ldw, nb, &out[0])
 }
+
+//go:noescape
+func dequantQ4KAVX512(dst *float32, src *byte, nb int)
+
+//go:noescape
+func dequantQ6KAVX512(dst *float32, src *byte, nb int)
