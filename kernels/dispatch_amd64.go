@@ -511,6 +511,10 @@ func dequantQ4_K(dst []float32, src []byte, nb int) {
 	}
 	_ = dst[nb*BlockK-1]
 	_ = src[nb*BlockBytesQ4_K-1]
+	if use512() {
+		dequantQ4KAVX512(&dst[0], &src[0], nb)
+		return
+	}
 	var dm [dequantGroup * 16]float32 // [block][group][dlo, mlo, dhi, mhi]
 	for b0 := 0; b0 < nb; b0 += dequantGroup {
 		n := min(dequantGroup, nb-b0)
@@ -579,6 +583,10 @@ func dequantQ6_K(dst []float32, src []byte, nb int) {
 	}
 	_ = dst[nb*BlockK-1]
 	_ = src[nb*BlockBytesQ6_K-1]
+	if use512() {
+		dequantQ6KAVX512(&dst[0], &src[0], nb)
+		return
+	}
 	var sc [dequantGroup * 16]float32 // [block][16] d·scales[i]
 	for b0 := 0; b0 < nb; b0 += dequantGroup {
 		n := min(dequantGroup, nb-b0)

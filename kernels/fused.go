@@ -37,7 +37,7 @@ func MatMulN(cs [][]float32, a []float32, m int, ws []*Matrix) {
 	}
 	ap := a
 	var ah []uint16
-	var acts []q8Act
+	var acts *q8Acts
 	var ps *scratch
 	if small {
 		ps = scratchPool.Get().(*scratch)
@@ -57,8 +57,11 @@ func MatMulN(cs [][]float32, a []float32, m int, ws []*Matrix) {
 	}
 	if !small && useQ8Dot() {
 		for _, w := range ws {
-			if w.dt == Q4_K && acts == nil {
-				acts = quantRows(a, k, m, k)
+			if w.q8Path() {
+				if acts == nil {
+					acts = getQ8Acts(a, k, m, k)
+				}
+				acts.prepare(w.dt)
 			}
 		}
 	}
@@ -70,8 +73,8 @@ func MatMulN(cs [][]float32, a []float32, m int, ws []*Matrix) {
 				switch {
 				case small:
 					w.smallM(cs[i], w.n, ap, m, lo, hi, s)
-				case acts != nil && w.dt == Q4_K:
-					w.matvecQ4KQ8(cs[i], w.n, acts, lo, hi)
+				case acts != nil && acts.has(w.dt):
+					w.matvecQ8(cs[i], w.n, acts, lo, hi)
 				case ah != nil:
 					w.matvecBF16(cs[i], w.n, ah, m, lo, hi)
 				default:
@@ -83,5 +86,8 @@ func MatMulN(cs [][]float32, a []float32, m int, ws []*Matrix) {
 	})
 	if ps != nil {
 		scratchPool.Put(ps)
+	}
+	if acts != nil {
+		acts.release()
 	}
 }

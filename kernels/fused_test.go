@@ -101,6 +101,11 @@ func TestMatMulN(t *testing.T) {
 								ref, mag = refGemm64(roundedBF16(a), w64s[i], m, w.n, k)
 								name += " rounded"
 							}
+							if quantisesActivations(w, m) {
+								checkClose(t, name+" int8 vs exact", cs[i], ref, mag, 1.0/32)
+								ref, mag = refGemm64(q8Rounded(a, w.dt, m, k), w64s[i], m, w.n, k)
+								name += " int8"
+							}
 							checkClose(t, name, cs[i], ref, mag, 1e-5)
 							aligned = aligned && w.n%4 == 0
 						}

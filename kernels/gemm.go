@@ -163,11 +163,13 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 		scratchPool.Put(ps)
 		return
 	}
-	if m <= matvecMaxM && w.dt == Q4_K && useQ8Dot() {
-		acts := quantRows(a, k, m, k)
+	if m <= matvecMaxM && w.q8Path() {
+		acts := getQ8Acts(a, k, m, k)
+		acts.prepare(w.dt)
 		parallelRows(n, 4, 2*m*n*k, func(j0, j1 int, s *scratch) {
-			w.matvecQ4KQ8(c, n, acts, j0, j1)
+			w.matvecQ8(c, n, acts, j0, j1)
 		})
+		acts.release()
 		return
 	}
 	if m <= matvecMaxM {

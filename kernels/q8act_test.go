@@ -1,27 +1,27 @@
 package kernels
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 )
 
-// TestQ4KQ8 checks the Q4_K path against int8-quantised activations: the
-// VPDPBUSD kernel against its Go twin and against a float64 evaluation of
-// the same quantised sums, and MatMul on that path (awkward N, guard
-// values) against the float64 product of the exact activations, within
-// the 8-bit rounding of the activations.
+// TestQ4KQ8 checks the first Q4_K kernel against int8-quantised
+// activations (q8act.go): the VPDPBUSD kernel and its Go twin against a
+// float64 evaluation of the same quantised sums. (MatMul's int8 path is
+// TestMatMulQ8's.)
 func TestQ4KQ8(t *testing.T) {
-	defer SetExactActivations(true)
-	SetExactActivations(false)
 	r := rand.New(rand.NewPCG(61, 62))
 	for _, k := range []int{256, 768} {
 		nb := k / BlockK
 		w, w64 := randWeights(t, r, Q4_K, 4, k)
 		x := randF32(r, k)
 		x[3] = 0
-		act := quantRows(x, k, 1, k)[0]
+		act := struct {
+			xq []int8
+			xf []float32
+		}{make([]int8, k), make([]float32, 16*nb)}
+		quantQ8K(act.xq, act.xf, x)
 		// float64 of the quantised sums: Σ W·dx·q per super-block
 		var want [4]float64
 		for j := 0; j < 4; j++ {
@@ -43,15 +43,5 @@ func TestQ4KQ8(t *testing.T) {
 				}
 			}
 		}
-	}
-	for _, sz := range [][3]int{{1, 13, 512}, {3, 8, 256}} {
-		m, n, k := sz[0], sz[1], sz[2]
-		w, w64 := randWeights(t, r, Q4_K, n, k)
-		a := randF32(r, m*k)
-		ref, mag := refGemm64(a, w64, m, n, k)
-		c, check := guarded(t, m*n)
-		MatMul(c, a, m, w)
-		check()
-		checkClose(t, fmt.Sprintf("Q4_K int8 activations %dx%dx%d", m, k, n), c, ref, mag, 1.0/64)
 	}
 }
