@@ -114,3 +114,22 @@ func TestDotRx4BF16PF(t *testing.T) {
 		}
 	}
 }
+
+// TestMeasurePeaks runs the peak measurement on a small buffer: positive
+// rates, the FMA probe's width as the kernel set says, and an error for a
+// buffer too small to split.
+func TestMeasurePeaks(t *testing.T) {
+	p, err := MeasurePeaks(t.Context(), 1<<22, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(p.ReadGBs > 0) || p.ReadBytes != 1<<22 || p.PeakThread != Threads() {
+		t.Errorf("peaks %+v", p)
+	}
+	if want := map[bool]int{true: 512, false: 256}[use512()]; fmaPeak(1) && (p.FMAWidth != want || !(p.FMAGFLOPs > 0)) {
+		t.Errorf("FMA probe %d bits %g GFLOP/s, want %d bits", p.FMAWidth, p.FMAGFLOPs, want)
+	}
+	if _, err := MeasurePeaks(t.Context(), 100, 1); err == nil {
+		t.Error("no error for a 100-byte read")
+	}
+}
