@@ -17,6 +17,13 @@ type BenchResult struct {
 	DecodeTokensPS  float64 `json:"decode_tokens_per_s"`
 	PrefillSeconds  float64 `json:"prefill_s"`
 	DecodeSeconds   float64 `json:"decode_s"`
+	// PrefillGFLOPs is the rate of the prefill's matrix products
+	// (model.PrefillFLOPs over the best prefill time), GFLOP/s.
+	PrefillGFLOPs float64 `json:"prefill_gflop_s"`
+	// DecodeWeightGBs is the rate at which decoding streams weights: the
+	// weight bytes of one step (model.DecodeWeightBytes; read once per step
+	// for all sequences) times the steps, over the best decode time, GB/s.
+	DecodeWeightGBs float64 `json:"decode_weight_gb_s"`
 }
 
 // Bench measures prefill (one forward call over promptTokens tokens) and
@@ -106,5 +113,7 @@ func Bench(ctx context.Context, r *model.Runner, promptTokens, genTokens, sequen
 	res.DecodeSeconds = bestDecode
 	res.PrefillTokensPS = float64(promptTokens) / res.PrefillSeconds
 	res.DecodeTokensPS = float64(genTokens*sequences) / res.DecodeSeconds
+	res.PrefillGFLOPs = m.PrefillFLOPs(promptTokens, 0) / res.PrefillSeconds / 1e9
+	res.DecodeWeightGBs = float64(m.DecodeWeightBytes()) * float64(genTokens) / res.DecodeSeconds / 1e9
 	return res, nil
 }

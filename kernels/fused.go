@@ -27,6 +27,9 @@ func MatMulN(cs [][]float32, a []float32, m int, ws []*Matrix) {
 		total += w.n
 	}
 	checkLen("MatMulN a", len(a), m*k)
+	if k > 0 && matMulNDP(cs, a, m, ws) {
+		return
+	}
 	lo, hi := smallRange()
 	small := m >= lo && m <= hi && k%16 == 0
 	if k == 0 || total == 0 || (!small && m > matvecMaxM) || len(ws) == 1 {

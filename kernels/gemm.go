@@ -140,6 +140,10 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 		clear(c[:m*n])
 		return
 	}
+	if w.useDP(m) {
+		matMulDP(c, a, m, w)
+		return
+	}
 	if lo, hi := smallRange(); m >= lo && m <= hi && k%16 == 0 {
 		// Small batches: A rows padded to a multiple of 6, weights read
 		// row by row in their own format by the 6x4 dot kernel.
@@ -454,6 +458,20 @@ func (w *Matrix) smallM(c []float32, ldc int, ap []float32, m, j0, j1 int, s *sc
 			}
 			dt, wf = F32, buf
 		}
+		if dt == BF16 && hasBF16PF(k) {
+			// Exact bf16 kernel for any row count (no padded rows), the
+			// next four weight rows prefetched while the first block runs.
+			pf := w.pfRows(j)
+			for i := 0; i < m; i += 6 {
+				r := min(6, m-i)
+				dotRx4BF16PF(&out, r, ap[i*k:], k, wh, k, k, pf)
+				pf = wh
+				for q := 0; q < r; q++ {
+					copy(c[(i+q)*ldc+j:(i+q)*ldc+j+4], out[4*q:4*q+4])
+				}
+			}
+			continue
+		}
 		for i := 0; i < m; i += 6 {
 			dot6x4(&out, ap[i*k:], k, dt, wf, wh, ldw, k)
 			for r := 0; r < min(6, m-i); r++ {
@@ -489,9 +507,13 @@ func (w *Matrix) matvec(c []float32, ldc int, a []float32, lda, m, j0, j1 int, s
 				copy(c[i*ldc+j:i*ldc+j+4], out[:])
 			}
 		case BF16:
+			pf := w.pfRows(j)
 			for i := 0; i < m; i++ {
 				out = [4]float32{}
-				kern1x4BF16(out[:], a[i*lda:i*lda+k], w.u16[j*k:], k, k)
+				if !kern1x4BF16PF(out[:], a[i*lda:i*lda+k], w.u16[j*k:], k, k, pf) {
+					kern1x4BF16(out[:], a[i*lda:i*lda+k], w.u16[j*k:], k, k)
+				}
+				pf = w.u16[j*k:]
 				copy(c[i*ldc+j:i*ldc+j+4], out[:])
 			}
 		case F16:

@@ -131,6 +131,9 @@ func TestMatMul16(t *testing.T) {
 // m x k product with a bf16 matrix to bf16 (see SetExactActivations).
 func roundsActivations(dt DType, m, k int) bool {
 	lo, hi := smallRange()
+	if dt == BF16 && useBF16Dot() && m >= dpMinM && m <= dpMaxM {
+		return true // the VDPBF16PS dot path (bf16_gemm.go)
+	}
 	return dt == BF16 && useBF16Dot() && m <= matvecMaxM && !(m >= lo && m <= hi && k%16 == 0)
 }
 

@@ -37,6 +37,7 @@ type Runner struct {
 	up          []float32     // [T, F]
 	pos         []int         // [T] position of each row
 	workScratch []attnScratch // one per attention worker
+	items       []attnItem    // the current attention call's work items
 	sel         []float32     // [R, D] rows whose logits are wanted
 	logits      []float32     // [R, V]
 
@@ -304,37 +305,53 @@ func softcap(x []float32, c float32) {
 }
 
 // attention stores the new keys and values of layer l in the caches and
-// writes the attention output of every row to r.att. The (segment, kv head)
-// pairs are independent; large calls split them over Threads() goroutines.
+// writes the attention output of every row to r.att. The work items (one
+// per segment, kv head and block of attnBlock query rows; one per
+// segment and kv head for short segments) are independent and write
+// disjoint parts of r.att; large calls split them over Threads()
+// goroutines, the costliest (latest) blocks first. Every item computes
+// what the serial loop computes, so the output does not depend on the
+// split.
 func (r *Runner) attention(segs []Segment, l, T int) {
 	c := &r.m.Config
 	kvd := c.NKVHeads * c.HeadDim
 	t0 := 0
 	work := 0
-	for _, s := range segs {
+	r.items = r.items[:0]
+	for si, s := range segs {
 		n := len(s.Tokens)
 		start := s.Cache.n
 		kc, vc := s.Cache.k[l], s.Cache.v[l] // [cap, Hkv*Dh]
 		copy(kc[start*kvd:(start+n)*kvd], r.k[t0*kvd:(t0+n)*kvd])
 		copy(vc[start*kvd:(start+n)*kvd], r.v[t0*kvd:(t0+n)*kvd])
 		work += n * (start + n)
+		step := n
+		if n >= gemmMinRows {
+			step = attnBlock
+		}
+		for i0 := 0; i0 < n; i0 += step {
+			for kvh := 0; kvh < c.NKVHeads; kvh++ {
+				r.items = append(r.items, attnItem{seg: si, kvh: kvh, t0: t0, i0: i0, i1: min(i0+step, n)})
+			}
+		}
 		t0 += n
 	}
 	work *= c.NHeads * c.HeadDim * 4
-	items := len(segs) * c.NKVHeads
+	items := len(r.items)
 	workers := min(kernels.Threads(), items)
-	if work < 1<<17 || workers < 2 {
+	if work < 1<<17 || workers < 2 || serialAttention {
 		workers = 1
 	}
 	if len(r.workScratch) < workers {
 		r.workScratch = append(r.workScratch, make([]attnScratch, workers-len(r.workScratch))...)
 	}
 	if workers == 1 {
-		for i := 0; i < items; i++ {
-			r.attendItem(segs, l, i, &r.workScratch[0])
+		for _, it := range r.items {
+			r.attendItem(segs, l, it, &r.workScratch[0])
 		}
 		return
 	}
+	// Items in reverse: the last blocks of a segment see the most keys.
 	var next atomic.Int32
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -342,15 +359,26 @@ func (r *Runner) attention(segs []Segment, l, T int) {
 		go func(ws *attnScratch) {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= items {
+				i := int(next.Add(1))
+				if i > items {
 					return
 				}
-				r.attendItem(segs, l, i, ws)
+				r.attendItem(segs, l, r.items[items-i], ws)
 			}
 		}(&r.workScratch[w])
 	}
 	wg.Wait()
+}
+
+// serialAttention makes attention run its items on the calling goroutine
+// only (tests compare the parallel split with it).
+var serialAttention = false
+
+// attnItem is one unit of attention work: query rows [i0, i1) of segment
+// seg (whose first row is row t0 of the call) for the query heads of kv
+// head kvh.
+type attnItem struct {
+	seg, kvh, t0, i0, i1 int
 }
 
 // attnScratch is one attention worker's buffers.
@@ -374,21 +402,16 @@ const attnBlock = 64
 // products (scores = Q K^T, out = P V) instead of row by row.
 const gemmMinRows = 8
 
-// attendItem computes the attention output of every row of one segment for
-// the query heads of one kv head (item = segment*Hkv + kv head). The
-// segment's new keys and values are already in its cache (whose length n
-// does not count them yet).
-func (r *Runner) attendItem(segs []Segment, l, item int, ws *attnScratch) {
+// attendItem computes the attention output of the item's query rows for
+// the query heads of its kv head. The segment's new keys and values are
+// already in its cache (whose length n does not count them yet).
+func (r *Runner) attendItem(segs []Segment, l int, it attnItem, ws *attnScratch) {
 	c := &r.m.Config
 	Dh := c.HeadDim
 	qd, kvd := c.NHeads*Dh, c.NKVHeads*Dh
 	group := c.NHeads / c.NKVHeads
-	si, kvh := item/c.NKVHeads, item%c.NKVHeads
-	t0 := 0
-	for _, s := range segs[:si] {
-		t0 += len(s.Tokens)
-	}
-	s := segs[si]
+	kvh, t0 := it.kvh, it.t0
+	s := segs[it.seg]
 	window := 0
 	if c.IsSliding(l) {
 		window = c.SlidingWindow
@@ -398,7 +421,7 @@ func (r *Runner) attendItem(segs []Segment, l, item int, ws *attnScratch) {
 	ko := kvh * Dh
 	n := len(s.Tokens)
 	if n < gemmMinRows {
-		for i := 0; i < n; i++ {
+		for i := it.i0; i < it.i1; i++ {
 			t, p := t0+i, start+i
 			lo := 0
 			if window > 0 && p-window+1 > lo {
@@ -413,41 +436,39 @@ func (r *Runner) attendItem(segs []Segment, l, item int, ws *attnScratch) {
 		}
 		return
 	}
-	// Blocks of query rows as matrix products over the keys they can see.
-	for i0 := 0; i0 < n; i0 += attnBlock {
-		i1 := min(i0+attnBlock, n)
-		nb := i1 - i0
-		p0, p1 := start+i0, start+i1-1
-		lo := 0
-		if window > 0 && p0-window+1 > lo {
-			lo = p0 - window + 1
+	// A block of query rows as matrix products over the keys it can see.
+	i0, i1 := it.i0, it.i1
+	nb := i1 - i0
+	p0, p1 := start+i0, start+i1-1
+	lo := 0
+	if window > 0 && p0-window+1 > lo {
+		lo = p0 - window + 1
+	}
+	S := p1 + 1 - lo
+	vt := grow(&ws.vt, Dh*S) // [Dh, S]
+	for j := 0; j < S; j++ {
+		row := vc[(lo+j)*kvd+ko : (lo+j)*kvd+ko+Dh]
+		for x, v := range row {
+			vt[x*S+j] = v
 		}
-		S := p1 + 1 - lo
-		vt := grow(&ws.vt, Dh*S) // [Dh, S]
-		for j := 0; j < S; j++ {
-			row := vc[(lo+j)*kvd+ko : (lo+j)*kvd+ko+Dh]
-			for x, v := range row {
-				vt[x*S+j] = v
+	}
+	sc := grow(&ws.sc, nb*S) // [nb, S]
+	for h := kvh * group; h < (kvh+1)*group; h++ {
+		qoff := (t0+i0)*qd + h*Dh
+		// sc = scale * Q[i0:i1, h] · K[lo:p1+1]^T
+		kernels.Sgemm(false, true, nb, S, Dh, c.QueryScale, r.q[qoff:], qd, kc[lo*kvd+ko:], kvd, 0, sc, S)
+		for i := 0; i < nb; i++ {
+			p := p0 + i
+			first := 0 // first visible key, relative to lo
+			if window > 0 && p-window+1-lo > first {
+				first = p - window + 1 - lo
 			}
+			last := p - lo // last visible key
+			row := sc[i*S : (i+1)*S]
+			softmaxRange(row, first, last, c.AttnSoftcap)
 		}
-		sc := grow(&ws.sc, nb*S) // [nb, S]
-		for h := kvh * group; h < (kvh+1)*group; h++ {
-			qoff := (t0+i0)*qd + h*Dh
-			// sc = scale * Q[i0:i1, h] · K[lo:p1+1]^T
-			kernels.Sgemm(false, true, nb, S, Dh, c.QueryScale, r.q[qoff:], qd, kc[lo*kvd+ko:], kvd, 0, sc, S)
-			for i := 0; i < nb; i++ {
-				p := p0 + i
-				first := 0 // first visible key, relative to lo
-				if window > 0 && p-window+1-lo > first {
-					first = p - window + 1 - lo
-				}
-				last := p - lo // last visible key
-				row := sc[i*S : (i+1)*S]
-				softmaxRange(row, first, last, c.AttnSoftcap)
-			}
-			// att[i0:i1, h] = P · V[lo:p1+1]
-			kernels.Sgemm(false, true, nb, Dh, S, 1, sc, S, vt, S, 0, r.att[qoff:], qd)
-		}
+		// att[i0:i1, h] = P · V[lo:p1+1]
+		kernels.Sgemm(false, true, nb, Dh, S, 1, sc, S, vt, S, 0, r.att[qoff:], qd)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/hneurons/hneurons/kernels"
 )
 
 // Model is a loaded language model: its configuration and weights. A Model
@@ -98,4 +100,69 @@ func (m *Model) TensorNames() []string {
 		return nil
 	}
 	return m.src.names()
+}
+
+// matrixBytes returns the bytes of w's source data (0 for nil).
+func matrixBytes(w *kernels.Matrix) int64 {
+	if w == nil {
+		return 0
+	}
+	rb, err := w.DType().RowBytes(w.Cols())
+	if err != nil {
+		return 0
+	}
+	return int64(rb) * int64(w.Rows())
+}
+
+// DecodeWeightBytes returns the bytes of weight matrices one decoding step
+// streams: every layer's projections and the output projection (the
+// embedding too when it is the tied output matrix; otherwise only one of
+// its rows per token, not counted), in their stored types. Norm vectors,
+// biases and the attention cache are not counted.
+func (m *Model) DecodeWeightBytes() int64 {
+	var n int64
+	for i := range m.w.layers {
+		lw := &m.w.layers[i]
+		for _, w := range []*kernels.Matrix{lw.wq, lw.wk, lw.wv, lw.wo, lw.wGate, lw.wUp, lw.wDown} {
+			n += matrixBytes(w)
+		}
+	}
+	return n + matrixBytes(m.w.output)
+}
+
+// PrefillFLOPs returns the floating-point operations (a multiply-add
+// counts two) of the matrix products of one forward call over t new
+// tokens of one sequence whose cache holds start tokens, with logits for
+// the last token only: the projections of every token, the output
+// projection of one row, and attention's scores and weighted sums over
+// the keys each query sees (causal; sliding windows counted). Norms,
+// RoPE, softmax and activations are not counted.
+func (m *Model) PrefillFLOPs(t, start int) float64 {
+	c := &m.Config
+	var proj float64
+	for i := range m.w.layers {
+		lw := &m.w.layers[i]
+		for _, w := range []*kernels.Matrix{lw.wq, lw.wk, lw.wv, lw.wo, lw.wGate, lw.wUp, lw.wDown} {
+			if w != nil {
+				proj += float64(w.Rows()) * float64(w.Cols())
+			}
+		}
+	}
+	fl := 2 * float64(t) * proj
+	if m.w.output != nil {
+		fl += 2 * float64(m.w.output.Rows()) * float64(m.w.output.Cols())
+	}
+	for l := 0; l < c.NLayers; l++ {
+		var keys float64
+		for i := 0; i < t; i++ {
+			p := start + i
+			seen := p + 1
+			if c.IsSliding(l) && c.SlidingWindow < seen {
+				seen = c.SlidingWindow
+			}
+			keys += float64(seen)
+		}
+		fl += 4 * keys * float64(c.NHeads*c.HeadDim) // Q·K and P·V
+	}
+	return fl
 }

@@ -30,6 +30,7 @@ type benchOptions struct {
 	cpuProfile   string
 	save         string
 	saveGGUF     string
+	peaks        bool
 }
 
 // newBenchCmd builds the `hneurons bench` command.
@@ -41,7 +42,12 @@ func newBenchCmd() *cobra.Command {
 		Long: `Bench measures prefill (one forward call over --prompt-tokens tokens) and
 greedy decoding (--gen-tokens single-token steps) and prints
 {"prefill_tokens_per_s": ..., "decode_tokens_per_s": ...}. Each part repeats
-until --min-time has passed; the best run counts.
+until --min-time has passed; the best run counts. Beside tokens/s it prints
+the prefill's rate of matrix-product flops (prefill_gflop_s) and the rate
+at which decoding streams weight bytes (decode_weight_gb_s: the weight
+matrices of one step, read once per step for all sequences); with --peaks
+also the machine's measured read bandwidth and FMA peak (same threads) and
+the two rates as fractions of them.
 
 --random-shape builds a randomly initialised model of a known shape
 (qwen2.5-0.5b, qwen2.5-1.5b, qwen2-tiny, llama-3.2-1b, stories260k) so that
@@ -70,6 +76,7 @@ file.`,
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs to this file")
 	f.StringVar(&o.save, "save", "", "with --random-shape: write the random model to this folder and benchmark the folder")
 	f.StringVar(&o.saveGGUF, "save-gguf", "", "with --random-shape (qwen2 shapes): write the random model as this GGUF file and benchmark the file")
+	f.BoolVar(&o.peaks, "peaks", false, "also measure this machine's read bandwidth (a buffer of at least 1 GiB, more than the caches) and FMA peak with the same threads, and print the decode and prefill rates as fractions of them")
 	cmd.MarkFlagsMutuallyExclusive("model", "random-shape")
 	cmd.MarkFlagsOneRequired("model", "random-shape")
 	cmd.MarkFlagsMutuallyExclusive("save", "save-gguf")
@@ -145,8 +152,29 @@ func runBench(cmd *cobra.Command, o *benchOptions) error {
 	if err != nil {
 		return err
 	}
-	return json.NewEncoder(cmd.OutOrStdout()).Encode(struct {
-		generate.BenchResult
-		Threads int `json:"threads"`
-	}{res, kernels.Threads()})
+	out := benchOutput{BenchResult: res, Threads: kernels.Threads(), Kernels: kernels.Features()}
+	if o.peaks {
+		pk, err := kernels.MeasurePeaks(cmd.Context(), max(1<<30, m.DecodeWeightBytes()), 5)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		out.Peaks = &pk
+		out.DecodeOfRead = res.DecodeWeightGBs / pk.ReadGBs
+		if pk.FMAGFLOPs > 0 {
+			out.PrefillOfFMA = res.PrefillGFLOPs / pk.FMAGFLOPs
+		}
+	}
+	return json.NewEncoder(cmd.OutOrStdout()).Encode(out)
+}
+
+// benchOutput is what `hneurons bench` prints.
+type benchOutput struct {
+	generate.BenchResult
+	Threads int    `json:"threads"`
+	Kernels string `json:"kernels"`
+	// With --peaks: the machine's measured limits and the decode and
+	// prefill rates as fractions of them.
+	Peaks        *kernels.Peaks `json:"peaks,omitempty"`
+	DecodeOfRead float64        `json:"decode_of_read_bw,omitempty"`
+	PrefillOfFMA float64        `json:"prefill_of_fma_peak,omitempty"`
 }

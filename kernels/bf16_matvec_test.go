@@ -1,0 +1,135 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+)
+
+// TestMinTimeMatVecShapes prints best-of-n weight bandwidths of the bf16
+// matrix-vector path (m = 1, exact and rounded activations) on the
+// matrices of the Qwen2.5-0.5B shape, beside a plain read of as many bytes
+// (the dot product of a float32 buffer with itself), with Threads() as
+// set by -cpu or GOMAXPROCS (set HNEURONS_MINTIME=1); it asserts nothing.
+func TestMinTimeMatVecShapes(t *testing.T) {
+	if os.Getenv("HNEURONS_MINTIME") == "" {
+		t.Skip("set HNEURONS_MINTIME=1 to print best-of-n kernel rates")
+	}
+	defer SetExactActivations(true)
+	r := rand.New(rand.NewPCG(67, 68))
+	for _, nk := range [][2]int{{896, 896}, {9728, 896}, {896, 4864}, {151936, 896}} {
+		n, k := nk[0], nk[1]
+		src := make([]byte, 2*n*k)
+		for i := 0; i < len(src); i += 2 {
+			h := ToBF16(2*r.Float32() - 1)
+			src[i], src[i+1] = byte(h), byte(h>>8)
+		}
+		w, err := Pack(src, BF16, n, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, c := randF32(r, k), make([]float32, n)
+		buf := make([]float32, n*k/2)
+		for i := range buf {
+			buf[i] = float32(i & 7)
+		}
+		sums := make([]float32, 64)
+		reps := max(5, int(2e9/float64(len(src))))
+		gb := func(f func()) float64 { return float64(len(src)) / minTime(reps, f).Seconds() / 1e9 }
+		SetExactActivations(true)
+		exact := gb(func() { MatMul(c, a, 1, w) })
+		SetExactActivations(false)
+		round := gb(func() { MatMul(c, a, 1, w) })
+		read := gb(func() {
+			parallelRows(len(buf), 4096, 1<<30, func(j0, j1 int, _ *scratch) {
+				sums[(j0/4096)%64] = Dot(buf[j0:j1], buf[j0:j1])
+			})
+		})
+		t.Logf("%dx%d bf16 (%d MB), %d threads: matvec exact %.1f GB/s, rounded %.1f GB/s, plain read %.1f GB/s", k, n, len(src)>>20, Threads(), exact, round, read)
+	}
+}
+
+// TestDotRx4BF16PF checks the exact prefetching bf16 kernels (every row
+// count) against float64 sums at awkward lengths, strides and offsets, with
+// guard values, and bit for bit against the rows of dot6x4 (the kernel
+// they replace in MatMul); and kern1x4BF16PF bit for bit against
+// kern1x4BF16.
+func TestDotRx4BF16PF(t *testing.T) {
+	r := rand.New(rand.NewPCG(69, 70))
+	if !hasBF16PF(16) {
+		t.Log("no AVX-512 here: the Go twin only")
+	}
+	for rows := 1; rows <= 6; rows++ {
+		for _, k := range []int{16, 32, 48, 64, 80, 896, 912, 7, 33} {
+			for _, off := range []int{0, 1, 3} {
+				lda, ldw := k+off+4, k+2*off
+				a := make([]float32, off+6*lda)[off:]
+				for i := range a {
+					a[i] = 2*r.Float32() - 1
+				}
+				w := make([]uint16, off+8*ldw)[off:]
+				for i := range w {
+					w[i] = ToBF16(4*r.Float32() - 2)
+				}
+				buf, check := guarded(t, 24)
+				out := (*[24]float32)(buf)
+				dotRx4BF16PF(out, rows, a, lda, w, ldw, k, w[4*ldw:])
+				check()
+				for i := 4 * rows; i < 24; i++ {
+					if math.Float32bits(out[i]) != 0x7fc0beef {
+						t.Fatalf("rows=%d k=%d: out[%d] written", rows, k, i)
+					}
+				}
+				var six [24]float32
+				dot6x4(&six, a, lda, BF16, nil, w, ldw, k)
+				for i := 0; i < rows; i++ {
+					for j := 0; j < 4; j++ {
+						var s, g float64
+						for p := 0; p < k; p++ {
+							v := float64(a[i*lda+p]) * refBF16(w[j*ldw+p])
+							s += v
+							g += math.Abs(v)
+						}
+						got := out[4*i+j]
+						if d := math.Abs(float64(got) - s); d > dpSumBound(k)*g {
+							t.Fatalf("rows=%d k=%d off=%d [%d,%d] = %g, want %g", rows, k, off, i, j, got, s)
+						}
+						if k%16 == 0 && math.Float32bits(got) != math.Float32bits(six[4*i+j]) {
+							t.Fatalf("rows=%d k=%d off=%d [%d,%d] = %g, dot6x4 %g", rows, k, off, i, j, got, six[4*i+j])
+						}
+					}
+				}
+				if rows == 1 && k%16 == 0 {
+					c0 := [4]float32{0.25, -1, 3, 0}
+					c1 := c0
+					if kern1x4BF16PF(c0[:], a, w, ldw, k, w[4*ldw:]) {
+						kern1x4BF16(c1[:], a, w, ldw, k)
+						if c0 != c1 {
+							t.Fatalf("k=%d off=%d: kern1x4BF16PF %v, kern1x4BF16 %v", k, off, c0, c1)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestMeasurePeaks runs the peak measurement on a small buffer: positive
+// rates, the FMA probe's width as the kernel set says, and an error for a
+// buffer too small to split.
+func TestMeasurePeaks(t *testing.T) {
+	p, err := MeasurePeaks(t.Context(), 1<<22, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(p.ReadGBs > 0) || p.ReadBytes != 1<<22 || p.PeakThread != Threads() {
+		t.Errorf("peaks %+v", p)
+	}
+	if want := map[bool]int{true: 512, false: 256}[use512()]; fmaPeak(1) && (p.FMAWidth != want || !(p.FMAGFLOPs > 0)) {
+		t.Errorf("FMA probe %d bits %g GFLOP/s, want %d bits", p.FMAWidth, p.FMAGFLOPs, want)
+	}
+	if _, err := MeasurePeaks(t.Context(), 100, 1); err == nil {
+		t.Error("no error for a 100-byte read")
+	}
+}
