@@ -154,3 +154,19 @@ func TestBucket(t *testing.T) {
 		}
 	}
 }
+
+// The chat stage is longer only for a world with the impact analogues.
+func TestChatOptionsImpactSteps(t *testing.T) {
+	r := DefaultRecipe(1)
+	if got := r.ChatOptions().Steps; got != 300 {
+		t.Errorf("without the analogues: %d chat steps, want 300", got)
+	}
+	r.World.Impact = true
+	if got := r.ChatOptions().Steps; got != 900 {
+		t.Errorf("with the analogues: %d chat steps, want 900", got)
+	}
+	r.ImpactChatSteps = 0
+	if got := r.ChatOptions().Steps; got != 300 {
+		t.Errorf("with the analogues and ImpactChatSteps 0: %d chat steps, want Chat.Steps 300", got)
+	}
+}
