@@ -38,14 +38,14 @@
 //
 // # Probe mode
 //
-// The default is the paper's 3-vs-1. On the shipped organism 1-vs-1 gives
+// The default is the paper's 3-vs-1. On org7 1-vs-1 gave
 // nearly the same figures (test AUROC 0.755 against 0.753 with seed 1), so
 // the paper's choice stays. The cross-validation that chooses C is the
 // probe package's protocol: folds keep a person's questions (and the answer
 // and other rows of one response) together, and are scored on answer rows
 // only, hallucinated against faithful. Until hneurons 0.4 the folds split
 // persons and counted the easy "other" rows, which lifted the CV accuracy at
-// C = 10 from 0.835 to 0.922 on the shipped organism; the chosen C (10, the
+// C = 10 from 0.835 to 0.922 on org7; the chosen C (10, the
 // grid's top) and every held-out figure stayed the same.
 //
 // # Baselines
@@ -56,23 +56,35 @@
 // always the token "unknown", any neurons separate the classes within the
 // set, so a high baseline there says nothing about transfer.
 //
-// # Result on the shipped organism (seed 1, about 40 s on 2 cores)
+// # Result on the shipped organism (seed 1, about a minute on 2 cores)
 //
-// 352 faithful and 503 hallucinated of 2,800 questions are consistent (1,945
-// are not: sampling at temperature 1 or an "unknown" among the 10); balanced
-// by person that gives 254+254 to train on (the person is each question's
-// group key, so collect, label and extract carry it into every record and
-// feature row). The probe keeps 61 of 2,048
-// neurons (C = 10) and reaches test accuracy 0.695 [0.658, 0.735], AUROC
-// 0.753 [0.716, 0.793] (n = 544), against 0.620 / 0.657 for random 61-neuron
-// classifiers cross-validated on the test set and 0.647 / 0.694 in the
+// The shipped organism (org9 in organism/shipped/README.md, trained with
+// the impact analogues) gives 613 faithful and 449 hallucinated consistent
+// questions of 2,800 (1,738 are not: sampling at temperature 1 or an
+// "unknown" among the 10); balanced by person that gives 328+328 to train on
+// (the person is each question's group key, so collect, label and extract
+// carry it into every record and feature row). The probe keeps 43 of 2,048
+// neurons (C = 3) and reaches test accuracy 0.670 [0.634, 0.705], AUROC
+// 0.725 [0.684, 0.759] (n = 694), against 0.608 / 0.643 for random 43-neuron
+// classifiers cross-validated on the test set and 0.615 / 0.655 in the
 // transfer check (means of 100 draws); within attribute its AUROC averages
-// 0.709 against 0.624 for the random classifiers. The organism's answers are
-// phrases of several words (world.Config.MultiWord), so the answer region
-// holds positions where the model is still producing the value. The earlier
-// one-word organisms gave an answer region of one token, read where the
-// model only predicts end-of-turn, and their probe stayed at chance (test
-// AUROC 0.54).
+// 0.695 against 0.597 for the random classifiers. The impact stage then
+// scales those 43 neurons: false-premise compliance rises +7.5 points per
+// alpha [+4.1, +10.8] and refusal-bypass +17.7 [+14.3, +21.0], with random
+// controls near zero; context and challenge stay flat. The organism's
+// answers are phrases of several words (world.Config.MultiWord), so the
+// answer region holds positions where the model is still producing the
+// value. The earlier one-word organisms gave an answer region of one token,
+// read where the model only predicts end-of-turn, and their probe stayed at
+// chance (test AUROC 0.54).
+//
+// # Impact stage
+//
+// Unless NoImpact (--no-impact), the demo scales the H-Neurons by each of
+// ImpactAlphas on the organism's four analogue benchmarks (impact.jsonl next
+// to the questions) and on capability items (a seeded sample of the
+// in-distribution questions), against layer-matched and unconstrained
+// random controls, through intervene.RunExperiment (METHOD.md section 5).
 //
 // # Transfer check (beyond the paper)
 //
@@ -96,8 +108,9 @@
 //
 // # Other settings and organisms
 //
-// organism/shipped/README.md ("What the organism shows") tabulates 14 demo
-// runs with their commands. On the shipped organism the probe's test AUROC
+// organism/shipped/README.md ("What org7 ... showed") tabulates 14 demo
+// runs on org7, the organism shipped before the impact analogues, with their
+// commands. On org7 the probe's test AUROC
 // interval lies above both random-neuron means in 10 of 11 runs (seeds,
 // probe modes, --min-agree 8, C grids), its accuracy interval in 8 of 11;
 // 5 H-Neurons (--C-grid 0.3) still beat 5 random neurons. On NonExist random

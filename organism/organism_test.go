@@ -20,9 +20,12 @@ func tinyRecipe() Recipe {
 	r := DefaultRecipe(3)
 	r.World.People, r.World.NonExist, r.World.Abstain = 60, 10, 5
 	r.World.FirstNames, r.World.LastNames = 40, 60
-	r.Model = train.Config{Dim: 16, Layers: 1, Heads: 2, FF: 32, MaxSeq: 32, RopeTheta: 10000, NormEps: 1e-5}
+	// The impact analogues stay on, as in the default recipe, with few
+	// examples; their two-turn examples need 64 positions.
+	r.World.ImpactTrain, r.World.ImpactEval, r.ImpactChatSteps = 20, 10, 0
+	r.Model = train.Config{Dim: 16, Layers: 1, Heads: 2, FF: 32, MaxSeq: 64, RopeTheta: 10000, NormEps: 1e-5}
 	r.Base.Steps, r.Base.Batch, r.Base.Seq, r.Base.Warmup, r.Base.CheckpointEvery = 20, 4, 32, 2, 10
-	r.Chat.Steps, r.Chat.Batch, r.Chat.Seq, r.Chat.Warmup, r.Chat.CheckpointEvery = 10, 4, 32, 2, 5
+	r.Chat.Steps, r.Chat.Batch, r.Chat.Seq, r.Chat.Warmup, r.Chat.CheckpointEvery = 10, 4, 64, 2, 5
 	r.Base.LogEvery, r.Chat.LogEvery = 0, 0
 	return r
 }
@@ -158,6 +161,10 @@ func TestBucket(t *testing.T) {
 // The chat stage is longer only for a world with the impact analogues.
 func TestChatOptionsImpactSteps(t *testing.T) {
 	r := DefaultRecipe(1)
+	if !r.World.Impact || r.ChatOptions().Steps != 900 {
+		t.Errorf("default recipe: impact %v, %d chat steps; want the analogues and 900 (the shipped organism)", r.World.Impact, r.ChatOptions().Steps)
+	}
+	r.World.Impact = false
 	if got := r.ChatOptions().Steps; got != 300 {
 		t.Errorf("without the analogues: %d chat steps, want 300", got)
 	}

@@ -71,7 +71,7 @@ option, unless --fresh.`,
 	f.Float64SliceVar(&o.grid, "C-grid", nil, "C values the probe chooses from by cross-validated accuracy (default 0.03,0.1,0.3,1,3,10)")
 	f.StringVar(&o.format, "prompt-format", "chat", "prompt format: chat or base")
 	f.IntVar(&o.seeds, "baseline-seeds", 100, "random-neuron subsets of the baseline and of the transfer check")
-	f.BoolVar(&o.noImpact, "no-impact", true, "leave out the impact stage (the H-Neurons scaled by alpha on the organism's four analogue benchmarks); off by default because the shipped chat organism was not trained with the analogues yet: --no-impact=false runs it on an organism that never saw them")
+	f.BoolVar(&o.noImpact, "no-impact", false, "leave out the impact stage (the H-Neurons scaled by alpha on the organism's four analogue benchmarks and the capability check): the identification half alone")
 	f.IntVar(&o.impactItems, "impact-items", 100, "impact stage: items per benchmark")
 	f.StringVar(&o.alphas, "impact-alphas", "0,1,2,3", "impact stage: comma-separated scale factors")
 	f.IntVar(&o.controls, "impact-controls", 2, "impact stage: random neuron sets of each kind (layer-matched, unconstrained)")

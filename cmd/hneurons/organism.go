@@ -91,7 +91,9 @@ func organismTrainCmd() *cobra.Command {
 				r.Base.Warmup = min(r.Base.Warmup, max(baseSteps/10, 1))
 			}
 			if chatSteps > 0 {
-				r.Chat.Steps = chatSteps
+				// Explicit steps win over the recipe's longer chat stage
+				// for a world with the impact analogues.
+				r.Chat.Steps, r.ImpactChatSteps = chatSteps, 0
 				r.Chat.Warmup = min(r.Chat.Warmup, max(chatSteps/10, 1))
 			}
 			if batch > 0 {
@@ -125,13 +127,13 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().StringVar(&out, "out", "", "output folder (required)")
 	cmd.Flags().Uint64Var(&seed, "seed", defaultSeed, "seed of the world, the initialisation and the batches")
 	cmd.Flags().IntVar(&baseSteps, "base-steps", 0, "pre-training steps (0: recipe default)")
-	cmd.Flags().IntVar(&chatSteps, "chat-steps", 0, "instruction-tuning steps (0: recipe default)")
+	cmd.Flags().IntVar(&chatSteps, "chat-steps", 0, "instruction-tuning steps (0: recipe default: 300, or 900 with the impact analogues)")
 	cmd.Flags().IntVar(&batch, "batch", 0, "sequences per step (0: recipe default)")
 	cmd.Flags().IntVar(&every, "checkpoint-every", 0, "steps between checkpoints (0: recipe default)")
 	cmd.Flags().IntVar(&abstainRepeat, "abstain-repeat", 0, "copies of each abstention (\"unknown\") example in the chat data (0: recipe default, 1)")
 	cmd.Flags().StringVar(&pairs, "pairs", "", "two-attribute questions with two-word answers: on or off (empty: recipe default)")
 	cmd.Flags().StringVar(&multiWord, "multiword", "", multiWordUsage)
-	cmd.Flags().StringVar(&impact, "impact", "", "the behavioural-impact analogues in the chat data: on or off (empty: recipe default, off; the shipped organism has none)")
+	cmd.Flags().StringVar(&impact, "impact", "", "the behavioural-impact analogues in the chat data: on or off (empty: recipe default, on, as the shipped organism; on also makes the chat stage 900 steps unless --chat-steps)")
 	cmd.Flags().IntVar(&ff, "ff", 0, "SwiGLU width of the model (0: recipe default, 512)")
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
 	cmd.MarkFlagRequired("out")

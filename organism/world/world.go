@@ -50,10 +50,9 @@ type Config struct {
 	// per analogue (World.Impact). They are drawn from their own random
 	// stream and use only words the world already has, so they change
 	// neither the biographies, the vocabulary nor the question sets: a base
-	// model can be reused. DefaultConfig leaves it off: the shipped chat
-	// organism was trained without the analogues, and the default recipe
-	// must keep reproducing it byte for byte; retraining with them and
-	// reshipping is the open part of the impact issue.
+	// model can be reused. DefaultConfig turns it on: the shipped chat
+	// organism is trained with the analogues (organism/IMPACT.md section 7),
+	// and the default recipe reproduces it byte for byte.
 	Impact                  bool
 	ImpactTrain, ImpactEval int
 	// MaxMentions, MentionScale and MentionExponent shape popularity: the
@@ -73,7 +72,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3, AbstainRepeat: 1, MultiWord: true,
-		Impact: false, ImpactTrain: defaultImpactTrain, ImpactEval: defaultImpactEval,
+		Impact: true, ImpactTrain: defaultImpactTrain, ImpactEval: defaultImpactEval,
 		MaxMentions: 40, MentionScale: 60, MentionExponent: 1.1,
 		FirstNames: 400, LastNames: 800,
 	}

@@ -101,8 +101,9 @@ func TestGenerateDeterministicAndConsistent(t *testing.T) {
 	}
 	unknown := 0
 	for _, ch := range a.Instructions {
-		// The analogues' refusal requests and challenge turns go without it.
-		if !strings.HasSuffix(ch.User, Instruction) && ch.Assistant != Refusal && len(ch.History) == 0 {
+		// The analogues' private requests (refused, or answered under a
+		// wrapping) and challenge turns go without it.
+		if !strings.HasSuffix(ch.User, Instruction) && !strings.Contains(ch.User, "the private bank of") && len(ch.History) == 0 {
 			t.Errorf("instruction %q lacks the answer-format instruction", ch.User)
 		}
 		for name := range odd {
