@@ -70,8 +70,10 @@
 // transfer check (means of 100 draws); within attribute its AUROC averages
 // 0.695 against 0.597 for the random classifiers. The impact stage then
 // scales those 43 neurons: false-premise compliance rises +7.5 points per
-// alpha [+4.1, +10.8] and refusal-bypass +17.7 [+14.3, +21.0], with random
-// controls near zero; context and challenge stay flat. The organism's
+// alpha [+4.1, +10.8] with random controls near zero (+2.3 and +3.2 for
+// seeds 2 and 3); refusal-bypass reads +17.7 [+14.3, +21.0], but mostly
+// because alpha 3 breaks the refusal sentence, and only for seed 1;
+// context and challenge stay flat (organism/IMPACT.md). The organism's
 // answers are phrases of several words (world.Config.MultiWord), so the
 // answer region holds positions where the model is still producing the
 // value. The earlier one-word organisms gave an answer region of one token,

@@ -75,7 +75,7 @@ collect's --dataset).`,
 	f.StringVar(&o.items, "items", "", "comma-separated prebuilt item files (JSONL)")
 	f.StringVar(&o.capability, "capability", "", "question set (datasets spec) for capability items")
 	f.StringVar(&o.datasets, "datasets", "../shared/datasets", "datasets folder for --bench")
-	f.IntVar(&o.maxItems, "max-items", 100, "items per benchmark (jailbreak: requests, each in every template; 0: all)")
+	f.IntVar(&o.maxItems, "max-items", 100, "items per benchmark, for --bench, --items files (the first of each benchmark in the file) and --capability (jailbreak: requests, each in every template; 0: all)")
 	f.StringVar(&o.alphas, "alphas", "0,0.5,1,1.5,2,2.5,3", "comma-separated scale factors")
 	f.IntVar(&o.controls, "controls", 5, "random sets of each kind (layer-matched, unconstrained)")
 	f.IntVar(&o.maxNew, "max-new-tokens", intervene.DefaultMaxNewTokens, "most new tokens per response (truncation is counted)")
@@ -177,7 +177,7 @@ func runIntervene(cmd *cobra.Command, o *interveneOptions) error {
 		if err != nil {
 			return fmt.Errorf("--items: %w", err)
 		}
-		items = append(items, its...)
+		items = append(items, firstPerBench(its, o.maxItems)...)
 	}
 	if o.capability != "" {
 		recs, _, err := datasets.Load(o.capability, datasets.Options{})
@@ -211,4 +211,21 @@ func runIntervene(cmd *cobra.Command, o *interveneOptions) error {
 	}
 	fmt.Fprintf(w, "wrote %s/{%s,%s,%s,%s}\n", o.out, intervene.RecordsFile, intervene.SetsFile, intervene.SummaryFile, intervene.SummaryTextFile)
 	return nil
+}
+
+// firstPerBench keeps the first n items of every benchmark, in file order
+// (all when n <= 0): --max-items applies to item files as to --bench.
+func firstPerBench(items []compliance.Item, n int) []compliance.Item {
+	if n <= 0 {
+		return items
+	}
+	per := map[string]int{}
+	var out []compliance.Item
+	for _, it := range items {
+		if per[it.Bench] < n {
+			per[it.Bench]++
+			out = append(out, it)
+		}
+	}
+	return out
 }

@@ -55,6 +55,15 @@ func TestInterveneCommandJudges(t *testing.T) {
 	if _, err := runCLI(t, append(base, "--out", rule)...); err != nil {
 		t.Fatal(err)
 	}
+	// --max-items caps an item file per benchmark: 1 of each of the 4
+	// analogues, for 3 sets (H-Neurons, 1 layer-matched, 1 random) x 2 alphas.
+	capped := filepath.Join(t.TempDir(), "capped")
+	if _, err := runCLI(t, append(base, "--out", capped, "--max-items", "1")...); err != nil {
+		t.Fatal(err)
+	}
+	if cr, _, err := intervene.ReadRecords(filepath.Join(capped, "records.jsonl")); err != nil || len(cr) != 4*3*2 {
+		t.Fatalf("--max-items 1: %d records (%v), want %d", len(cr), err, 4*3*2)
+	}
 	llm := filepath.Join(t.TempDir(), "llm")
 	if _, err := runCLI(t, append(base, "--out", llm, "--judge", "llm", "--judge-url", hs.URL, "--judge-model", "judge")...); err != nil {
 		t.Fatal(err)
