@@ -563,12 +563,14 @@ out.append("\tMOVQ out+32(FP), DX")
 reduce4()
 
 prologue("dotQ6KTx4AVX512", "x *float32, w *byte, ldw int, nb int, out *float32")
+# As dotQ4KTx4AVX512: per chunk of up to 8 blocks the d·scale factors are
+# written to the stack in a first pass; the quants are widened from
+# registers (VEXTRACTI32X4), not through memory.
 out += [
     "// out[r] = Σ_p x[p]·W[r,p] for four Q6_K rows (overwritten).",
-    "TEXT ·dotQ6KTx4AVX512(SB), NOSPLIT, $320-40",
+    "TEXT ·dotQ6KTx4AVX512(SB), NOSPLIT, $512-40",
     "\tMOVQ w+8(FP), DI",
     "\tMOVQ ldw+16(FP), R10",
-    "\tMOVQ nb+24(FP), R12",
 ]
 bcast_byte(31, 0x0f)
 bcast_byte(30, 0x03)
@@ -578,27 +580,42 @@ for r in range(4):
         f"\t// row {r}",
         "\tMOVQ x+0(FP), SI",
         "\tMOVQ DI, R9",
-        "\tMOVQ R12, CX",
+        "\tMOVQ nb+24(FP), R12",
     ]
     for acc in (9, 10, 11, 12):
         out.append(f"\tVPXORD Z{acc}, Z{acc}, Z{acc}")
     out += [
-        f"q6kt_r{r}:",
-        "\tPREFETCHT0 512(R9)",
-        "\tPREFETCHT0 576(R9)",
-        "\tMOVWLZX 208(R9), AX",
+        f"q6kt_chunk{r}:",
+        "\tMOVQ $8, CX",
+        "\tCMPQ R12, CX",
+        "\tCMOVQLT R12, CX",
+        "\tSUBQ CX, R12",
+        "\tMOVQ CX, R15",
+        "\tMOVQ R9, R8",
+        "\tXORQ R11, R11",
+        f"q6kt_fac{r}:",
+        "\tMOVWLZX 208(R8), AX",
         "\tVMOVD AX, X7",
         "\tVCVTPH2PS X7, X7",
         "\tVBROADCASTSS X7, Z7 // d",
-        "\tVPMOVSXBD 192(R9), Z8",
+        "\tVPMOVSXBD 192(R8), Z8",
         "\tVCVTDQ2PS Z8, Z8",
         "\tVMULPS Z7, Z8, Z8",
-        "\tVMOVUPS Z8, 0(SP) // d·scales",
+        "\tVMOVUPS Z8, (SP)(R11*1) // d·scales",
+        "\tADDQ $210, R8",
+        "\tADDQ $64, R11",
+        "\tDECQ CX",
+        f"\tJNZ q6kt_fac{r}",
+        "\tXORQ R11, R11",
+        f"q6kt_r{r}:",
+        "\tPREFETCHT0 1680(R9)",
+        "\tPREFETCHT0 1744(R9)",
+        "\tPREFETCHT0 1808(R9)",
     ]
-    for h in range(2):
+    for hh in range(2):
         out += [
-            f"\tVMOVDQU64 {64*h}(R9), Z13 // ql",
-            f"\tVMOVDQU {128+32*h}(R9), Y14 // qh",
+            f"\tVMOVDQU64 {64*hh}(R9), Z13 // ql",
+            f"\tVMOVDQU {128+32*hh}(R9), Y14 // qh",
             "\tVPSRLW $2, Y14, Y15",
             "\tVINSERTI64X4 $1, Y15, Z14, Z14",
             "\tVPSRLW $4, Z14, Z15",
@@ -611,25 +628,32 @@ for r in range(4):
             "\tVPTERNLOGD $0xf8, Z31, Z8, Z15",
             "\tVPSUBB Z29, Z14, Z14 // q - 32, values 0..63 of the half",
             "\tVPSUBB Z29, Z15, Z15 // values 64..127",
-            f"\tVMOVDQU64 Z14, {64+128*h}(SP)",
-            f"\tVMOVDQU64 Z15, {128+128*h}(SP)",
         ]
-    # the same order as dotQ6Kx4AVX512: half, group of 32, 16-value chunk
-    for hh in range(2):
+        # the same order as dotQ6Kx4AVX512: group of 32, 16-value chunk
         for gg in range(4):
             for l0 in (0, 16):
+                c = 2 * gg + l0 // 16
+                src = 14 if c < 4 else 15
+                lane = c % 4
+                if lane == 0:
+                    out.append(f"\tVPMOVSXBD X{src}, Z4")
+                else:
+                    out.append(f"\tVEXTRACTI32X4 ${lane}, Z{src}, X4")
+                    out.append("\tVPMOVSXBD X4, Z4")
                 out += [
-                    f"\tVPMOVSXBD {64+128*hh+32*gg+l0}(SP), Z4",
                     "\tVCVTDQ2PS Z4, Z4",
-                    f"\tVBROADCASTSS {4*(8*hh+2*gg+l0//16)}(SP), Z6",
+                    f"\tVBROADCASTSS {4*(8*hh+c)}(SP)(R11*1), Z6",
                     "\tVMULPS Z6, Z4, Z4",
                     f"\tVFMADD231PS {4*(128*hh+32*gg+l0)}(SI), Z4, Z{(9, 10, 11, 12)[l0//16 + 2*(gg&1)]}",
                 ]
     out += [
         "\tADDQ $1024, SI",
         "\tADDQ $210, R9",
-        "\tDECQ CX",
+        "\tADDQ $64, R11",
+        "\tDECQ R15",
         f"\tJNZ q6kt_r{r}",
+        "\tTESTQ R12, R12",
+        f"\tJNZ q6kt_chunk{r}",
         "\tVADDPS Z10, Z9, Z9",
         "\tVADDPS Z12, Z11, Z11",
         f"\tVADDPS Z11, Z9, Z{16+r}",
