@@ -542,7 +542,7 @@ func dotQ6Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
 	_ = w[3*ldw+nb*BlockBytesQ6_K-1]
 	*out = [4]float32{}
 	if use512() {
-		dotQ6Kx4AVX512(&x[0], &w[0], ldw, nb, &out[0])
+		dotQ6KTx4AVX512(&x[0], &w[0], ldw, nb, &out[0])
 		return true
 	}
 	dotQ6Kx4AVX(&x[0], &w[0], ldw, nb, &out[0])
@@ -566,7 +566,7 @@ func dotQ4Kx4(out *[4]float32, x []float32, w []byte, ldw, nb int) bool {
 	_ = w[3*ldw+nb*BlockBytesQ4_K-1]
 	*out = [4]float32{}
 	if use512() {
-		dotQ4Kx4AVX512(&x[0], &w[0], ldw, nb, &out[0])
+		dotQ4KTx4AVX512(&x[0], &w[0], ldw, nb, &out[0])
 		return true
 	}
 	dotQ4Kx4AVX(&x[0], &w[0], ldw, nb, &out[0])

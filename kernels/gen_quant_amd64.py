@@ -440,4 +440,226 @@ out += [
     "",
 ]
 
+# ---------------- exact f32-activation kernels, table decoded (dotQ4KTx4AVX512, dotQ6KTx4AVX512)
+# The same arithmetic as dotQ4Kx4AVX512 and dotQ6Kx4AVX512 of gen_amd64.py
+# (each weight decoded to the same f32 value, multiply-added into the same
+# accumulators in the same order, so the results are the same bits), with
+# fewer instructions per weight. Q4_K: per 32-value sub-block a table of
+# its sixteen values d·sc·q - dmin·m (one fused multiply-subtract of the
+# vector 0..15), looked up by VPERMPS with the nibbles as indices (it reads
+# only their low four bits), instead of converting every nibble; the scales
+# unpacked with 32-bit words. Q6_K: the 6-bit quants minus 32 built as
+# bytes 64 at a time, spilled, and sign-extended 16 at a time.
+prologue("dotQ4KTx4AVX512", "x *float32, w *byte, ldw int, nb int, out *float32")
+# Per row, chunks of up to 8 blocks: a first pass writes each block's
+# factors (d·sc0..7, dmin·m0..7) to the stack, the second decodes and
+# multiply-adds. The broadcasts then read factors stored well before:
+# reading them straight after the 64-byte store stalls on store forwarding
+# (which held the kernel to the speed of the one it replaces).
+out += [
+    "// out[r] = Σ_p x[p]·W[r,p] for four Q4_K rows (overwritten).",
+    "TEXT ·dotQ4KTx4AVX512(SB), NOSPLIT, $512-40",
+    "\tMOVQ w+8(FP), DI",
+    "\tMOVQ ldw+16(FP), R10",
+    "\tMOVL $0xff00, AX",
+    "\tKMOVW AX, K1",
+    # Z30 = 0.0, 1.0, ..., 15.0
+    "\tMOVQ $0x0706050403020100, AX",
+    "\tVMOVQ AX, X30",
+    "\tMOVQ $0x0f0e0d0c0b0a0908, AX",
+    "\tVPINSRQ $1, AX, X30, X30",
+    "\tVPMOVZXBD X30, Z30",
+    "\tVCVTDQ2PS Z30, Z30",
+]
+for r in range(4):
+    out += [
+        f"\t// row {r}",
+        "\tMOVQ x+0(FP), SI",
+        "\tMOVQ DI, R9",
+        "\tMOVQ nb+24(FP), R12",
+    ]
+    for acc in (11, 12, 14, 15):
+        out.append(f"\tVPXORD Z{acc}, Z{acc}, Z{acc}")
+    out += [
+        f"q4kt_chunk{r}:",
+        "\tMOVQ $8, CX",
+        "\tCMPQ R12, CX",
+        "\tCMOVQLT R12, CX",
+        "\tSUBQ CX, R12",
+        "\tMOVQ CX, R15",
+        "\tMOVQ R9, R8",
+        "\tXORQ R11, R11",
+        f"q4kt_fac{r}:",
+        "\tMOVL 4(R8), AX",
+        "\tMOVL 8(R8), BX",
+        "\tMOVL 12(R8), DX",
+        "\tMOVL AX, R13",
+        "\tSHRL $2, R13",
+        "\tANDL $0x30303030, R13",
+        "\tANDL $0x3f3f3f3f, AX",
+        "\tMOVL DX, R14",
+        "\tANDL $0x0f0f0f0f, R14",
+        "\tORL R13, R14",
+        "\tSHLQ $32, R14",
+        "\tORQ R14, AX // sc0..7",
+        "\tMOVL BX, R13",
+        "\tSHRL $2, R13",
+        "\tANDL $0x30303030, R13",
+        "\tANDL $0x3f3f3f3f, BX",
+        "\tSHRL $4, DX",
+        "\tANDL $0x0f0f0f0f, DX",
+        "\tORL R13, DX",
+        "\tSHLQ $32, DX",
+        "\tORQ DX, BX // m0..7",
+        "\tVMOVQ AX, X0",
+        "\tVPINSRQ $1, BX, X0, X0",
+        "\tVPMOVZXBD X0, Z0",
+        "\tVCVTDQ2PS Z0, Z0",
+        "\tVPBROADCASTW 0(R8), Y1",
+        "\tVPBROADCASTW 2(R8), K1, Y1",
+        "\tVCVTPH2PS Y1, Z1 // d x8, dmin x8",
+        "\tVMULPS Z1, Z0, Z0",
+        "\tVMOVUPS Z0, (SP)(R11*1) // d·sc0..7, dmin·m0..7",
+        "\tADDQ $144, R8",
+        "\tADDQ $64, R11",
+        "\tDECQ CX",
+        f"\tJNZ q4kt_fac{r}",
+        "\tXORQ R11, R11",
+        f"q4kt_r{r}:",
+        "\tPREFETCHT0 1152(R9)",
+    ]
+    for g in range(4):
+        out += [
+            f"\tVBROADCASTSS {4*(2*g)}(SP)(R11*1), Z4",
+            f"\tVBROADCASTSS {4*(8+2*g)}(SP)(R11*1), Z5",
+            f"\tVBROADCASTSS {4*(2*g+1)}(SP)(R11*1), Z6",
+            f"\tVBROADCASTSS {4*(8+2*g+1)}(SP)(R11*1), Z7",
+            "\tVFMSUB231PS Z30, Z4, Z5 // sub-block 2g: d·sc·q - dmin·m, q = 0..15",
+            "\tVFMSUB231PS Z30, Z6, Z7 // sub-block 2g+1",
+        ]
+        for c in range(2):
+            out += [
+                f"\tVPMOVZXBD {16+32*g+16*c}(R9), Z8",
+                "\tVPSRLD $4, Z8, Z9",
+                "\tVPERMPS Z5, Z8, Z8",
+                "\tVPERMPS Z7, Z9, Z9",
+                f"\tVFMADD231PS {4*(64*g+16*c)}(SI), Z8, Z{(11, 12)[c]}",
+                f"\tVFMADD231PS {4*(64*g+32+16*c)}(SI), Z9, Z{(14, 15)[c]}",
+            ]
+    out += [
+        "\tADDQ $1024, SI",
+        "\tADDQ $144, R9",
+        "\tADDQ $64, R11",
+        "\tDECQ R15",
+        f"\tJNZ q4kt_r{r}",
+        "\tTESTQ R12, R12",
+        f"\tJNZ q4kt_chunk{r}",
+        "\tVADDPS Z12, Z11, Z11",
+        "\tVADDPS Z15, Z14, Z14",
+        f"\tVADDPS Z14, Z11, Z{16+r}",
+        "\tADDQ R10, DI",
+    ]
+out.append("\tMOVQ out+32(FP), DX")
+reduce4()
+
+prologue("dotQ6KTx4AVX512", "x *float32, w *byte, ldw int, nb int, out *float32")
+# As dotQ4KTx4AVX512: per chunk of up to 8 blocks the d·scale factors are
+# written to the stack in a first pass; the quants are widened from
+# registers (VEXTRACTI32X4), not through memory.
+out += [
+    "// out[r] = Σ_p x[p]·W[r,p] for four Q6_K rows (overwritten).",
+    "TEXT ·dotQ6KTx4AVX512(SB), NOSPLIT, $512-40",
+    "\tMOVQ w+8(FP), DI",
+    "\tMOVQ ldw+16(FP), R10",
+]
+bcast_byte(31, 0x0f)
+bcast_byte(30, 0x03)
+bcast_byte(29, 0x20)
+for r in range(4):
+    out += [
+        f"\t// row {r}",
+        "\tMOVQ x+0(FP), SI",
+        "\tMOVQ DI, R9",
+        "\tMOVQ nb+24(FP), R12",
+    ]
+    for acc in (9, 10, 11, 12):
+        out.append(f"\tVPXORD Z{acc}, Z{acc}, Z{acc}")
+    out += [
+        f"q6kt_chunk{r}:",
+        "\tMOVQ $8, CX",
+        "\tCMPQ R12, CX",
+        "\tCMOVQLT R12, CX",
+        "\tSUBQ CX, R12",
+        "\tMOVQ CX, R15",
+        "\tMOVQ R9, R8",
+        "\tXORQ R11, R11",
+        f"q6kt_fac{r}:",
+        "\tMOVWLZX 208(R8), AX",
+        "\tVMOVD AX, X7",
+        "\tVCVTPH2PS X7, X7",
+        "\tVBROADCASTSS X7, Z7 // d",
+        "\tVPMOVSXBD 192(R8), Z8",
+        "\tVCVTDQ2PS Z8, Z8",
+        "\tVMULPS Z7, Z8, Z8",
+        "\tVMOVUPS Z8, (SP)(R11*1) // d·scales",
+        "\tADDQ $210, R8",
+        "\tADDQ $64, R11",
+        "\tDECQ CX",
+        f"\tJNZ q6kt_fac{r}",
+        "\tXORQ R11, R11",
+        f"q6kt_r{r}:",
+        "\tPREFETCHT0 1680(R9)",
+        "\tPREFETCHT0 1744(R9)",
+        "\tPREFETCHT0 1808(R9)",
+    ]
+    for hh in range(2):
+        out += [
+            f"\tVMOVDQU64 {64*hh}(R9), Z13 // ql",
+            f"\tVMOVDQU {128+32*hh}(R9), Y14 // qh",
+            "\tVPSRLW $2, Y14, Y15",
+            "\tVINSERTI64X4 $1, Y15, Z14, Z14",
+            "\tVPSRLW $4, Z14, Z15",
+            "\tVPANDD Z30, Z14, Z14",
+            "\tVPANDD Z30, Z15, Z15",
+            "\tVPSLLW $4, Z14, Z14",
+            "\tVPSLLW $4, Z15, Z15",
+            "\tVPSRLW $4, Z13, Z8",
+            "\tVPTERNLOGD $0xf8, Z31, Z13, Z14",
+            "\tVPTERNLOGD $0xf8, Z31, Z8, Z15",
+            "\tVPSUBB Z29, Z14, Z14 // q - 32, values 0..63 of the half",
+            "\tVPSUBB Z29, Z15, Z15 // values 64..127",
+        ]
+        # the same order as dotQ6Kx4AVX512: group of 32, 16-value chunk
+        for gg in range(4):
+            for l0 in (0, 16):
+                c = 2 * gg + l0 // 16
+                src = 14 if c < 4 else 15
+                lane = c % 4
+                if lane == 0:
+                    out.append(f"\tVPMOVSXBD X{src}, Z4")
+                else:
+                    out.append(f"\tVEXTRACTI32X4 ${lane}, Z{src}, X4")
+                    out.append("\tVPMOVSXBD X4, Z4")
+                out += [
+                    "\tVCVTDQ2PS Z4, Z4",
+                    f"\tVBROADCASTSS {4*(8*hh+c)}(SP)(R11*1), Z6",
+                    "\tVMULPS Z6, Z4, Z4",
+                    f"\tVFMADD231PS {4*(128*hh+32*gg+l0)}(SI), Z4, Z{(9, 10, 11, 12)[l0//16 + 2*(gg&1)]}",
+                ]
+    out += [
+        "\tADDQ $1024, SI",
+        "\tADDQ $210, R9",
+        "\tADDQ $64, R11",
+        "\tDECQ R15",
+        f"\tJNZ q6kt_r{r}",
+        "\tTESTQ R12, R12",
+        f"\tJNZ q6kt_chunk{r}",
+        "\tVADDPS Z10, Z9, Z9",
+        "\tVADDPS Z12, Z11, Z11",
+        f"\tVADDPS Z11, Z9, Z{16+r}",
+        "\tADDQ R10, DI",
+    ]
+out.append("\tMOVQ out+32(FP), DX")
+reduce4()
+
 open("quant_vnni_amd64.s", "w").write("\n".join(out) + "\n")

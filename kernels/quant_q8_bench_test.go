@@ -42,6 +42,9 @@ func BenchmarkQ8Kernels(b *testing.B) {
 				})
 			}
 			run("f32act", func(j int) { w.fusedDot(old, x, j) })
+			if prev := prevKernel(dt); prev != nil {
+				run("f32act-prev", func(j int) { prev(&x[0], &w.q[j*w.rowBytes], w.rowBytes, nb, &old[0]) })
+			}
 			if dt == Q4_K {
 				run("int8-first", func(j int) { dotQ4KQ8x4(old, xq, xf, w.q[j*w.rowBytes:], w.rowBytes, nb) })
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -264,4 +265,39 @@ func randQuantRowsN(r *rand.Rand, dt DType, n, nb int) ([]byte, []float64) {
 		w64 = append(w64, v4[:rows*k]...)
 	}
 	return buf, w64
+}
+
+// TestQ8PathAllocs checks that the int8-activation path takes its
+// activation buffers from a pool: the bytes allocated over many MatMul and
+// MatMulN calls stay below half a quantised activation row per call (the
+// per-call buffers of before took more than one row).
+func TestQ8PathAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	defer SetExactActivations(true)
+	SetExactActivations(false)
+	r := rand.New(rand.NewPCG(77, 78))
+	const n, k, calls = 64, 2048, 50
+	for _, dt := range []DType{Q4_K, Q6_K, Q8_0} {
+		buf, _ := randQuantRowsN(r, dt, n, k/dt.BlockSize())
+		w, err := Pack(buf, dt, n, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, c, c2 := randF32(r, k), make([]float32, n), make([]float32, n)
+		MatMul(c, a, 1, w)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for i := 0; i < calls; i++ {
+			MatMul(c, a, 1, w)
+			MatMulN([][]float32{c, c2}, a, 1, []*Matrix{w, w})
+		}
+		runtime.ReadMemStats(&after)
+		// closures and goroutine hand-offs allocate some bytes a call
+		if b := after.TotalAlloc - before.TotalAlloc; b > 2*calls*k/2 {
+			t.Errorf("%v: %d bytes allocated by %d calls (one activation row is %d bytes)", dt, b, 2*calls, k)
+		}
+	}
 }

@@ -64,3 +64,9 @@ func dequantQ4KAVX512(dst *float32, src *byte, nb int)
 
 //go:noescape
 func dequantQ6KAVX512(dst *float32, src *byte, nb int)
+
+//go:noescape
+func dotQ4KTx4AVX512(x *float32, w *byte, ldw int, nb int, out *float32)
+
+//go:noescape
+func dotQ6KTx4AVX512(x *float32, w *byte, ldw int, nb int, out *float32)
