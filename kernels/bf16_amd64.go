@@ -143,3 +143,9 @@ func kern1x4BF16PF(c []float32, a []float32, w []uint16, ldw int, kc int, pf []u
 	kern1x4BF16PFAVX512(&c[0], &a[0], &w[0], ldw, kc, &pf[0])
 	return true
 }
+
+// swiGLUAVX512 is SwiGLU's AVX-512 loop (vec512_amd64.s) for n a positive
+// multiple of 16.
+//
+//go:noescape
+func swiGLUAVX512(gate *float32, up *float32, n int)

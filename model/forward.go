@@ -194,11 +194,7 @@ func (r *Runner) forward(ctx context.Context, segs []Segment, mode int) ([]float
 		r.outs3 = [3][]float32{z, up}
 		r.mats3 = [3]*kernels.Matrix{lw.wGate, lw.wUp}
 		kernels.MatMulN(r.outs3[:2], xn, T, r.mats3[:2])
-		if c.Act == ActGELUTanh {
-			geGLU(z, up)
-		} else {
-			swiGLU(z, up)
-		}
+		r.glu(z, up)
 		if s := r.scale[l]; s != nil {
 			for t := 0; t < T; t++ {
 				kernels.Mul(z[t*F:(t+1)*F], z[t*F:(t+1)*F], s)
@@ -259,6 +255,23 @@ func (r *Runner) forward(ctx context.Context, segs []Segment, mode int) ([]float
 		softcap(logits, fc)
 	}
 	return logits, nil
+}
+
+// gluCost is the estimated cost in flops of one gated activation (an exp,
+// a division and a few products), for splitting it over the threads.
+const gluCost = 40
+
+// glu writes z = act(z) ⊙ up (SwiGLU or GeGLU by the configuration),
+// split over the kernels' threads when the rows are many (prefill): each
+// value is computed as on one thread.
+func (r *Runner) glu(z, up []float32) {
+	f := kernels.SwiGLU // swiGLU's arithmetic, 16 values at a time with AVX-512
+	if r.m.Config.Act == ActGELUTanh {
+		f = geGLU
+	}
+	kernels.ParallelFor(len(z), 1024, gluCost*len(z), func(i0, i1 int) {
+		f(z[i0:i1], up[i0:i1])
+	})
 }
 
 // normRows applies RMSNorm with weight w to each of n rows of size d.
