@@ -149,3 +149,18 @@ func kern1x4BF16PF(c []float32, a []float32, w []uint16, ldw int, kc int, pf []u
 //
 //go:noescape
 func swiGLUAVX512(gate *float32, up *float32, n int)
+
+// readProbeAVX512 streams n bytes (a positive multiple of 256) from p and
+// returns a checksum (vec512_amd64.s).
+//
+//go:noescape
+func readProbeAVX512(p *byte, n int) uint32
+
+// readProbe reads b (its length a multiple of 256) as fast as it can,
+// returning a checksum, or false where there is no AVX-512 probe.
+func readProbe(b []byte) (uint32, bool) {
+	if !use512() || len(b) == 0 || len(b)%256 != 0 {
+		return 0, false
+	}
+	return readProbeAVX512(&b[0], len(b)), true
+}

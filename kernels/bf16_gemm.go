@@ -127,6 +127,12 @@ func dotRx4BF16Go(out *[24]float32, rows int, a []float32, lda int, w []uint16, 
 	}
 }
 
+// prefetchNextRows lets the matrix-vector and small-batch paths of bf16
+// weights use the kernels that prefetch the next four weight rows (same
+// results; off: the kernels that prefetch 512 bytes ahead within each row,
+// and dot6x4 on rows padded to a multiple of six).
+var prefetchNextRows = true
+
 // pfAheadMax caps how far ahead (in weight values) the exact bf16 kernels
 // prefetch: four rows (the next group of four rows that the caller will
 // read), or this many values for long rows.

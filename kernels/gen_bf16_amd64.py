@@ -383,4 +383,33 @@ p("\tJNZ swiglu_loop")
 p("\tVZEROUPPER")
 p("\tRET")
 p()
+
+# ---------------- read-bandwidth probe (vec512_amd64.s)
+# readProbeAVX512 reads n bytes (a positive multiple of 256) 256 bytes per
+# iteration into four integer accumulators, prefetching 2 KiB ahead, and
+# returns nothing useful: a streaming read with as little work per byte as
+# possible, for the machine's read bandwidth (kernels.MeasurePeaks).
+p("// func readProbeAVX512(p *byte, n int) uint32")
+p("// Reads n bytes (a positive multiple of 256); returns a checksum.")
+p("TEXT ·readProbeAVX512(SB), NOSPLIT, $0-20")
+p("\tMOVQ p+0(FP), SI")
+p("\tMOVQ n+8(FP), CX")
+for r in range(4):
+    p(f"\tVPXORD Z{r}, Z{r}, Z{r}")
+p("readprobe_loop:")
+for r in range(4):
+    p(f"\tPREFETCHT0 {2048 + 64*r}(SI)")
+for r in range(4):
+    p(f"\tVPADDD {64*r}(SI), Z{r}, Z{r}")
+p("\tADDQ $256, SI")
+p("\tSUBQ $256, CX")
+p("\tJNZ readprobe_loop")
+p("\tVPADDD Z1, Z0, Z0")
+p("\tVPADDD Z3, Z2, Z2")
+p("\tVPADDD Z2, Z0, Z0")
+p("\tVMOVD X0, AX")
+p("\tMOVL AX, ret+16(FP)")
+p("\tVZEROUPPER")
+p("\tRET")
+p()
 open("vec512_amd64.s", "w").write("\n".join(out))

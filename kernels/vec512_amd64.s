@@ -79,3 +79,32 @@ swiglu_loop:
 	JNZ swiglu_loop
 	VZEROUPPER
 	RET
+
+// func readProbeAVX512(p *byte, n int) uint32
+// Reads n bytes (a positive multiple of 256); returns a checksum.
+TEXT ·readProbeAVX512(SB), NOSPLIT, $0-20
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+readprobe_loop:
+	PREFETCHT0 2048(SI)
+	PREFETCHT0 2112(SI)
+	PREFETCHT0 2176(SI)
+	PREFETCHT0 2240(SI)
+	VPADDD 0(SI), Z0, Z0
+	VPADDD 64(SI), Z1, Z1
+	VPADDD 128(SI), Z2, Z2
+	VPADDD 192(SI), Z3, Z3
+	ADDQ $256, SI
+	SUBQ $256, CX
+	JNZ readprobe_loop
+	VPADDD Z1, Z0, Z0
+	VPADDD Z3, Z2, Z2
+	VPADDD Z2, Z0, Z0
+	VMOVD X0, AX
+	MOVL AX, ret+16(FP)
+	VZEROUPPER
+	RET
