@@ -192,6 +192,13 @@ func TestMinTimeDecodeStream(t *testing.T) {
 			sums[(j0/4096)%64] += Dot(buf[j0:j1], buf[j0:j1])
 		})
 	}
+	defer func(r, m int) { pfAheadRows, pfAheadMax = r, m }(pfAheadRows, pfAheadMax)
+	for _, rows := range []int{2, 4, 8, 16} {
+		pfAheadRows, pfAheadMax = rows, 1<<20
+		d := minTime(5, step)
+		t.Logf("prefetch %d rows ahead: %.1f GB/s", rows, float64(total)/d.Seconds()/1e9)
+	}
+	pfAheadRows, pfAheadMax = 4, 1<<14
 	for round := 0; round < 2; round++ {
 		var gb [3]float64
 		for i, f := range []func(){func() { prefetchNextRows = true; step() }, func() { prefetchNextRows = false; step() }, read} {
