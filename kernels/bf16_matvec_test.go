@@ -199,6 +199,13 @@ func TestMinTimeDecodeStream(t *testing.T) {
 		t.Logf("prefetch %d rows ahead: %.1f GB/s", rows, float64(total)/d.Seconds()/1e9)
 	}
 	pfAheadRows, pfAheadMax = 4, 1<<14
+	defer func(c int) { chunksPerThread = c }(chunksPerThread)
+	for _, c := range []int{4, 8, 16, 32, 64} {
+		chunksPerThread = c
+		d := minTime(5, step)
+		t.Logf("%d chunks per thread: %.1f GB/s", c, float64(total)/d.Seconds()/1e9)
+	}
+	chunksPerThread = 8
 	for round := 0; round < 2; round++ {
 		var gb [3]float64
 		for i, f := range []func(){func() { prefetchNextRows = true; step() }, func() { prefetchNextRows = false; step() }, read} {

@@ -23,7 +23,7 @@ import (
 const workerSpin = 200 * time.Microsecond
 
 // chunksPerThread is how many chunks each participant gets on average.
-const chunksPerThread = 8
+var chunksPerThread = 8
 
 // ctl bit layout: generation (bits 32..63), open flag (bit 31), number of
 // workers inside the current job (bits 0..30).

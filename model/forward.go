@@ -411,6 +411,11 @@ func grow(buf *[]float32, n int) []float32 {
 // attnBlock is the number of query rows one GEMM-based attention step takes.
 const attnBlock = 64
 
+// groupMinKeys is the number of visible keys from which a short segment's
+// query row attends with the query heads of a kv head together (two
+// matrix products) instead of head by head.
+const groupMinKeys = 32
+
 // gemmMinRows is the segment length from which attention runs as matrix
 // products (scores = Q K^T, out = P V) instead of row by row.
 const gemmMinRows = 8
@@ -439,6 +444,19 @@ func (r *Runner) attendItem(segs []Segment, l int, it attnItem, ws *attnScratch)
 			lo := 0
 			if window > 0 && p-window+1 > lo {
 				lo = p - window + 1
+			}
+			if S := p + 1 - lo; group >= 2 && S >= groupMinKeys {
+				// The group's query heads together: scores [group, S] and
+				// outputs [group, Dh] as two matrix products, each key
+				// and value row read once for all heads.
+				h0 := t*qd + kvh*group*Dh
+				sc := grow(&ws.sc, group*S)
+				kernels.Sgemm(false, true, group, S, Dh, c.QueryScale, r.q[h0:], Dh, kc[lo*kvd+ko:], kvd, 0, sc, S)
+				for h := 0; h < group; h++ {
+					softcapSoftmax(sc[h*S:(h+1)*S], c.AttnSoftcap)
+				}
+				kernels.Sgemm(false, false, group, Dh, S, 1, sc, S, vc[lo*kvd+ko:], kvd, 0, r.att[h0:], Dh)
+				continue
 			}
 			sc := grow(&ws.sc, p+1-lo)
 			for h := kvh * group; h < (kvh+1)*group; h++ {
