@@ -143,3 +143,24 @@ func kern1x4BF16PF(c []float32, a []float32, w []uint16, ldw int, kc int, pf []u
 	kern1x4BF16PFAVX512(&c[0], &a[0], &w[0], ldw, kc, &pf[0])
 	return true
 }
+
+// swiGLUAVX512 is SwiGLU's AVX-512 loop (vec512_amd64.s) for n a positive
+// multiple of 16.
+//
+//go:noescape
+func swiGLUAVX512(gate *float32, up *float32, n int)
+
+// readProbeAVX512 streams n bytes (a positive multiple of 256) from p and
+// returns a checksum (vec512_amd64.s).
+//
+//go:noescape
+func readProbeAVX512(p *byte, n int) uint32
+
+// readProbe reads b (its length a multiple of 256) as fast as it can,
+// returning a checksum, or false where there is no AVX-512 probe.
+func readProbe(b []byte) (uint32, bool) {
+	if !use512() || len(b) == 0 || len(b)%256 != 0 {
+		return 0, false
+	}
+	return readProbeAVX512(&b[0], len(b)), true
+}

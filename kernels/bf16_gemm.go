@@ -127,18 +127,28 @@ func dotRx4BF16Go(out *[24]float32, rows int, a []float32, lda int, w []uint16, 
 	}
 }
 
+// prefetchNextRows lets the matrix-vector and small-batch paths of bf16
+// weights use the kernels that prefetch the next four weight rows (same
+// results; off: the kernels that prefetch 512 bytes ahead within each row,
+// and dot6x4 on rows padded to a multiple of six).
+var prefetchNextRows = true
+
 // pfAheadMax caps how far ahead (in weight values) the exact bf16 kernels
 // prefetch: four rows (the next group of four rows that the caller will
 // read), or this many values for long rows.
 var pfAheadMax = 1 << 14
+
+// pfAheadRows is how many rows ahead the exact bf16 kernels prefetch (4:
+// the next group of four rows).
+var pfAheadRows = 4
 
 // pfRows returns the rows the exact bf16 kernels prefetch while they read
 // the four rows from j: the next group of four rows, at most pfAheadMax
 // values ahead, and rows j themselves near the end of the matrix.
 func (w *Matrix) pfRows(j int) []uint16 {
 	k := w.k
-	off := j*k + min(4*k, pfAheadMax)
-	if off+4*k > len(w.u16) {
+	off := j*k + min(pfAheadRows*k, pfAheadMax)
+	if off+4*k > len(w.u16) || off < j*k+4 {
 		off = j * k
 	}
 	return w.u16[off:]

@@ -95,7 +95,7 @@ func TestDotRx4BF16PF(t *testing.T) {
 						if d := math.Abs(float64(got) - s); d > dpSumBound(k)*g {
 							t.Fatalf("rows=%d k=%d off=%d [%d,%d] = %g, want %g", rows, k, off, i, j, got, s)
 						}
-						if k%16 == 0 && math.Float32bits(got) != math.Float32bits(six[4*i+j]) {
+						if hasBF16PF(k) && math.Float32bits(got) != math.Float32bits(six[4*i+j]) {
 							t.Fatalf("rows=%d k=%d off=%d [%d,%d] = %g, dot6x4 %g", rows, k, off, i, j, got, six[4*i+j])
 						}
 					}
@@ -131,5 +131,109 @@ func TestMeasurePeaks(t *testing.T) {
 	}
 	if _, err := MeasurePeaks(t.Context(), 100, 1); err == nil {
 		t.Error("no error for a 100-byte read")
+	}
+}
+
+// TestMinTimeDecodeStream prints best-of-n weight bandwidths of a
+// decode-like sequence of bf16 matrix-vector products over matrices of the
+// Qwen2.5-0.5B shape totalling more than the last-level cache (about 700
+// MB: 24 layers of q, k, v, o, gate/up, down products, without the output
+// matrix), so that the weights stream from memory as in decoding, with and
+// without the next-rows prefetch, beside a plain read of as many bytes
+// (set HNEURONS_MINTIME=1; Threads() as set by GOMAXPROCS); it asserts
+// nothing.
+func TestMinTimeDecodeStream(t *testing.T) {
+	if os.Getenv("HNEURONS_MINTIME") == "" {
+		t.Skip("set HNEURONS_MINTIME=1 to print best-of-n kernel rates")
+	}
+	defer func() { prefetchNextRows = true }()
+	r := rand.New(rand.NewPCG(73, 74))
+	type prod struct {
+		ws []*Matrix
+		cs [][]float32
+	}
+	var prods []prod
+	total := 0
+	mk := func(n, k int) *Matrix {
+		src := make([]byte, 2*n*k)
+		for i := 1; i < len(src); i += 2 {
+			src[i] = byte(0x3c + r.IntN(8)) // bf16 of moderate magnitude
+		}
+		total += len(src)
+		w, err := Pack(src, BF16, n, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	for l := 0; l < 24; l++ {
+		for _, g := range [][][2]int{{{896, 896}, {128, 896}, {128, 896}}, {{896, 896}}, {{4864, 896}, {4864, 896}}, {{896, 4864}}} {
+			var p prod
+			for _, nk := range g {
+				p.ws = append(p.ws, mk(nk[0], nk[1]))
+				p.cs = append(p.cs, make([]float32, nk[0]))
+			}
+			prods = append(prods, p)
+		}
+	}
+	a := randF32(r, 4864)
+	step := func() {
+		for _, p := range prods {
+			MatMulN(p.cs, a[:p.ws[0].Cols()], 1, p.ws)
+		}
+	}
+	buf := make([]float32, total/4)
+	for i := range buf {
+		buf[i] = float32(i & 7)
+	}
+	sums := make([]float32, 64)
+	read := func() {
+		parallelRows(len(buf), 4096, 1<<30, func(j0, j1 int, _ *scratch) {
+			sums[(j0/4096)%64] += Dot(buf[j0:j1], buf[j0:j1])
+		})
+	}
+	defer func(r, m int) { pfAheadRows, pfAheadMax = r, m }(pfAheadRows, pfAheadMax)
+	for _, rows := range []int{2, 4, 8, 16} {
+		pfAheadRows, pfAheadMax = rows, 1<<20
+		d := minTime(5, step)
+		t.Logf("prefetch %d rows ahead: %.1f GB/s", rows, float64(total)/d.Seconds()/1e9)
+	}
+	pfAheadRows, pfAheadMax = 4, 1<<14
+	defer func(c int) { chunksPerThread = c }(chunksPerThread)
+	for _, c := range []int{4, 8, 16, 32, 64} {
+		chunksPerThread = c
+		d := minTime(5, step)
+		t.Logf("%d chunks per thread: %.1f GB/s", c, float64(total)/d.Seconds()/1e9)
+	}
+	chunksPerThread = 8
+	for round := 0; round < 2; round++ {
+		var gb [3]float64
+		for i, f := range []func(){func() { prefetchNextRows = true; step() }, func() { prefetchNextRows = false; step() }, read} {
+			gb[i] = float64(total) / minTime(5, f).Seconds() / 1e9
+		}
+		t.Logf("decode-like stream of %d MB, %d threads: next-rows prefetch %.1f GB/s, in-row prefetch %.1f GB/s, plain read %.1f GB/s", total>>20, Threads(), gb[0], gb[1], gb[2])
+	}
+}
+
+// TestReadProbe checks that the read probe reads every 64-byte line: its
+// checksum is the sum of the first 32-bit word of every line.
+func TestReadProbe(t *testing.T) {
+	r := rand.New(rand.NewPCG(75, 76))
+	for _, n := range []int{256, 512, 4096 + 256} {
+		b := make([]byte, n+64)[64:] // misaligned by nothing, but not the allocation start
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		got, ok := readProbe(b)
+		if !ok {
+			t.Skip("no AVX-512 read probe on this CPU/build")
+		}
+		var want uint32
+		for i := 0; i < n; i += 64 {
+			want += uint32(b[i]) | uint32(b[i+1])<<8 | uint32(b[i+2])<<16 | uint32(b[i+3])<<24
+		}
+		if got != want {
+			t.Fatalf("n=%d: checksum %#x, want %#x", n, got, want)
+		}
 	}
 }

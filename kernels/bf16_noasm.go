@@ -22,3 +22,9 @@ func hasBF16PF(k int) bool { return false }
 func kern1x4BF16PF(c []float32, a []float32, w []uint16, ldw int, kc int, pf []uint16) bool {
 	return false
 }
+
+// swiGLUAVX512 is never called without assembly (use512 is false).
+func swiGLUAVX512(gate *float32, up *float32, n int) { panic("kernels: no assembly") }
+
+// readProbe reports that there is no read probe.
+func readProbe(b []byte) (uint32, bool) { return 0, false }

@@ -458,7 +458,7 @@ func (w *Matrix) smallM(c []float32, ldc int, ap []float32, m, j0, j1 int, s *sc
 			}
 			dt, wf = F32, buf
 		}
-		if dt == BF16 && hasBF16PF(k) {
+		if dt == BF16 && prefetchNextRows && hasBF16PF(k) {
 			// Exact bf16 kernel for any row count (no padded rows), the
 			// next four weight rows prefetched while the first block runs.
 			pf := w.pfRows(j)
@@ -510,7 +510,7 @@ func (w *Matrix) matvec(c []float32, ldc int, a []float32, lda, m, j0, j1 int, s
 			pf := w.pfRows(j)
 			for i := 0; i < m; i++ {
 				out = [4]float32{}
-				if !kern1x4BF16PF(out[:], a[i*lda:i*lda+k], w.u16[j*k:], k, k, pf) {
+				if !prefetchNextRows || !kern1x4BF16PF(out[:], a[i*lda:i*lda+k], w.u16[j*k:], k, k, pf) {
 					kern1x4BF16(out[:], a[i*lda:i*lda+k], w.u16[j*k:], k, k)
 				}
 				pf = w.u16[j*k:]

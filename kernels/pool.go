@@ -23,7 +23,7 @@ import (
 const workerSpin = 200 * time.Microsecond
 
 // chunksPerThread is how many chunks each participant gets on average.
-const chunksPerThread = 8
+var chunksPerThread = 8
 
 // ctl bit layout: generation (bits 32..63), open flag (bit 31), number of
 // workers inside the current job (bits 0..30).
@@ -186,4 +186,18 @@ func (p *workerPool) wait(w *worker, seen uint64) uint64 {
 			return v
 		}
 	}
+}
+
+// ParallelFor runs f over [0, n) split into ranges aligned to align (the
+// last may be shorter), on the caller and the kernels' worker pool like
+// MatMul's rows: Threads() participants claiming about eight ranges each.
+// work estimates the cost of the whole loop in flops; under the threshold
+// the matrix products use (or while another caller owns the pool) f runs
+// on the caller alone, as f(0, n). f must be safe to run concurrently on
+// disjoint ranges.
+func ParallelFor(n, align, work int, f func(i0, i1 int)) {
+	if n <= 0 {
+		return
+	}
+	parallelRows(n, max(align, 1), work, func(i0, i1 int, _ *scratch) { f(i0, i1) })
 }

@@ -138,3 +138,26 @@ func TestParallelRowsPanic(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelFor checks that ParallelFor covers [0, n) exactly once with
+// aligned ranges, for small (one goroutine) and large (split) work.
+func TestParallelFor(t *testing.T) {
+	for _, n := range []int{1, 7, 1000, 100003} {
+		for _, work := range []int{1, 1 << 30} {
+			hits := make([]int32, n)
+			ParallelFor(n, 16, work, func(i0, i1 int) {
+				if i0%16 != 0 || i1 > n || i0 >= i1 {
+					t.Errorf("n=%d: range [%d, %d)", n, i0, i1)
+				}
+				for i := i0; i < i1; i++ {
+					atomic.AddInt32(&hits[i], 1)
+				}
+			})
+			for i, h := range hits {
+				if h != 1 {
+					t.Fatalf("n=%d work=%d: index %d run %d times", n, work, i, h)
+				}
+			}
+		}
+	}
+}

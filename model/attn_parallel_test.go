@@ -60,3 +60,24 @@ func TestAttentionParallelMatchesSerial(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelsSwiGLUMatchesModel checks that kernels.SwiGLU, which the
+// forward pass runs, gives this package's swiGLU (the one TestGLU checks
+// against float64) to the bit.
+func TestKernelsSwiGLUMatchesModel(t *testing.T) {
+	for _, n := range []int{1, 16, 37, 4864} {
+		gate, up := make([]float32, n), make([]float32, n)
+		for i := range gate {
+			gate[i] = float32(math.Sin(float64(i)*1.7)) * 12
+			up[i] = float32(math.Cos(float64(i) * 0.3))
+		}
+		want := append([]float32(nil), gate...)
+		swiGLU(want, up)
+		kernels.SwiGLU(gate, up)
+		for i := range want {
+			if math.Float32bits(gate[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d [%d]: kernels.SwiGLU %g, swiGLU %g", n, i, gate[i], want[i])
+			}
+		}
+	}
+}

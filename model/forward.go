@@ -194,11 +194,7 @@ func (r *Runner) forward(ctx context.Context, segs []Segment, mode int) ([]float
 		r.outs3 = [3][]float32{z, up}
 		r.mats3 = [3]*kernels.Matrix{lw.wGate, lw.wUp}
 		kernels.MatMulN(r.outs3[:2], xn, T, r.mats3[:2])
-		if c.Act == ActGELUTanh {
-			geGLU(z, up)
-		} else {
-			swiGLU(z, up)
-		}
+		r.glu(z, up)
 		if s := r.scale[l]; s != nil {
 			for t := 0; t < T; t++ {
 				kernels.Mul(z[t*F:(t+1)*F], z[t*F:(t+1)*F], s)
@@ -259,6 +255,23 @@ func (r *Runner) forward(ctx context.Context, segs []Segment, mode int) ([]float
 		softcap(logits, fc)
 	}
 	return logits, nil
+}
+
+// gluCost is the estimated cost in flops of one gated activation (an exp,
+// a division and a few products), for splitting it over the threads.
+const gluCost = 40
+
+// glu writes z = act(z) ⊙ up (SwiGLU or GeGLU by the configuration),
+// split over the kernels' threads when the rows are many (prefill): each
+// value is computed as on one thread.
+func (r *Runner) glu(z, up []float32) {
+	f := kernels.SwiGLU // swiGLU's arithmetic, 16 values at a time with AVX-512
+	if r.m.Config.Act == ActGELUTanh {
+		f = geGLU
+	}
+	kernels.ParallelFor(len(z), 1024, gluCost*len(z), func(i0, i1 int) {
+		f(z[i0:i1], up[i0:i1])
+	})
 }
 
 // normRows applies RMSNorm with weight w to each of n rows of size d.
@@ -398,6 +411,11 @@ func grow(buf *[]float32, n int) []float32 {
 // attnBlock is the number of query rows one GEMM-based attention step takes.
 const attnBlock = 64
 
+// groupMinKeys is the number of visible keys from which a short segment's
+// query row attends with the query heads of a kv head together (two
+// matrix products) instead of head by head.
+const groupMinKeys = 32
+
 // gemmMinRows is the segment length from which attention runs as matrix
 // products (scores = Q K^T, out = P V) instead of row by row.
 const gemmMinRows = 8
@@ -426,6 +444,19 @@ func (r *Runner) attendItem(segs []Segment, l int, it attnItem, ws *attnScratch)
 			lo := 0
 			if window > 0 && p-window+1 > lo {
 				lo = p - window + 1
+			}
+			if S := p + 1 - lo; group >= 2 && S >= groupMinKeys {
+				// The group's query heads together: scores [group, S] and
+				// outputs [group, Dh] as two matrix products, each key
+				// and value row read once for all heads.
+				h0 := t*qd + kvh*group*Dh
+				sc := grow(&ws.sc, group*S)
+				kernels.Sgemm(false, true, group, S, Dh, c.QueryScale, r.q[h0:], Dh, kc[lo*kvd+ko:], kvd, 0, sc, S)
+				for h := 0; h < group; h++ {
+					softcapSoftmax(sc[h*S:(h+1)*S], c.AttnSoftcap)
+				}
+				kernels.Sgemm(false, false, group, Dh, S, 1, sc, S, vc[lo*kvd+ko:], kvd, 0, r.att[h0:], Dh)
+				continue
 			}
 			sc := grow(&ws.sc, p+1-lo)
 			for h := kvh * group; h < (kvh+1)*group; h++ {

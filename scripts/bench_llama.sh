@@ -23,8 +23,11 @@
 # to it, and ROUND_ACT=1 with HNEURONS_ACTIVATIONS=round (activations
 # rounded to bf16 / quantised to int8 on the decode path, as llama.cpp
 # does; kernels column "round"), in the same rounds. Output: OUT/results.tsv, one line per
-# measurement (engine, kernels, model, test, tokens/s, load average), and the
-# raw output of every command in OUT/raw.
+# measurement (engine, kernels, model, test, tokens/s, load average; the
+# hneurons runs also as prefill GFLOP/s and decode weight GB/s, tests
+# ending in -gflop_s and -weight_gb_s; and once per round the machine's
+# read bandwidth and FMA peak, engine "machine", from hneurons bench
+# --peaks), and the raw output of every command in OUT/raw.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${LLAMA_CPP_BUILD:?set LLAMA_CPP_BUILD to a llama.cpp build folder (holding bin/llama-bench)}"
@@ -82,6 +85,16 @@ hn_bench() { # round model kernels
 	env $(hnenv "$3") "$hn" bench --model "$2" --threads "$threads" --prompt-tokens "$pp" --gen-tokens "$tg" --min-time 3s >"$raw" 2>"$raw.err"
 	emit "$1" hneurons "${3:-default}" "$(basename "$2")" "pp$pp" "$(jq .prefill_tokens_per_s "$raw")" "$l"
 	emit "$1" hneurons "${3:-default}" "$(basename "$2")" "tg$tg" "$(jq .decode_tokens_per_s "$raw")" "$l"
+	# the same runs as rates: matrix-product GFLOP/s of the prefill, weight GB/s of the decode
+	emit "$1" hneurons "${3:-default}" "$(basename "$2")" "pp$pp-gflop_s" "$(jq .prefill_gflop_s "$raw")" "$l"
+	emit "$1" hneurons "${3:-default}" "$(basename "$2")" "tg$tg-weight_gb_s" "$(jq .decode_weight_gb_s "$raw")" "$l"
+}
+hn_peaks() { # round model: the machine's read bandwidth and FMA peak, same threads
+	local raw=$out/raw/$((n++))-hneurons-peaks.json l
+	l=$(load)
+	"$hn" bench --model "$2" --threads "$threads" --prompt-tokens 1 --gen-tokens 1 --min-time 1ns --peaks >"$raw" 2>"$raw.err"
+	emit "$1" machine peak "$(basename "$2")" read_gb_s "$(jq .peaks.read_gb_s "$raw")" "$l"
+	emit "$1" machine peak "$(basename "$2")" fma_gflop_s "$(jq .peaks.fma_gflop_s "$raw")" "$l"
 }
 llama_batched() { # round model
 	local raw=$out/raw/$((n++))-llama-batched.jsonl l
@@ -95,8 +108,10 @@ hn_batched() { # round model kernels
 	l=$(load)
 	env $(hnenv "$3") "$hn" bench --model "$2" --threads "$threads" --prompt-tokens "$npp" --gen-tokens "$ntg" --sequences "$npl" --min-time 1ns >"$raw" 2>"$raw.err"
 	emit "$1" hneurons "${3:-default}" "$(basename "$2")" "batched-tg${ntg}x$npl" "$(jq .decode_tokens_per_s "$raw")" "$l"
+	emit "$1" hneurons "${3:-default}" "$(basename "$2")" "batched-tg${ntg}x$npl-weight_gb_s" "$(jq .decode_weight_gb_s "$raw")" "$l"
 }
 for r in $(seq 1 "$rounds"); do
+	hn_peaks "$r" "${models[0]}"
 	for m in "${models[@]}"; do
 		llama_bench "$r" "$m"
 		hn_bench "$r" "$m" ""
@@ -106,6 +121,7 @@ for r in $(seq 1 "$rounds"); do
 			llama_batched "$r" "$m"
 			hn_batched "$r" "$m" ""
 			if [ -n "${KERNELS_CAP:-}" ]; then hn_batched "$r" "$m" "$KERNELS_CAP"; fi
+			if [ "${ROUND_ACT:-0}" = 1 ]; then hn_batched "$r" "$m" round; fi
 		fi
 	done
 done
