@@ -17,16 +17,16 @@ import "sync/atomic"
 // roundBF16 turns the rounded-activation path on (see SetExactActivations).
 var roundBF16 atomic.Bool
 
-// SetExactActivations chooses, for the matrix-vector (decode) path of bf16
-// and Q4_K weight matrices, between exact f32 activations (true, the
-// default) and, where the CPU has AVX512_BF16 or AVX512_VNNI, the faster
+// SetExactActivations chooses, for the matrix-vector (decode) path of bf16,
+// Q4_K, Q6_K and Q8_0 weight matrices, between exact f32 activations (true,
+// the default) and, where the CPU has AVX512_BF16 or AVX512_VNNI, the faster
 // paths that round the activations to bf16 (bf16 weights, VDPBF16PS) or
-// quantise them to int8 per 256 values (Q4_K weights, VPDPBUSD; see
-// q8act.go) (false). Safe to call at any time; calls already
+// quantise them to int8 (per 256 values for Q4_K and Q6_K, per 32 for Q8_0;
+// VPDPBUSD; see quant_q8.go) (false). Safe to call at any time; calls already
 // running finish on the path they started with.
 func SetExactActivations(exact bool) { roundBF16.Store(!exact) }
 
-// ExactBF16 reports whether bf16 matrix-vector products keep f32
+// ExactActivations reports whether matrix-vector products keep f32
 // activations: true after SetExactActivations(true) or HNEURONS_ACTIVATIONS unset, and
 // on CPUs or kernel sets without AVX512_BF16.
 func ExactActivations() bool { return !useBF16Dot() && !useQ8Dot() }
