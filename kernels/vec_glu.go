@@ -26,18 +26,22 @@ func swiGLUGo(gate, up []float32) {
 	for i, x := range gate {
 		var s float32
 		if x >= 0 {
-			s = x / (1 + expf32(-x))
+			s = x / (1 + Expf(-x))
 		} else {
-			e := expf32(x)
+			e := Expf(x)
 			s = x * e / (1 + e)
 		}
 		gate[i] = s * up[i]
 	}
 }
 
-// expf32 returns e^x in float32 for x <= 0, relative error below 3e-7;
-// arguments below -87 give 0 (see SwiGLU).
-func expf32(x float32) float32 {
+// Expf returns e^x in float32 for x <= 0 (softmax and SiLU arguments), with
+// relative error below 3e-7 (model's TestExpf): x = n ln2 + r with
+// |r| <= ln2/2, e^r by a degree-6 Taylor polynomial in Estrin's scheme,
+// scaled by 2^n through the exponent bits. Arguments below -87 (whose result
+// is under the smallest normal float32) give 0. It is the one exponential of
+// the engine: the model's softmax and SwiGLU and these kernels' Go twins.
+func Expf(x float32) float32 {
 	if x < -87 {
 		return 0
 	}
