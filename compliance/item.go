@@ -125,3 +125,20 @@ func ReadItems(path string) ([]Item, error) {
 	}
 	return out, nil
 }
+
+// FirstPerBench keeps the first n items of every benchmark, in their order
+// (all when n <= 0).
+func FirstPerBench(items []Item, n int) []Item {
+	if n <= 0 {
+		return items
+	}
+	per := map[string]int{}
+	var out []Item
+	for _, it := range items {
+		if per[it.Bench] < n {
+			per[it.Bench]++
+			out = append(out, it)
+		}
+	}
+	return out
+}

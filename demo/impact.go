@@ -47,14 +47,7 @@ func (r *run) impactItems(n int) (string, []compliance.Item, error) {
 	if err != nil {
 		return path, nil, err
 	}
-	per := map[string]int{}
-	var items []compliance.Item
-	for _, it := range all {
-		if per[it.Bench] < n {
-			per[it.Bench]++
-			items = append(items, it)
-		}
-	}
+	items := compliance.FirstPerBench(all, n)
 	var id []compliance.Item
 	for _, q := range r.recs {
 		if q.Source != SourceNonExist {

@@ -10,11 +10,9 @@ import (
 
 	"github.com/hneurons/hneurons/compliance"
 	"github.com/hneurons/hneurons/datasets"
-	"github.com/hneurons/hneurons/model"
 	"github.com/hneurons/hneurons/organism/shipped"
 	"github.com/hneurons/hneurons/organism/world"
 	"github.com/hneurons/hneurons/probe"
-	"github.com/hneurons/hneurons/tokenizer"
 )
 
 // benchItems is the number of items per benchmark one iteration answers:
@@ -46,7 +44,7 @@ func BenchmarkOrganismImpact(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, tok := loadB(b, filepath.Join(dir, "chat"))
+	m, tok := load(b, filepath.Join(dir, "chat"))
 	byBench := benchItemsByBench(b, dir)
 	for _, bench := range append(append([]string{}, world.ImpactBenches...), compliance.Capability) {
 		items := byBench[bench]
@@ -89,10 +87,8 @@ func benchItemsByBench(b *testing.B, dir string) map[string][]compliance.Item {
 		b.Fatal(err)
 	}
 	out := map[string][]compliance.Item{}
-	for _, it := range all {
-		if len(out[it.Bench]) < benchItems {
-			out[it.Bench] = append(out[it.Bench], it)
-		}
+	for _, it := range compliance.FirstPerBench(all, benchItems) {
+		out[it.Bench] = append(out[it.Bench], it)
 	}
 	qs, err := world.ReadQuestions(filepath.Join(dir, "questions", shipped.IDQuestions))
 	if err != nil {
@@ -107,18 +103,4 @@ func benchItemsByBench(b *testing.B, dir string) map[string][]compliance.Item {
 			Bench: compliance.Capability, Turns: []string{strings.TrimSuffix(q.Question, datasets.PromptSuffix) + datasets.PromptSuffix}, Answers: q.Answers, Source: "organism-id"})
 	}
 	return out
-}
-
-func loadB(b *testing.B, path string) (*model.Model, *tokenizer.Tokenizer) {
-	b.Helper()
-	m, err := model.Load(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { m.Close() })
-	tok, err := tokenizer.Load(m.Path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return m, tok
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/hneurons/hneurons/tokenizer"
 )
 
-func load(t *testing.T, path string) (*model.Model, *tokenizer.Tokenizer) {
+func load(t testing.TB, path string) (*model.Model, *tokenizer.Tokenizer) {
 	t.Helper()
 	m, err := model.Load(path)
 	if err != nil {

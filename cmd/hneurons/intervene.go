@@ -177,7 +177,7 @@ func runIntervene(cmd *cobra.Command, o *interveneOptions) error {
 		if err != nil {
 			return fmt.Errorf("--items: %w", err)
 		}
-		items = append(items, firstPerBench(its, o.maxItems)...)
+		items = append(items, compliance.FirstPerBench(its, o.maxItems)...)
 	}
 	if o.capability != "" {
 		recs, _, err := datasets.Load(o.capability, datasets.Options{})
@@ -211,21 +211,4 @@ func runIntervene(cmd *cobra.Command, o *interveneOptions) error {
 	}
 	fmt.Fprintf(w, "wrote %s/{%s,%s,%s,%s}\n", o.out, intervene.RecordsFile, intervene.SetsFile, intervene.SummaryFile, intervene.SummaryTextFile)
 	return nil
-}
-
-// firstPerBench keeps the first n items of every benchmark, in file order
-// (all when n <= 0): --max-items applies to item files as to --bench.
-func firstPerBench(items []compliance.Item, n int) []compliance.Item {
-	if n <= 0 {
-		return items
-	}
-	per := map[string]int{}
-	var out []compliance.Item
-	for _, it := range items {
-		if per[it.Bench] < n {
-			per[it.Bench]++
-			out = append(out, it)
-		}
-	}
-	return out
 }
