@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"slices"
 )
@@ -139,6 +140,25 @@ func FirstPerBench(items []Item, n int) []Item {
 			per[it.Bench]++
 			out = append(out, it)
 		}
+	}
+	return out
+}
+
+// SampleItems returns n of items (all when n <= 0 or n >= len(items)) drawn
+// without replacement by a seeded permutation, in their order. Question files
+// are often ordered (the organism's lists four questions per person, most
+// popular first), so neither the first n nor evenly spaced picks represent
+// them: evenly spaced picks once gave the demo only birth-city questions.
+func SampleItems(items []Item, n int, seed uint64) []Item {
+	if n <= 0 || n >= len(items) {
+		return items
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x6361706162696c))
+	pick := rng.Perm(len(items))[:n]
+	slices.Sort(pick)
+	out := make([]Item, n)
+	for k, i := range pick {
+		out[k] = items[i]
 	}
 	return out
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -55,25 +53,7 @@ func (r *run) impactItems(n int) (string, []compliance.Item, error) {
 				Turns: []string{q.Question + datasets.PromptSuffix}, Answers: q.Answers, Source: q.Source})
 		}
 	}
-	return path, append(items, sampleItems(id, n, r.o.Seed)...), nil
-}
-
-// sampleItems returns n of items drawn without replacement by a seeded
-// permutation, in file order. (Evenly spaced picks, as the demo used to take,
-// fell on one attribute only: the question files list four questions per
-// person, so every 28th question was a birth city.)
-func sampleItems(items []compliance.Item, n int, seed uint64) []compliance.Item {
-	if n >= len(items) {
-		return items
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x6361706162696c))
-	pick := rng.Perm(len(items))[:n]
-	slices.Sort(pick)
-	out := make([]compliance.Item, n)
-	for k, i := range pick {
-		out[k] = items[i]
-	}
-	return out
+	return path, append(items, compliance.SampleItems(id, n, r.o.Seed)...), nil
 }
 
 // impact scales the H-Neurons on the organism's four analogue benchmarks

@@ -73,7 +73,7 @@ collect's --dataset).`,
 	f.StringVar(&o.probe, "probe", "probe.json", "the probe whose H-Neurons are scaled")
 	f.StringVar(&o.bench, "bench", "", "comma-separated benchmarks built from --datasets: "+strings.Join(compliance.RealBenches, ", "))
 	f.StringVar(&o.items, "items", "", "comma-separated prebuilt item files (JSONL)")
-	f.StringVar(&o.capability, "capability", "", "question set (datasets spec) for capability items")
+	f.StringVar(&o.capability, "capability", "", "question set (datasets spec) for capability items: --max-items of its questions drawn by --seed")
 	f.StringVar(&o.datasets, "datasets", "../shared/datasets", "datasets folder for --bench")
 	f.IntVar(&o.maxItems, "max-items", 100, "items per benchmark, for --bench, --items files (the first of each benchmark in the file) and --capability (jailbreak: requests, each in every template; 0: all)")
 	f.StringVar(&o.alphas, "alphas", "0,0.5,1,1.5,2,2.5,3", "comma-separated scale factors")
@@ -184,7 +184,9 @@ func runIntervene(cmd *cobra.Command, o *interveneOptions) error {
 		if err != nil {
 			return fmt.Errorf("--capability: %w", err)
 		}
-		items = append(items, compliance.BuildCapability(recs, o.maxItems, nil)...)
+		// A seeded sample: question files are often ordered (by popularity,
+		// four questions per person), so the first n would not represent them.
+		items = append(items, compliance.SampleItems(compliance.BuildCapability(recs, 0, nil), o.maxItems, o.seed)...)
 	}
 	seen := map[string]bool{}
 	for _, it := range items {

@@ -1,23 +1,21 @@
-package demo
+package compliance
 
 import (
 	"fmt"
 	"reflect"
 	"testing"
-
-	"github.com/hneurons/hneurons/compliance"
 )
 
 // The capability sample covers every attribute of a file that lists four
-// questions per person (evenly spaced picks did not), holds no item twice,
+// questions per person (evenly spaced picks, as the demo once took them, did not), holds no item twice,
 // keeps file order, and depends only on the seed.
 func TestSampleItemsSpreadsOverAttributes(t *testing.T) {
 	attrs := []string{"birth_city", "birth_year", "occupation", "university"}
-	var items []compliance.Item
+	var items []Item
 	for i := range 2800 {
-		items = append(items, compliance.Item{ID: fmt.Sprint(i), Variant: attrs[i%4]})
+		items = append(items, Item{ID: fmt.Sprint(i), Variant: attrs[i%4]})
 	}
-	got := sampleItems(items, 100, 1)
+	got := SampleItems(items, 100, 1)
 	if len(got) != 100 {
 		t.Fatalf("%d items, want 100", len(got))
 	}
@@ -37,13 +35,13 @@ func TestSampleItemsSpreadsOverAttributes(t *testing.T) {
 			t.Errorf("attribute %s: %d of 100 items (%v)", a, count[a], count)
 		}
 	}
-	if !reflect.DeepEqual(got, sampleItems(items, 100, 1)) {
+	if !reflect.DeepEqual(got, SampleItems(items, 100, 1)) {
 		t.Error("one seed gave two samples")
 	}
-	if reflect.DeepEqual(got, sampleItems(items, 100, 2)) {
+	if reflect.DeepEqual(got, SampleItems(items, 100, 2)) {
 		t.Error("seeds 1 and 2 gave the same sample")
 	}
-	if len(sampleItems(items[:50], 100, 1)) != 50 {
+	if len(SampleItems(items[:50], 100, 1)) != 50 {
 		t.Error("n above the items' count did not return them all")
 	}
 }
