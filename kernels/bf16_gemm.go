@@ -60,16 +60,7 @@ func (w *Matrix) matmulDP(c []float32, ldc int, ah []uint16, m, j0, j1 int) {
 			}
 		}
 	}
-	for ; j < j1; j++ {
-		row := w.u16[j*k : (j+1)*k]
-		for i := 0; i < m; i++ {
-			var s float32
-			for p, h := range ah[i*k : (i+1)*k] {
-				s += FromBF16(h) * FromBF16(row[p])
-			}
-			c[i*ldc+j] = s
-		}
-	}
+	w.dotRowsBF16(c, ldc, ah, m, j, j1)
 }
 
 // matMulDP is MatMul's bf16 dot path (see useDP): the activation rows are

@@ -80,7 +80,15 @@ func (w *Matrix) matvecBF16(c []float32, ldc int, ah []uint16, m, j0, j1 int) {
 			copy(c[i*ldc+j:i*ldc+j+4], out[:])
 		}
 	}
-	for ; j < j1; j++ {
+	w.dotRowsBF16(c, ldc, ah, m, j, j1)
+}
+
+// dotRowsBF16 writes c[i*ldc+j] for weight rows j0 <= j < j1 and the m bf16
+// activation rows ah (length k each) in Go: the rows the 4-row kernels of
+// the bf16 dot paths leave over.
+func (w *Matrix) dotRowsBF16(c []float32, ldc int, ah []uint16, m, j0, j1 int) {
+	k := w.k
+	for j := j0; j < j1; j++ {
 		row := w.u16[j*k : (j+1)*k]
 		for i := 0; i < m; i++ {
 			var s float32
