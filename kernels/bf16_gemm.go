@@ -63,15 +63,17 @@ func (w *Matrix) matmulDP(c []float32, ldc int, ah []uint16, m, j0, j1 int) {
 	w.dotRowsBF16(c, ldc, ah, m, j, j1)
 }
 
-// matMulDP is MatMul's bf16 dot path (see useDP): the activation rows are
-// rounded to bf16 once, then the weight rows are split over the threads.
-func matMulDP(c, a []float32, m int, w *Matrix) {
+// matMulRounded is MatMul on activations rounded to bf16: the m rows of a
+// are rounded once, then kern (the dot path's (*Matrix).matmulDP for m of
+// useDP, (*Matrix).matvecBF16 otherwise) runs over the weight rows split
+// over the threads.
+func matMulRounded(c, a []float32, m int, w *Matrix, kern func(w *Matrix, c []float32, ldc int, ah []uint16, m, j0, j1 int)) {
 	n, k := w.n, w.k
 	ps := scratchPool.Get().(*scratch)
 	ah := ps.growH(m * k)
 	roundRows(ah, a, k, m, k)
 	parallelRows(n, 4, 2*m*n*k, func(j0, j1 int, _ *scratch) {
-		w.matmulDP(c, n, ah, m, j0, j1)
+		kern(w, c, n, ah, m, j0, j1)
 	})
 	scratchPool.Put(ps)
 }

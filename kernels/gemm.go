@@ -141,7 +141,7 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 		return
 	}
 	if w.useDP(m) {
-		matMulDP(c, a, m, w)
+		matMulRounded(c, a, m, w, (*Matrix).matmulDP)
 		return
 	}
 	if lo, hi := smallRange(); m >= lo && m <= hi && k%16 == 0 {
@@ -158,13 +158,7 @@ func MatMul(c, a []float32, m int, w *Matrix) {
 		return
 	}
 	if m <= matvecMaxM && w.dt == BF16 && useBF16Dot() {
-		ps := scratchPool.Get().(*scratch)
-		ah := ps.growH(m * k)
-		roundRows(ah, a, k, m, k)
-		parallelRows(n, 4, 2*m*n*k, func(j0, j1 int, s *scratch) {
-			w.matvecBF16(c, n, ah, m, j0, j1)
-		})
-		scratchPool.Put(ps)
+		matMulRounded(c, a, m, w, (*Matrix).matvecBF16)
 		return
 	}
 	if m <= matvecMaxM && w.q8Path() {
