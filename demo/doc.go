@@ -56,7 +56,7 @@
 // always the token "unknown", any neurons separate the classes within the
 // set, so a high baseline there says nothing about transfer.
 //
-// # Result on the shipped organism (seed 1, about a minute on 2 cores)
+// # Result on the shipped organism (seed 1, 36 s on 2 quiet cores)
 //
 // The shipped organism (org9 in organism/shipped/README.md, trained with
 // the impact analogues) gives 613 faithful and 449 hallucinated consistent
