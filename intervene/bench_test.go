@@ -2,7 +2,6 @@ package intervene
 
 import (
 	"context"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,13 +93,13 @@ func benchItemsByBench(b *testing.B, dir string) map[string][]compliance.Item {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// A seeded sample over the whole file, as the demo draws it (the file
-	// lists four questions per person, so evenly spaced picks would all ask
-	// one attribute).
-	for _, i := range rand.New(rand.NewPCG(1, 0x6361706162696c)).Perm(len(qs))[:benchItems] {
-		q := qs[i]
-		out[compliance.Capability] = append(out[compliance.Capability], compliance.Item{ID: compliance.Capability + ":" + q.ID,
-			Bench: compliance.Capability, Turns: []string{strings.TrimSuffix(q.Question, datasets.PromptSuffix) + datasets.PromptSuffix}, Answers: q.Answers, Source: "organism-id"})
+	var capability []compliance.Item
+	for _, q := range qs {
+		capability = append(capability, compliance.Item{ID: compliance.Capability + ":" + q.ID, Bench: compliance.Capability,
+			Turns: []string{strings.TrimSuffix(q.Question, datasets.PromptSuffix) + datasets.PromptSuffix}, Answers: q.Answers, Source: "organism-id"})
 	}
+	// A seeded sample, as the demo draws it (the file lists four questions
+	// per person, so evenly spaced picks would all ask one attribute).
+	out[compliance.Capability] = compliance.SampleItems(capability, benchItems, 1)
 	return out
 }
