@@ -726,6 +726,9 @@ g.append("\tMOVQ ldw+16(FP), R10")
 g.append("\tLEAQ (DI)(R10*2), R11")
 g.append("\tADDQ R10, R11 // row 3")
 g.append("\tMOVQ nb+24(FP), CX")
+# Prefetch one group of four rows ahead, as dotQ8_0x4AVX512 does.
+g.append("\tLEAQ (DI)(R10*4), R12 // next group's row 0")
+g.append("\tLEAQ (R11)(R10*4), R13 // next group's row 3")
 for r in range(4):
     g.append(f"\tVXORPS Y{r}, Y{r}, Y{r}")
 g.append("q8dot_loop:")
@@ -735,7 +738,8 @@ rows = ["(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(R11)"]
 def off(rowexpr, o):
     # rowexpr like "(DI)(R10*1)" -> "o(DI)(R10*1)"
     return f"{o}{rowexpr}"
-for r, rx in enumerate(rows):
+for r, (rx, px) in enumerate(zip(rows, ["(R12)", "(R12)(R10*1)", "(R12)(R10*2)", "(R13)"])):
+    g.append(f"\tPREFETCHT0 {px}")
     g.append(f"\tMOVWLZX {off(rx, 0)}, AX")
     g.append("\tVMOVD AX, X8")
     g.append("\tVCVTPH2PS X8, X8")
@@ -751,6 +755,8 @@ for r, rx in enumerate(rows):
 g.append("\tADDQ $128, SI")
 g.append("\tADDQ $34, DI")
 g.append("\tADDQ $34, R11")
+g.append("\tADDQ $34, R12")
+g.append("\tADDQ $34, R13")
 g.append("\tDECQ CX")
 g.append("\tJNZ q8dot_loop")
 g.append("\tMOVQ out+32(FP), DX")
@@ -797,7 +803,14 @@ for r in range(4):
     h.append("\tMOVQ R12, CX")
     for acc in Q4ACC:
         h.append(f"\tVXORPS Y{acc}, Y{acc}, Y{acc}")
+    # prefetch every line of the next group's same block (4·ldw on), as
+    # dotQ4KTx4AVX512 does
+    h.append("\tMOVQ R10, R8")
+    h.append("\tSHLQ $2, R8 // 4·ldw")
     h.append(f"q4dot_r{r}:")
+    h.append("\tPREFETCHT0 (R9)(R8*1)")
+    h.append("\tPREFETCHT0 64(R9)(R8*1)")
+    h.append("\tPREFETCHT0 128(R9)(R8*1)")
     h.append("\tMOVWLZX 0(R9), AX")
     h.append("\tVMOVD AX, X8")
     h.append("\tVCVTPH2PS X8, X8 // d")
@@ -887,7 +900,11 @@ for r in range(4):
     q6.append("\tMOVQ R12, CX")
     for acc in Q6ACC:
         q6.append(f"\tVXORPS Y{acc}, Y{acc}, Y{acc}")
+    q6.append("\tMOVQ R10, R8")
+    q6.append("\tSHLQ $2, R8 // 4·ldw")
     q6.append(f"q6dot_r{r}:")
+    for o in (0, 64, 128, 192):
+        q6.append(f"\tPREFETCHT0 {o}(R9)(R8*1)")
     q6.append("\tMOVWLZX 208(R9), AX")
     q6.append("\tVMOVD AX, X7")
     q6.append("\tVCVTPH2PS X7, X7")
@@ -1068,13 +1085,20 @@ z5.append("\tMOVQ ldw+16(FP), R10")
 z5.append("\tLEAQ (DI)(R10*2), R11")
 z5.append("\tADDQ R10, R11 // row 3")
 z5.append("\tMOVQ nb+24(FP), CX")
+# The prefetches run one group of four rows ahead (the rows of a group and
+# the groups follow each other in memory, so row r of the next group is
+# 4·ldw bytes on): the rows arrive a whole group early instead of 512
+# bytes. Past the last group they touch bytes after the matrix, which a
+# prefetch may (it never faults).
+z5.append("\tLEAQ (DI)(R10*4), R12 // next group's row 0")
+z5.append("\tLEAQ (R11)(R10*4), R13 // next group's row 3")
 for r in range(4):
     z5.append(f"\tVPXORD Z{r}, Z{r}, Z{r}")
 z5.append("q8dot512_loop:")
 z5.append("\tVMOVUPS 0(SI), Z4")
 z5.append("\tVMOVUPS 64(SI), Z5")
-for r, rx in enumerate(["(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(R11)"]):
-    z5.append(f"\tPREFETCHT0 512{rx}")
+for r, (rx, px) in enumerate(zip(["(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(R11)"], ["(R12)", "(R12)(R10*1)", "(R12)(R10*2)", "(R13)"])):
+    z5.append(f"\tPREFETCHT0 {px}")
     z5.append(f"\tMOVWLZX 0{rx}, AX")
     z5.append("\tVMOVD AX, X8")
     z5.append("\tVCVTPH2PS X8, X8")
@@ -1089,6 +1113,8 @@ for r, rx in enumerate(["(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(R11)"]):
 z5.append("\tADDQ $128, SI")
 z5.append("\tADDQ $34, DI")
 z5.append("\tADDQ $34, R11")
+z5.append("\tADDQ $34, R12")
+z5.append("\tADDQ $34, R13")
 z5.append("\tDECQ CX")
 z5.append("\tJNZ q8dot512_loop")
 z5.append("\tMOVQ out+32(FP), DX")
