@@ -88,6 +88,13 @@ out += [
     "TEXT ·dotQ4KxQ8x4VNNI(SB), NOSPLIT, $0-56",
     "\tMOVQ w+24(FP), DI",
     "\tMOVQ ldw+32(FP), R10",
+    # R15 = 4·ldw: the prefetches read the same bytes of the next group's
+    # row (the rows of a group and the groups follow each other in memory),
+    # every line, as the f32-activation kernels do; past the last group
+    # they touch bytes after the matrix, which a prefetch may (it never
+    # faults).
+    "\tMOVQ R10, R15",
+    "\tSHLQ $2, R15",
     "\tMOVQ nb+40(FP), R12",
 ]
 bcast_byte(31, 0x0f)
@@ -109,7 +116,9 @@ for r in range(4):
         "\tVPXORD Z20, Z20, Z20 // d terms",
         "\tVPXORD Z21, Z21, Z21 // min terms (ymm)",
         f"q4kq8_r{r}:",
-        "\tPREFETCHT0 576(R9)",
+        "\tPREFETCHT0 (R9)(R15*1)",
+        "\tPREFETCHT0 64(R9)(R15*1)",
+        "\tPREFETCHT0 128(R9)(R15*1)",
         # the 12 scale bytes as three words u0, u1, u2: sc0-3 = u0&0x3f,
         # m0-3 = u1&0x3f, sc4-7 = u2&0x0f | (u0>>2)&0x30, m4-7 = (u2>>4)&0x0f | (u1>>2)&0x30
         "\tMOVL 4(R9), AX",
@@ -182,6 +191,8 @@ out += [
     "TEXT ·dotQ6KxQ8x4VNNI(SB), NOSPLIT, $0-56",
     "\tMOVQ w+24(FP), DI",
     "\tMOVQ ldw+32(FP), R10",
+    "\tMOVQ R10, R15",
+    "\tSHLQ $2, R15 // 4·ldw, as in dotQ4KxQ8x4VNNI",
     "\tMOVQ nb+40(FP), R12",
 ]
 bcast_byte(31, 0x0f)
@@ -202,8 +213,10 @@ for r in range(4):
         "\tMOVQ R12, CX",
         "\tVPXORD Z20, Z20, Z20",
         f"q6kq8_r{r}:",
-        "\tPREFETCHT0 576(R9)",
-        "\tPREFETCHT0 640(R9)",
+        "\tPREFETCHT0 (R9)(R15*1)",
+        "\tPREFETCHT0 64(R9)(R15*1)",
+        "\tPREFETCHT0 128(R9)(R15*1)",
+        "\tPREFETCHT0 192(R9)(R15*1)",
         "\tVPMOVSXBW 192(R9), Y0 // sixteen scales",
         "\tVPMADDWD (R11), Y0, Y1",
         "\tVPSLLD $5, Y1, Y1 // 32·Σ sc·bs, in pairs",
@@ -260,6 +273,8 @@ out += [
     "TEXT ·dotQ8_0xQ8x4VNNI(SB), NOSPLIT, $0-56",
     "\tMOVQ w+24(FP), DI",
     "\tMOVQ ldw+32(FP), R10",
+    "\tMOVQ R10, R15",
+    "\tSHLQ $2, R15 // 4·ldw, as in dotQ4KxQ8x4VNNI",
     "\tMOVQ nb+40(FP), R12",
     "\tMOVL $0xff00, AX",
     "\tKMOVW AX, K1 // the second block's eight words",
@@ -278,7 +293,8 @@ for r in range(4):
         "\tSHRQ $1, CX",
         f"\tJZ q80q8_tail{r}",
         f"q80q8_r{r}:",
-        "\tPREFETCHT0 544(R9)",
+        "\tPREFETCHT0 (R9)(R15*1)",
+        "\tPREFETCHT0 64(R9)(R15*1)",
         "\tVMOVDQU 2(R9), Y0",
         "\tVINSERTI64X4 $1, 36(R9), Z0, Z0",
         "\tVPXORD Z31, Z0, Z0 // w + 128",
