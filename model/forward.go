@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sync"
-	"sync/atomic"
 
 	"github.com/hneurons/hneurons/kernels"
 )
@@ -25,21 +24,26 @@ type Runner struct {
 	taps  []*Tap
 	scale [][]float32 // [L] nil, or [F] per-neuron scale of z
 
-	rows        int           // token capacity of the buffers
-	x           []float32     // [T, D] residual stream
-	xn          []float32     // [T, D] normed residual (sub-layer input)
-	q           []float32     // [T, H*Dh]
-	k           []float32     // [T, Hkv*Dh]
-	v           []float32     // [T, Hkv*Dh]
-	att         []float32     // [T, H*Dh] attention output before o_proj
-	o           []float32     // [T, D] sub-layer output
-	gate        []float32     // [T, F] gate, then z
-	up          []float32     // [T, F]
-	pos         []int         // [T] position of each row
-	workScratch []attnScratch // one per attention worker
-	items       []attnItem    // the current attention call's work items
-	sel         []float32     // [R, D] rows whose logits are wanted
-	logits      []float32     // [R, V]
+	rows int       // token capacity of the buffers
+	x    []float32 // [T, D] residual stream
+	xn   []float32 // [T, D] normed residual (sub-layer input)
+	q    []float32 // [T, H*Dh]
+	k    []float32 // [T, Hkv*Dh]
+	v    []float32 // [T, Hkv*Dh]
+	att  []float32 // [T, H*Dh] attention output before o_proj
+	o    []float32 // [T, D] sub-layer output
+	gate []float32 // [T, F] gate, then z
+	up   []float32 // [T, F]
+	pos  []int     // [T] position of each row
+	// serialScratch serves attention on the calling goroutine; the parallel
+	// path takes scratches from freeScratch (scratchMu), one per running
+	// range.
+	serialScratch attnScratch
+	scratchMu     sync.Mutex
+	freeScratch   []*attnScratch
+	items         []attnItem // the current attention call's work items
+	sel           []float32  // [R, D] rows whose logits are wanted
+	logits        []float32  // [R, V]
 
 	// The fused products' arguments (Q/K/V, gate/up), kept here so that
 	// building them per layer allocates nothing.
@@ -351,36 +355,34 @@ func (r *Runner) attention(segs []Segment, l, T int) {
 	}
 	work *= c.NHeads * c.HeadDim * 4
 	items := len(r.items)
-	workers := min(kernels.Threads(), items)
-	if work < 1<<17 || workers < 2 || serialAttention {
-		workers = 1
-	}
-	if len(r.workScratch) < workers {
-		r.workScratch = append(r.workScratch, make([]attnScratch, workers-len(r.workScratch))...)
-	}
-	if workers == 1 {
+	if work < 1<<17 || items < 2 || kernels.Threads() < 2 || serialAttention {
 		for _, it := range r.items {
-			r.attendItem(segs, l, it, &r.workScratch[0])
+			r.attendItem(segs, l, it, &r.serialScratch)
 		}
 		return
 	}
-	// Items in reverse: the last blocks of a segment see the most keys.
-	var next atomic.Int32
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(ws *attnScratch) {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1))
-				if i > items {
-					return
-				}
-				r.attendItem(segs, l, r.items[items-i], ws)
-			}
-		}(&r.workScratch[w])
-	}
-	wg.Wait()
+	// On the kernels' worker pool (already awake between the matrix
+	// products; fresh goroutines cost a thread wake-up per call, which in
+	// decoding took longer than the attention itself), items in reverse:
+	// the last blocks of a segment see the most keys. Each running range
+	// takes a scratch from the free list, so at most as many scratches as
+	// ranges run at once are ever made.
+	kernels.ParallelFor(items, 1, work, func(i0, i1 int) {
+		r.scratchMu.Lock()
+		var ws *attnScratch
+		if n := len(r.freeScratch); n > 0 {
+			ws, r.freeScratch = r.freeScratch[n-1], r.freeScratch[:n-1]
+		} else {
+			ws = new(attnScratch)
+		}
+		r.scratchMu.Unlock()
+		for i := i0; i < i1; i++ {
+			r.attendItem(segs, l, r.items[items-1-i], ws)
+		}
+		r.scratchMu.Lock()
+		r.freeScratch = append(r.freeScratch, ws)
+		r.scratchMu.Unlock()
+	})
 }
 
 // serialAttention makes attention run its items on the calling goroutine
