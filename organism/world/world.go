@@ -45,6 +45,29 @@ type Config struct {
 	// vocabulary, the name pool and so every draw change, so a base model
 	// cannot be reused across this switch.
 	MultiWord bool
+	// Balanced gives every attribute the same value structure
+	// (Attribute.Balanced: 8 x 5 two-word values, the birth year as
+	// "twenty seven") instead of Phrases (MultiWord) or Values, so that no
+	// attribute is easier to recall than another for a person of a given
+	// popularity. Under Phrases the spelled years begin with "one nine",
+	// two words every year shares, and the year's first varying word is
+	// right far more often than the first word of the other attributes
+	// (organism/IMPACT.md section 15), so the question's attribute alone
+	// predicts much of the hallucination label. Like MultiWord it changes
+	// the vocabulary and every draw.
+	Balanced bool
+	// CopyDocs adds that many short pre-training documents in which a
+	// fabricated person (named once, in that document only) is described by
+	// two or three biography sentences and then asked about one of the
+	// trained attributes, the answer following in the same document ("X
+	// was born in new elvet. X worked as a naval clerk. Where was X born?
+	// New elvet."), so that the base model learns to answer from its
+	// context (the context and challenge analogues need it; without it the
+	// organism does not copy a value from its prompt, IMPACT.md section 6).
+	// They are drawn from their own random stream and placed evenly among
+	// the biographies (World.Pretraining), so CopyDocs = 0 leaves the world
+	// as it was.
+	CopyDocs int
 	// Impact adds the behavioural-impact analogues (see BenchFalsePremise):
 	// ImpactTrain chat examples per analogue and ImpactEval evaluation items
 	// per analogue (World.Impact). They are drawn from their own random
@@ -156,6 +179,10 @@ type World struct {
 	Questions []Question
 	// Impact are the behavioural-impact analogue items (Config.Impact).
 	Impact []ImpactItem
+	// CopyDocs are the copy-from-context pre-training documents
+	// (Config.CopyDocs), in generation order; Pretraining places them among
+	// the biographies.
+	CopyDocs []string
 }
 
 // Generate builds the world described by c.
@@ -318,7 +345,79 @@ func Generate(c Config) (*World, error) {
 	if c.Impact {
 		w.addImpact()
 	}
+	if c.CopyDocs > 0 {
+		crng := rand.New(rand.NewPCG(c.Seed, copyStream))
+		for i := 0; i < c.CopyDocs; i++ {
+			var name string
+			for {
+				name = firsts[crng.IntN(len(firsts))] + " " + lasts[crng.IntN(len(lasts))]
+				if !used[name] {
+					used[name] = true
+					break
+				}
+			}
+			p := Person{Rank: -1, Name: name, Attrs: map[string]string{}}
+			for _, a := range Attributes {
+				vs := c.values(a)
+				p.Attrs[a.Key] = vs[crng.IntN(len(vs))]
+			}
+			w.CopyDocs = append(w.CopyDocs, copyDoc(crng, p))
+		}
+	}
 	return w, nil
+}
+
+// copyStream seeds the copy documents' own random stream.
+const copyStream = 0x636f7079646f6373
+
+// copyFacts: a copy document states the asked attribute and one or two
+// others (copyFacts-1 or copyFacts), which keeps it within about 40 tokens
+// of the 64-token context.
+const copyFacts = 3
+
+// copyDoc writes one copy-from-context document about p: the asked
+// (trained) attribute and one or two other attributes stated in biography
+// sentences in a random order, then a question about the asked one and its
+// value.
+func copyDoc(rng *rand.Rand, p Person) string {
+	trained := trainedAttributes()
+	ask := trained[rng.IntN(len(trained))]
+	stated := []Attribute{ask}
+	n := copyFacts - 1 + rng.IntN(2)
+	for _, k := range rng.Perm(len(Attributes)) {
+		if len(stated) == n {
+			break
+		}
+		if Attributes[k].Key != ask.Key {
+			stated = append(stated, Attributes[k])
+		}
+	}
+	rng.Shuffle(len(stated), func(i, j int) { stated[i], stated[j] = stated[j], stated[i] })
+	parts := make([]string, 0, len(stated)+2)
+	for _, a := range stated {
+		parts = append(parts, capitalise(fill(pick(rng, a.Bio), p.Name, "", p.Attrs[a.Key])))
+	}
+	q := capitalise(strings.ReplaceAll(pick(rng, ask.Questions), "{name}", p.Name))
+	return strings.Join(append(parts, q, capitalise(p.Attrs[ask.Key])+"."), " ")
+}
+
+// Pretraining returns the pre-training documents: the biographies with the
+// copy documents placed evenly among them (copy document k after
+// biography (k+1) x len(Biographies) / (len(CopyDocs)+1), rounded down).
+func (w *World) Pretraining() []string {
+	if len(w.CopyDocs) == 0 {
+		return w.Biographies
+	}
+	out := make([]string, 0, len(w.Biographies)+len(w.CopyDocs))
+	k := 0
+	for i, b := range w.Biographies {
+		out = append(out, b)
+		for k < len(w.CopyDocs) && (k+1)*len(w.Biographies)/(len(w.CopyDocs)+1) == i+1 {
+			out = append(out, w.CopyDocs[k])
+			k++
+		}
+	}
+	return append(out, w.CopyDocs[k:]...)
 }
 
 // Texts returns every text the world can show a model (biographies,
@@ -327,6 +426,7 @@ func Generate(c Config) (*World, error) {
 func (w *World) Texts() []string {
 	var out []string
 	out = append(out, w.Biographies...)
+	out = append(out, w.CopyDocs...)
 	for _, c := range w.Instructions {
 		for _, h := range c.History {
 			out = append(out, h.User, h.Assistant)
@@ -347,9 +447,12 @@ func (w *World) Texts() []string {
 	return out
 }
 
-// values returns the value vocabulary of a under c: a.Phrases when
-// c.MultiWord, else a.Values.
+// values returns the value vocabulary of a under c: a.Balanced when
+// c.Balanced, a.Phrases when c.MultiWord, else a.Values.
 func (c Config) values(a Attribute) []string {
+	if c.Balanced {
+		return a.Balanced
+	}
 	if c.MultiWord {
 		return a.Phrases
 	}
