@@ -57,11 +57,9 @@ type Config struct {
 	// the vocabulary and every draw.
 	Balanced bool
 	// CopyDocs adds that many short pre-training documents in which a
-	// fabricated person (named once, in that document only) is described by
-	// two or three biography sentences and then asked about one of the
-	// trained attributes, the answer following in the same document ("X
-	// was born in new elvet. X worked as a naval clerk. Where was X born?
-	// New elvet."), so that the base model learns to answer from its
+	// fabricated person (named in that document only) is described by one
+	// biography sentence and then asked about it, the answer following
+	// ("X was born in new elvet. Where was X born? New elvet."), so that the base model learns to answer from its
 	// context (the context and challenge analogues need it; without it the
 	// organism does not copy a value from its prompt, IMPACT.md section 6).
 	// They are drawn from their own random stream and placed evenly among
@@ -95,6 +93,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3, AbstainRepeat: 1, MultiWord: true,
+		Balanced: false, CopyDocs: 0,
 		Impact: true, ImpactTrain: defaultImpactTrain, ImpactEval: defaultImpactEval,
 		MaxMentions: 40, MentionScale: 60, MentionExponent: 1.1,
 		FirstNames: 400, LastNames: 800,
@@ -367,38 +366,27 @@ func Generate(c Config) (*World, error) {
 	return w, nil
 }
 
+// defaultCopyDocs is DefaultConfig's CopyDocs: 8,000 documents of about
+// 20 tokens, 35% of the pre-training stream's tokens.
+const defaultCopyDocs = 8000
+
 // copyStream seeds the copy documents' own random stream.
 const copyStream = 0x636f7079646f6373
 
-// copyFacts: a copy document states the asked attribute and one or two
-// others (copyFacts-1 or copyFacts), which keeps it within about 40 tokens
-// of the 64-token context.
-const copyFacts = 3
-
-// copyDoc writes one copy-from-context document about p: the asked
-// (trained) attribute and one or two other attributes stated in biography
-// sentences in a random order, then a question about the asked one and its
-// value.
+// copyDoc writes one copy-from-context document about p: one trained
+// attribute stated in a biography sentence, the question about it, and its
+// value ("X is a native of fort corin. In which city was X born? Fort
+// corin."; about 22 tokens with <bos> and <eos>). One statement per
+// document, like the context analogue's one context sentence: with two or
+// three statements and two questions per document, 1,000 steps on copy
+// documents alone answered 15% of held-out questions from the context; with
+// one, 500 steps answered 44% (IMPACT.md section 15.2).
 func copyDoc(rng *rand.Rand, p Person) string {
 	trained := trainedAttributes()
-	ask := trained[rng.IntN(len(trained))]
-	stated := []Attribute{ask}
-	n := copyFacts - 1 + rng.IntN(2)
-	for _, k := range rng.Perm(len(Attributes)) {
-		if len(stated) == n {
-			break
-		}
-		if Attributes[k].Key != ask.Key {
-			stated = append(stated, Attributes[k])
-		}
-	}
-	rng.Shuffle(len(stated), func(i, j int) { stated[i], stated[j] = stated[j], stated[i] })
-	parts := make([]string, 0, len(stated)+2)
-	for _, a := range stated {
-		parts = append(parts, capitalise(fill(pick(rng, a.Bio), p.Name, "", p.Attrs[a.Key])))
-	}
-	q := capitalise(strings.ReplaceAll(pick(rng, ask.Questions), "{name}", p.Name))
-	return strings.Join(append(parts, q, capitalise(p.Attrs[ask.Key])+"."), " ")
+	a := trained[rng.IntN(len(trained))]
+	stmt := capitalise(fill(pick(rng, a.Bio), p.Name, "", p.Attrs[a.Key]))
+	q := capitalise(strings.ReplaceAll(pick(rng, a.Questions), "{name}", p.Name))
+	return stmt + " " + q + " " + capitalise(p.Attrs[a.Key]) + "."
 }
 
 // Pretraining returns the pre-training documents: the biographies with the
