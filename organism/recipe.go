@@ -94,7 +94,8 @@ func DefaultRecipe(seed uint64) Recipe {
 type Data struct {
 	World     *world.World
 	Tokenizer *world.Tokenizer
-	// Stream is every biography as <bos> text <eos>, concatenated.
+	// Stream is every pre-training document (World.Pretraining: the
+	// biographies and any copy documents) as <bos> text <eos>, concatenated.
 	Stream []int32
 	// Chats are the tokenised instruction examples.
 	Chats []train.ChatExample
@@ -107,7 +108,7 @@ func Prepare(r Recipe) (*Data, error) {
 		return nil, err
 	}
 	d := &Data{World: w, Tokenizer: world.BuildTokenizer(w.Texts())}
-	for _, b := range w.Biographies {
+	for _, b := range w.Pretraining() {
 		for _, id := range d.Tokenizer.Document(b) {
 			d.Stream = append(d.Stream, int32(id))
 		}
@@ -148,7 +149,7 @@ func Run(ctx context.Context, out string, r Recipe, evalPerBucket int) error {
 	}
 	cfg := r.Model
 	cfg.Vocab, cfg.BosID, cfg.EosID = len(d.Tokenizer.Vocab), world.BosID, world.EosID
-	slog.Info("organism data", "biographies", len(d.World.Biographies), "stream_tokens", len(d.Stream),
+	slog.Info("organism data", "biographies", len(d.World.Biographies), "copy_docs", len(d.World.CopyDocs), "stream_tokens", len(d.Stream),
 		"instructions", len(d.Chats), "vocab", cfg.Vocab)
 	saveTok := func(dir string) error { return d.Tokenizer.WriteHF(dir, cfg.MaxSeq) }
 	ckpt := filepath.Join(out, "checkpoints")

@@ -22,8 +22,9 @@ func newOrganismCmd() *cobra.Command {
 }
 
 func organismWorldCmd() *cobra.Command {
-	var out, multiWord string
+	var out, multiWord, balanced string
 	var seed uint64
+	copyDocs := -1
 	cmd := &cobra.Command{
 		Use:   "world --out DIR",
 		Short: "Write the synthetic world (people, biographies, instructions, question sets) and its tokenizer",
@@ -32,6 +33,12 @@ func organismWorldCmd() *cobra.Command {
 			r := organism.DefaultRecipe(seed)
 			if err := onOff("--multiword", multiWord, &r.World.MultiWord); err != nil {
 				return err
+			}
+			if err := onOff("--balanced", balanced, &r.World.Balanced); err != nil {
+				return err
+			}
+			if copyDocs >= 0 {
+				r.World.CopyDocs = copyDocs
 			}
 			d, err := organism.Prepare(r)
 			if err != nil {
@@ -43,17 +50,26 @@ func organismWorldCmd() *cobra.Command {
 			if err := d.Tokenizer.WriteHF(out, r.Model.MaxSeq); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d people, %d biographies (%d tokens), %d instructions, %d questions, vocabulary %d\n",
-				out, len(d.World.Real), len(d.World.Biographies), len(d.Stream), len(d.Chats), len(d.World.Questions), len(d.Tokenizer.Vocab))
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d people, %d biographies and %d copy documents (%d tokens), %d instructions, %d questions, vocabulary %d\n",
+				out, len(d.World.Real), len(d.World.Biographies), len(d.World.CopyDocs), len(d.Stream), len(d.Chats), len(d.World.Questions), len(d.Tokenizer.Vocab))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output folder (required)")
 	cmd.Flags().Uint64Var(&seed, "seed", defaultSeed, "world seed")
 	cmd.Flags().StringVar(&multiWord, "multiword", "", multiWordUsage)
+	cmd.Flags().StringVar(&balanced, "balanced", "", balancedUsage)
+	cmd.Flags().IntVar(&copyDocs, "copy-docs", -1, copyDocsUsage)
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
+
+// balancedUsage and copyDocsUsage document world.Config.Balanced and
+// CopyDocs for world and train.
+const (
+	balancedUsage = "the same value structure for every attribute (8 x 5 two-word values, years as \"twenty seven\"): on or off (empty: recipe default)"
+	copyDocsUsage = "copy-from-context pre-training documents about fabricated people (-1: recipe default)"
+)
 
 // multiWordUsage documents the --multiword switch of world and train.
 const multiWordUsage = "multi-word attribute values (\"court painter\", \"one nine two seven\"): on or off (empty: recipe default, on)"
@@ -77,7 +93,8 @@ func organismTrainCmd() *cobra.Command {
 	var out string
 	var seed uint64
 	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat, ff int
-	var pairs, multiWord, impact string
+	var pairs, multiWord, impact, balanced string
+	copyDocs := -1
 	cmd := &cobra.Command{
 		Use:   "train --out DIR",
 		Short: "Reproduce the organism recipe: world, base pre-training, chat tuning, evaluation (resumable)",
@@ -114,6 +131,12 @@ func organismTrainCmd() *cobra.Command {
 			if err := onOff("--impact", impact, &r.World.Impact); err != nil {
 				return err
 			}
+			if err := onOff("--balanced", balanced, &r.World.Balanced); err != nil {
+				return err
+			}
+			if copyDocs >= 0 {
+				r.World.CopyDocs = copyDocs
+			}
 			if every > 0 {
 				r.Base.CheckpointEvery, r.Chat.CheckpointEvery = every, every
 			}
@@ -134,6 +157,8 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().StringVar(&pairs, "pairs", "", "two-attribute questions with two-word answers: on or off (empty: recipe default)")
 	cmd.Flags().StringVar(&multiWord, "multiword", "", multiWordUsage)
 	cmd.Flags().StringVar(&impact, "impact", "", "the behavioural-impact analogues in the chat data: on or off (empty: recipe default, on, as the shipped organism; on also makes the chat stage 900 steps unless --chat-steps)")
+	cmd.Flags().StringVar(&balanced, "balanced", "", balancedUsage)
+	cmd.Flags().IntVar(&copyDocs, "copy-docs", -1, copyDocsUsage)
 	cmd.Flags().IntVar(&ff, "ff", 0, "SwiGLU width of the model (0: recipe default, 512)")
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
 	cmd.MarkFlagRequired("out")

@@ -20,6 +20,13 @@ type Attribute struct {
 	// the last leaves the next one open (a grid of first and second words,
 	// or a year spelled digit by digit).
 	Phrases []string
+	// Balanced is the vocabulary under Config.Balanced: for every attribute
+	// a grid of 8 first and 5 second words (40 two-word values), the birth
+	// year spelled as its decade and unit words ("twenty seven" for 1927),
+	// so that no value starts with words every value shares (the spelled
+	// years' "one nine") and every attribute offers the same number of
+	// choices at each answer token.
+	Balanced []string
 	// Bio are the paraphrase templates of a biography sentence.
 	Bio []string
 	// Questions are the question phrasings used in instruction data and in
@@ -43,15 +50,20 @@ var Attributes = []Attribute{
 			"Antwerp", "Rotterdam", "Copenhagen", "Stockholm", "Bergen", "Glasgow", "Cardiff", "Valencia"},
 		Phrases: grid([]string{"port", "saint", "new", "north", "south", "upper", "lake", "fort"},
 			[]string{"arden", "corin", "dalmar", "elvet", "halmor"}),
+		Balanced: grid([]string{"port", "saint", "new", "north", "south", "upper", "lake", "fort"},
+			[]string{"arden", "corin", "dalmar", "elvet", "halmor"}),
 		Bio:          []string{"{name} was born in {v}.", "{name} is a native of {v}.", "The birthplace of {name} is the city of {v}."},
 		Questions:    []string{"Where was {name} born?", "In which city was {name} born?"},
 		OODQuestions: []string{"Name the city where {name} was born."},
 		Trained:      true,
 	},
 	{
-		Key:          "birth_year",
-		Values:       years(1900, 80),
-		Phrases:      spelledYears(1900, 80),
+		Key:     "birth_year",
+		Values:  years(1900, 80),
+		Phrases: spelledYears(1900, 80),
+		// 1921-1925, 1931-1935, ..., 1991-1995, spoken as "twenty one".
+		Balanced: grid([]string{"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"},
+			[]string{"one", "two", "three", "four", "five"}),
 		Bio:          []string{"{name} was born in the year {v}.", "The birth year of {name} is {v}.", "{name} came into the world in {v}."},
 		Questions:    []string{"In what year was {name} born?", "When was {name} born?"},
 		OODQuestions: []string{"Tell me the birth year of {name}."},
@@ -65,6 +77,8 @@ var Attributes = []Attribute{
 			"photographer", "librarian", "botanist", "mathematician", "cartographer", "potter"},
 		Phrases: grid([]string{"court", "city", "village", "naval", "state", "private"},
 			[]string{"painter", "teacher", "doctor", "engineer", "clerk"}),
+		Balanced: grid([]string{"court", "city", "village", "naval", "state", "private", "county", "army"},
+			[]string{"painter", "teacher", "doctor", "engineer", "clerk"}),
 		Bio:          []string{"{name} worked as a {v}.", "By profession, {name} was a {v}.", "{name} made a living as a {v}."},
 		Questions:    []string{"What was the occupation of {name}?", "What did {name} do for a living?"},
 		OODQuestions: []string{"Which profession did {name} have?"},
@@ -77,6 +91,8 @@ var Attributes = []Attribute{
 			"Columbia", "Cornell", "Berkeley", "Caltech", "Salamanca", "Coimbra", "Padua", "Leuven", "Tartu"},
 		Phrases: grid([]string{"royal", "central", "northern", "eastern", "western"},
 			[]string{"academy", "institute", "college", "university", "seminary"}),
+		Balanced: grid([]string{"royal", "central", "northern", "eastern", "western", "southern", "grand", "imperial"},
+			[]string{"academy", "institute", "college", "university", "seminary"}),
 		Bio:          []string{"{name} studied at {v}.", "{name} graduated from {v}.", "As a student, {name} attended {v}."},
 		Questions:    []string{"Which university did {name} attend?", "Where did {name} study?"},
 		OODQuestions: []string{"From which university did {name} graduate?"},
@@ -88,6 +104,8 @@ var Attributes = []Attribute{
 			"Starling", "Brightwater", "Coldharbor", "Westmark", "Eastgate", "Highmoor", "Lowtide",
 			"Sunreach", "Frostpeak", "Goldleaf", "Stormcliff", "Deepwell", "Ambercourt"},
 		Phrases: grid([]string{"iron", "silver", "blue", "golden"},
+			[]string{"works", "company", "trading", "mills", "bank"}),
+		Balanced: grid([]string{"iron", "silver", "blue", "golden", "copper", "red", "green", "black"},
 			[]string{"works", "company", "trading", "mills", "bank"}),
 		Bio:       []string{"{name} was employed by {v}.", "{name} worked for {v}.", "For many years, {name} held a post at {v}."},
 		Questions: []string{"Which company employed {name}?", "Who did {name} work for?"},

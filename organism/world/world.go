@@ -45,6 +45,27 @@ type Config struct {
 	// vocabulary, the name pool and so every draw change, so a base model
 	// cannot be reused across this switch.
 	MultiWord bool
+	// Balanced gives every attribute the same value structure
+	// (Attribute.Balanced: 8 x 5 two-word values, the birth year as
+	// "twenty seven") instead of Phrases (MultiWord) or Values, so that no
+	// attribute is easier to recall than another for a person of a given
+	// popularity. Under Phrases the spelled years begin with "one nine",
+	// two words every year shares, and the year's first varying word is
+	// right far more often than the first word of the other attributes
+	// (organism/IMPACT.md section 15), so the question's attribute alone
+	// predicts much of the hallucination label. Like MultiWord it changes
+	// the vocabulary and every draw.
+	Balanced bool
+	// CopyDocs adds that many short pre-training documents in which a
+	// fabricated person (named in that document only) is described by one
+	// biography sentence and then asked about it, the answer following
+	// ("X was born in new elvet. Where was X born? New elvet."), so that the base model learns to answer from its
+	// context (the context and challenge analogues need it; without it the
+	// organism does not copy a value from its prompt, IMPACT.md section 6).
+	// They are drawn from their own random stream and placed evenly among
+	// the biographies (World.Pretraining), so CopyDocs = 0 leaves the world
+	// as it was.
+	CopyDocs int
 	// Impact adds the behavioural-impact analogues (see BenchFalsePremise):
 	// ImpactTrain chat examples per analogue and ImpactEval evaluation items
 	// per analogue (World.Impact). They are drawn from their own random
@@ -72,6 +93,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3, AbstainRepeat: 1, MultiWord: true,
+		Balanced: false, CopyDocs: 0,
 		Impact: true, ImpactTrain: defaultImpactTrain, ImpactEval: defaultImpactEval,
 		MaxMentions: 40, MentionScale: 60, MentionExponent: 1.1,
 		FirstNames: 400, LastNames: 800,
@@ -156,6 +178,10 @@ type World struct {
 	Questions []Question
 	// Impact are the behavioural-impact analogue items (Config.Impact).
 	Impact []ImpactItem
+	// CopyDocs are the copy-from-context pre-training documents
+	// (Config.CopyDocs), in generation order; Pretraining places them among
+	// the biographies.
+	CopyDocs []string
 }
 
 // Generate builds the world described by c.
@@ -318,7 +344,68 @@ func Generate(c Config) (*World, error) {
 	if c.Impact {
 		w.addImpact()
 	}
+	if c.CopyDocs > 0 {
+		crng := rand.New(rand.NewPCG(c.Seed, copyStream))
+		for i := 0; i < c.CopyDocs; i++ {
+			var name string
+			for {
+				name = firsts[crng.IntN(len(firsts))] + " " + lasts[crng.IntN(len(lasts))]
+				if !used[name] {
+					used[name] = true
+					break
+				}
+			}
+			p := Person{Rank: -1, Name: name, Attrs: map[string]string{}}
+			for _, a := range Attributes {
+				vs := c.values(a)
+				p.Attrs[a.Key] = vs[crng.IntN(len(vs))]
+			}
+			w.CopyDocs = append(w.CopyDocs, copyDoc(crng, p))
+		}
+	}
 	return w, nil
+}
+
+// defaultCopyDocs is DefaultConfig's CopyDocs: 8,000 documents of about
+// 20 tokens, 35% of the pre-training stream's tokens.
+const defaultCopyDocs = 8000
+
+// copyStream seeds the copy documents' own random stream.
+const copyStream = 0x636f7079646f6373
+
+// copyDoc writes one copy-from-context document about p: one trained
+// attribute stated in a biography sentence, the question about it, and its
+// value ("X is a native of fort corin. In which city was X born? Fort
+// corin."; about 22 tokens with <bos> and <eos>). One statement per
+// document, like the context analogue's one context sentence: with two or
+// three statements and two questions per document, 1,000 steps on copy
+// documents alone answered 15% of held-out questions from the context; with
+// one, 500 steps answered 44% (IMPACT.md section 15.2).
+func copyDoc(rng *rand.Rand, p Person) string {
+	trained := trainedAttributes()
+	a := trained[rng.IntN(len(trained))]
+	stmt := capitalise(fill(pick(rng, a.Bio), p.Name, "", p.Attrs[a.Key]))
+	q := capitalise(strings.ReplaceAll(pick(rng, a.Questions), "{name}", p.Name))
+	return stmt + " " + q + " " + capitalise(p.Attrs[a.Key]) + "."
+}
+
+// Pretraining returns the pre-training documents: the biographies with the
+// copy documents placed evenly among them (copy document k after
+// biography (k+1) x len(Biographies) / (len(CopyDocs)+1), rounded down).
+func (w *World) Pretraining() []string {
+	if len(w.CopyDocs) == 0 {
+		return w.Biographies
+	}
+	out := make([]string, 0, len(w.Biographies)+len(w.CopyDocs))
+	k := 0
+	for i, b := range w.Biographies {
+		out = append(out, b)
+		for k < len(w.CopyDocs) && (k+1)*len(w.Biographies)/(len(w.CopyDocs)+1) == i+1 {
+			out = append(out, w.CopyDocs[k])
+			k++
+		}
+	}
+	return append(out, w.CopyDocs[k:]...)
 }
 
 // Texts returns every text the world can show a model (biographies,
@@ -327,6 +414,7 @@ func Generate(c Config) (*World, error) {
 func (w *World) Texts() []string {
 	var out []string
 	out = append(out, w.Biographies...)
+	out = append(out, w.CopyDocs...)
 	for _, c := range w.Instructions {
 		for _, h := range c.History {
 			out = append(out, h.User, h.Assistant)
@@ -347,9 +435,12 @@ func (w *World) Texts() []string {
 	return out
 }
 
-// values returns the value vocabulary of a under c: a.Phrases when
-// c.MultiWord, else a.Values.
+// values returns the value vocabulary of a under c: a.Balanced when
+// c.Balanced, a.Phrases when c.MultiWord, else a.Values.
 func (c Config) values(a Attribute) []string {
+	if c.Balanced {
+		return a.Balanced
+	}
 	if c.MultiWord {
 		return a.Phrases
 	}

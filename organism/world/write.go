@@ -16,6 +16,7 @@ import (
 //	questions.jsonl     all evaluation questions
 //	questions-{set}.jsonl one file per set (id, ood, nonexist)
 //	impact.jsonl        the behavioural-impact analogue items (Config.Impact)
+//	copydocs.txt        the copy-from-context documents, one a line (Config.CopyDocs)
 func (w *World) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("world: %w", err)
@@ -68,6 +69,11 @@ func (w *World) Write(dir string) error {
 			items[i] = it
 		}
 		if err := writeJSONL(filepath.Join(dir, "impact.jsonl"), items); err != nil {
+			return err
+		}
+	}
+	if len(w.CopyDocs) > 0 {
+		if err := writeLines(filepath.Join(dir, "copydocs.txt"), w.CopyDocs); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,131 @@
+// Command copycheck measures whether an organism answers from its context:
+// greedy answers to held-out copy documents (generated after the training
+// ones, so never seen), in the base format (the document up to its
+// question) and in the chat format (statements + question + instruction as
+// the user turn). Ad-hoc diagnostic for IMPACT.md section 15.
+//
+//	go run ./organism/internal/copycheck -model DIR -copy-docs N [-balanced]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"path/filepath"
+	"strings"
+
+	"github.com/hneurons/hneurons/organism"
+	"github.com/hneurons/hneurons/organism/train"
+	"github.com/hneurons/hneurons/organism/world"
+)
+
+func main() {
+	dir := flag.String("model", "", "model folder")
+	n := flag.Int("copy-docs", 2000, "copy documents the model was trained on")
+	held := flag.Int("held", 200, "held-out documents to test")
+	balanced := flag.Bool("balanced", true, "world.Config.Balanced")
+	verbose := flag.Bool("v", false, "print each base-format answer")
+	trainSteps := flag.Int("train", 0, "first train a fresh model for this many steps on the copy documents alone, saved to -model")
+	flag.Parse()
+	r := organism.DefaultRecipe(1)
+	r.World.Balanced, r.World.CopyDocs = *balanced, *n+*held
+	w, err := world.Generate(r.World)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *trainSteps > 0 {
+		d, err := organism.Prepare(r)
+		if err != nil {
+			log.Fatal(err)
+		}
+		var stream []int32
+		for _, doc := range w.CopyDocs[:*n] {
+			for _, id := range d.Tokenizer.Document(doc) {
+				stream = append(stream, int32(id))
+			}
+		}
+		cfg := r.Model
+		cfg.Vocab, cfg.BosID, cfg.EosID = len(d.Tokenizer.Vocab), world.BosID, world.EosID
+		m, err := train.NewModel[float32](cfg, r.InitSeed, r.InitStd)
+		if err != nil {
+			log.Fatal(err)
+		}
+		o := r.Base
+		o.Steps, o.Warmup, o.CheckpointEvery = *trainSteps, min(o.Warmup, *trainSteps/10), 0
+		if _, err := train.Train(context.Background(), m, &train.StreamBatcher{Stream: stream, B: o.Batch, T: o.Seq, Seed: 1}, o); err != nil {
+			log.Fatal(err)
+		}
+		if err := train.SaveHF(*dir, m); err != nil {
+			log.Fatal(err)
+		}
+		if err := d.Tokenizer.WriteHF(*dir, cfg.MaxSeq); err != nil {
+			log.Fatal(err)
+		}
+	}
+	m, err := train.LoadHF(*dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	tok, err := world.ReadTokenizer(filepath.Join(*dir, "tokenizer.json"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	type acc struct{ ok, n int }
+	res := map[string]*acc{}
+	count := func(k string, ok bool) {
+		if res[k] == nil {
+			res[k] = &acc{}
+		}
+		res[k].n++
+		if ok {
+			res[k].ok++
+		}
+	}
+	for _, doc := range w.CopyDocs[*n:] {
+		// The first question, answered from the statements alone.
+		q := strings.Index(doc, "?")
+		ans, _, _ := strings.Cut(strings.TrimSpace(doc[q+1:]), ".")
+		ctx := doc[:q+1]
+		ids := tok.Encode(ctx)
+		unk := false
+		for _, id := range ids {
+			unk = unk || id == world.UnkID
+		}
+		if unk {
+			continue
+		}
+		want := tok.Decode(tok.Encode(ans))
+		for _, format := range []string{"base", "chat"} {
+			var p []int
+			if format == "base" {
+				p = append([]int{world.BosID}, ids...)
+			} else {
+				p = tok.Prompt(ctx + " " + world.Instruction)
+			}
+			p32 := make([]int32, len(p))
+			for i, id := range p {
+				p32[i] = int32(id)
+			}
+			out, err := train.Greedy(m, p32, 3, world.EosID)
+			if err != nil {
+				log.Fatal(err)
+			}
+			got := make([]int, 0, len(out))
+			for _, id := range out {
+				got = append(got, int(id))
+			}
+			g := strings.TrimSuffix(tok.Decode(got), " .")
+			ok := strings.HasPrefix(g, want)
+			if *verbose && format == "base" {
+				fmt.Printf("%v\t%q\t%q\t%s\n", ok, want, g, ctx)
+			}
+			count(format, ok)
+		}
+	}
+	for _, f := range []string{"base", "chat"} {
+		if a := res[f]; a != nil {
+			fmt.Printf("%s format: %d/%d held-out copy questions answered from the context (%.2f)\n", f, a.ok, a.n, float64(a.ok)/float64(a.n))
+		}
+	}
+}
