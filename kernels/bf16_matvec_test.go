@@ -132,6 +132,13 @@ func TestMeasurePeaks(t *testing.T) {
 	if _, err := MeasurePeaks(t.Context(), 100, 1); err == nil {
 		t.Error("no error for a 100-byte read")
 	}
+	// Pure-Go kernels (HNEURONS_KERNELS=go) use no FMA instructions: no
+	// FMA peak, although the CPU has them.
+	defer func(e bool) { asmEnabled = e }(asmEnabled)
+	asmEnabled = false
+	if p, err := MeasurePeaks(t.Context(), 1<<22, 1); err != nil || p.FMAWidth != 0 || p.FMAGFLOPs != 0 {
+		t.Errorf("pure Go: peaks %+v, %v; want no FMA probe", p, err)
+	}
 }
 
 // TestMinTimeDecodeStream prints best-of-n weight bandwidths of a
