@@ -740,10 +740,8 @@ def off(rowexpr, o):
     return f"{o}{rowexpr}"
 for r, (rx, px) in enumerate(zip(rows, ["(R12)", "(R12)(R10*1)", "(R12)(R10*2)", "(R13)"])):
     g.append(f"\tPREFETCHT0 {px}")
-    g.append(f"\tMOVWLZX {off(rx, 0)}, AX")
-    g.append("\tVMOVD AX, X8")
-    g.append("\tVCVTPH2PS X8, X8")
-    g.append("\tVBROADCASTSS X8, Y8 // d")
+    g.append(f"\tVPBROADCASTW {off(rx, 0)}, X8 // d as f16, then widened")
+    g.append("\tVCVTPH2PS X8, Y8 // d")
     for c in range(4):
         g.append(f"\tVPMOVSXBD {off(rx, 2+8*c)}, Y9")
         g.append("\tVCVTDQ2PS Y9, Y9")
@@ -1099,10 +1097,10 @@ z5.append("\tVMOVUPS 0(SI), Z4")
 z5.append("\tVMOVUPS 64(SI), Z5")
 for r, (rx, px) in enumerate(zip(["(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(R11)"], ["(R12)", "(R12)(R10*1)", "(R12)(R10*2)", "(R13)"])):
     z5.append(f"\tPREFETCHT0 {px}")
-    z5.append(f"\tMOVWLZX 0{rx}, AX")
-    z5.append("\tVMOVD AX, X8")
-    z5.append("\tVCVTPH2PS X8, X8")
-    z5.append("\tVBROADCASTSS X8, Z8 // d")
+    # d broadcast as f16 from memory, then widened: two instructions
+    # instead of a scalar load, a move, a conversion and a broadcast
+    z5.append(f"\tVPBROADCASTW 0{rx}, Y8")
+    z5.append("\tVCVTPH2PS Y8, Z8 // d")
     z5.append(f"\tVPMOVSXBD 2{rx}, Z9")
     z5.append(f"\tVPMOVSXBD 18{rx}, Z11")
     z5.append("\tVCVTDQ2PS Z9, Z9")
