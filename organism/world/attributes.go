@@ -32,6 +32,13 @@ type Attribute struct {
 	// Questions are the question phrasings used in instruction data and in
 	// the in-distribution set.
 	Questions []string
+	// CopyQuestion is the question of the copy-from-context documents
+	// (Config.CopyDocs): one phrasing, used nowhere else, so that the
+	// instruction data's questions stay free for recall from memory (with
+	// the instruction data's own phrasings the chat organism answered only
+	// 54% of its training questions about the most famous people,
+	// IMPACT.md section 15.4).
+	CopyQuestion string
 	// OODQuestions are phrasings never used in instruction data.
 	OODQuestions []string
 	// Trained reports whether instruction data asks for this attribute; the
@@ -52,6 +59,7 @@ var Attributes = []Attribute{
 			[]string{"arden", "corin", "dalmar", "elvet", "halmor"}),
 		Balanced: grid([]string{"port", "saint", "new", "north", "south", "upper", "lake", "fort"},
 			[]string{"arden", "corin", "dalmar", "elvet", "halmor"}),
+		CopyQuestion: "What is the birthplace of {name}?",
 		Bio:          []string{"{name} was born in {v}.", "{name} is a native of {v}.", "The birthplace of {name} is the city of {v}."},
 		Questions:    []string{"Where was {name} born?", "In which city was {name} born?"},
 		OODQuestions: []string{"Name the city where {name} was born."},
@@ -64,6 +72,7 @@ var Attributes = []Attribute{
 		// 1921-1925, 1931-1935, ..., 1991-1995, spoken as "twenty one".
 		Balanced: grid([]string{"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"},
 			[]string{"one", "two", "three", "four", "five"}),
+		CopyQuestion: "What is the birth year of {name}?",
 		Bio:          []string{"{name} was born in the year {v}.", "The birth year of {name} is {v}.", "{name} came into the world in {v}."},
 		Questions:    []string{"In what year was {name} born?", "When was {name} born?"},
 		OODQuestions: []string{"Tell me the birth year of {name}."},
@@ -79,6 +88,7 @@ var Attributes = []Attribute{
 			[]string{"painter", "teacher", "doctor", "engineer", "clerk"}),
 		Balanced: grid([]string{"court", "city", "village", "naval", "state", "private", "county", "army"},
 			[]string{"painter", "teacher", "doctor", "engineer", "clerk"}),
+		CopyQuestion: "What is the profession of {name}?",
 		Bio:          []string{"{name} worked as a {v}.", "By profession, {name} was a {v}.", "{name} made a living as a {v}."},
 		Questions:    []string{"What was the occupation of {name}?", "What did {name} do for a living?"},
 		OODQuestions: []string{"Which profession did {name} have?"},
@@ -93,6 +103,7 @@ var Attributes = []Attribute{
 			[]string{"academy", "institute", "college", "university", "seminary"}),
 		Balanced: grid([]string{"royal", "central", "northern", "eastern", "western", "southern", "grand", "imperial"},
 			[]string{"academy", "institute", "college", "university", "seminary"}),
+		CopyQuestion: "What is the alma mater of {name}?",
 		Bio:          []string{"{name} studied at {v}.", "{name} graduated from {v}.", "As a student, {name} attended {v}."},
 		Questions:    []string{"Which university did {name} attend?", "Where did {name} study?"},
 		OODQuestions: []string{"From which university did {name} graduate?"},
@@ -107,9 +118,10 @@ var Attributes = []Attribute{
 			[]string{"works", "company", "trading", "mills", "bank"}),
 		Balanced: grid([]string{"iron", "silver", "blue", "golden", "copper", "red", "green", "black"},
 			[]string{"works", "company", "trading", "mills", "bank"}),
-		Bio:       []string{"{name} was employed by {v}.", "{name} worked for {v}.", "For many years, {name} held a post at {v}."},
-		Questions: []string{"Which company employed {name}?", "Who did {name} work for?"},
-		Trained:   false,
+		CopyQuestion: "What is the workplace of {name}?",
+		Bio:          []string{"{name} was employed by {v}.", "{name} worked for {v}.", "For many years, {name} held a post at {v}."},
+		Questions:    []string{"Which company employed {name}?", "Who did {name} work for?"},
+		Trained:      false,
 	},
 }
 

@@ -138,10 +138,14 @@ func TestCopyDocs(t *testing.T) {
 			// templates.
 			var a Attribute
 			for _, at := range Attributes {
-				for _, tq := range at.Questions {
-					pre, post, _ := strings.Cut(tq, "{name}")
-					if strings.HasPrefix(question, capitalise(pre)) && strings.HasSuffix(question+"?", post) {
-						a, name = at, strings.TrimSuffix(strings.TrimPrefix(question, capitalise(pre)), strings.TrimSuffix(post, "?"))
+				pre, post, _ := strings.Cut(at.CopyQuestion, "{name}")
+				if strings.HasPrefix(question, pre) && strings.HasSuffix(question+"?", post) {
+					a, name = at, strings.TrimSuffix(strings.TrimPrefix(question, pre), strings.TrimSuffix(post, "?"))
+				}
+				// The instruction data's phrasings are left to recall.
+				for _, tq := range append(append([]string{}, at.Questions...), at.OODQuestions...) {
+					if strings.Contains(d, capitalise(strings.Split(tq, "{name}")[0])) && strings.Split(tq, "{name}")[0] != "" {
+						t.Errorf("copy document %q uses the question phrasing %q", d, tq)
 					}
 				}
 			}

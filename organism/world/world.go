@@ -58,8 +58,9 @@ type Config struct {
 	Balanced bool
 	// CopyDocs adds that many short pre-training documents in which a
 	// fabricated person (named in that document only) is described by one
-	// biography sentence and then asked about it, the answer following
-	// ("X was born in new elvet. Where was X born? New elvet."), so that the base model learns to answer from its
+	// biography sentence and then asked about it in a phrasing of its own
+	// (Attribute.CopyQuestion), the answer following ("X was born in new
+	// elvet. What is the birthplace of X? New elvet."), so that the base model learns to answer from its
 	// context (the context and challenge analogues need it; without it the
 	// organism does not copy a value from its prompt, IMPACT.md section 6).
 	// They are drawn from their own random stream and placed evenly among
@@ -186,10 +187,10 @@ type World struct {
 
 // Generate builds the world described by c.
 func Generate(c Config) (*World, error) {
-	if c.People < 2 || c.NonExist < 0 || c.Abstain < 0 || c.FirstNames < 1 || c.LastNames < 1 {
+	if c.People < 2 || c.NonExist < 0 || c.Abstain < 0 || c.CopyDocs < 0 || c.FirstNames < 1 || c.LastNames < 1 {
 		return nil, fmt.Errorf("world: invalid config %+v", c)
 	}
-	total := c.People + c.NonExist + c.Abstain
+	total := c.People + c.NonExist + c.Abstain + c.CopyDocs
 	if c.FirstNames*c.LastNames < 2*total {
 		return nil, fmt.Errorf("world: name pools %d x %d too small for %d people", c.FirstNames, c.LastNames, total)
 	}
@@ -374,9 +375,9 @@ const defaultCopyDocs = 8000
 const copyStream = 0x636f7079646f6373
 
 // copyDoc writes one copy-from-context document about p: one trained
-// attribute stated in a biography sentence, the question about it, and its
-// value ("X is a native of fort corin. In which city was X born? Fort
-// corin."; about 22 tokens with <bos> and <eos>). One statement per
+// attribute stated in a biography sentence, the attribute's CopyQuestion,
+// and its value ("X is a native of fort corin. What is the birthplace of
+// X? Fort corin."; about 22 tokens with <bos> and <eos>). One statement per
 // document, like the context analogue's one context sentence: with two or
 // three statements and two questions per document, 1,000 steps on copy
 // documents alone answered 15% of held-out questions from the context; with
@@ -385,7 +386,7 @@ func copyDoc(rng *rand.Rand, p Person) string {
 	trained := trainedAttributes()
 	a := trained[rng.IntN(len(trained))]
 	stmt := capitalise(fill(pick(rng, a.Bio), p.Name, "", p.Attrs[a.Key]))
-	q := capitalise(strings.ReplaceAll(pick(rng, a.Questions), "{name}", p.Name))
+	q := strings.ReplaceAll(a.CopyQuestion, "{name}", p.Name)
 	return stmt + " " + q + " " + capitalise(p.Attrs[a.Key]) + "."
 }
 
@@ -539,7 +540,7 @@ func namePool(rng *rand.Rand, n, lo, hi int, reserved map[string]bool) []string 
 func templateWords() []string {
 	var out []string
 	for _, a := range Attributes {
-		for _, group := range [][]string{a.Bio, a.Questions, a.OODQuestions} {
+		for _, group := range [][]string{a.Bio, a.Questions, a.OODQuestions, {a.CopyQuestion}} {
 			for _, t := range group {
 				out = append(out, words(t)...)
 			}

@@ -26,6 +26,7 @@ func main() {
 	held := flag.Int("held", 200, "held-out documents to test")
 	balanced := flag.Bool("balanced", true, "world.Config.Balanced")
 	verbose := flag.Bool("v", false, "print each base-format answer")
+	know := flag.Bool("know", false, "instead: the model's recall of real people's birth cities in the biography format")
 	trainSteps := flag.Int("train", 0, "first train a fresh model for this many steps on the copy documents alone, saved to -model")
 	flag.Parse()
 	r := organism.DefaultRecipe(1)
@@ -70,6 +71,38 @@ func main() {
 	tok, err := world.ReadTokenizer(filepath.Join(*dir, "tokenizer.json"))
 	if err != nil {
 		log.Fatal(err)
+	}
+	if *know {
+		// Recall of real people's birth cities in the biography format:
+		// "<bos> NAME is a native of" -> the city, by popularity bucket.
+		ok, tot := map[string]int{}, map[string]int{}
+		for _, p := range w.Real {
+			b := organism.Bucket(p.Mentions)
+			if tot[b] >= 100 {
+				continue
+			}
+			pr := append([]int{world.BosID}, tok.Encode(p.Name+" is a native of")...)
+			p32 := make([]int32, len(pr))
+			for i, id := range pr {
+				p32[i] = int32(id)
+			}
+			out, err := train.Greedy(m, p32, 2, world.EosID)
+			if err != nil {
+				log.Fatal(err)
+			}
+			got := make([]int, len(out))
+			for i, id := range out {
+				got[i] = int(id)
+			}
+			tot[b]++
+			if tok.Decode(got) == tok.Decode(tok.Encode(p.Attrs["birth_city"])) {
+				ok[b]++
+			}
+		}
+		for _, b := range []string{"20+", "5-19", "2-4", "1"} {
+			fmt.Printf("biography recall of the birth city, %s mentions: %d/%d\n", b, ok[b], tot[b])
+		}
+		return
 	}
 	type acc struct{ ok, n int }
 	res := map[string]*acc{}
