@@ -141,22 +141,8 @@ func BenchmarkDequant(b *testing.B) {
 	for _, dt := range []DType{Q8_0, Q4_K, Q6_K} {
 		b.Run(dt.String(), func(b *testing.B) {
 			const k = 4096
-			rb, _ := dt.RowBytes(k)
-			src := make([]byte, rb)
 			r := rand.New(rand.NewPCG(4, 4))
-			for i := range src {
-				src[i] = byte(r.Uint32())
-			}
-			for i := 0; i < rb; i += dt.BlockBytes() { // finite f16 scales
-				switch dt {
-				case Q8_0:
-					src[i+1] = 0x20
-				case Q4_K:
-					src[i+1], src[i+3] = 0x20, 0x20
-				case Q6_K:
-					src[i+209] = 0x20
-				}
-			}
+			src := randQuantBytes(r, dt, 1, k)
 			w, _ := Pack(src, dt, 1, k)
 			dst := make([]float32, k)
 			for b.Loop() {
@@ -208,22 +194,8 @@ func BenchmarkMatVecQuant(b *testing.B) {
 	for _, dt := range []DType{Q8_0, Q4_K, Q6_K} {
 		b.Run(dt.String(), func(b *testing.B) {
 			const n, k = 4096, 4096
-			rb, _ := dt.RowBytes(k)
-			src := make([]byte, n*rb)
 			r := rand.New(rand.NewPCG(5, 5))
-			for i := range src {
-				src[i] = byte(r.Uint32())
-			}
-			for i := 0; i < len(src); i += dt.BlockBytes() { // finite f16 scales
-				switch dt {
-				case Q8_0:
-					src[i+1] = 0x20
-				case Q4_K:
-					src[i+1], src[i+3] = 0x20, 0x20
-				case Q6_K:
-					src[i+209] = 0x20
-				}
-			}
+			src := randQuantBytes(r, dt, n, k)
 			w, err := Pack(src, dt, n, k)
 			if err != nil {
 				b.Fatal(err)
@@ -236,4 +208,26 @@ func BenchmarkMatVecQuant(b *testing.B) {
 			b.ReportMetric(float64(len(src))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 		})
 	}
+}
+
+// randQuantBytes returns rows rows of k values in dt (Q8_0, Q4_K or Q6_K)
+// as random bytes with finite f16 scales (high byte 0x20): benchmark
+// input, not meaningful weights.
+func randQuantBytes(r *rand.Rand, dt DType, rows, k int) []byte {
+	rb, _ := dt.RowBytes(k)
+	src := make([]byte, rows*rb)
+	for i := range src {
+		src[i] = byte(r.Uint32())
+	}
+	for i := 0; i < len(src); i += dt.BlockBytes() {
+		switch dt {
+		case Q8_0:
+			src[i+1] = 0x20
+		case Q4_K:
+			src[i+1], src[i+3] = 0x20, 0x20
+		case Q6_K:
+			src[i+209] = 0x20
+		}
+	}
+	return src
 }

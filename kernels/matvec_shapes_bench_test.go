@@ -23,21 +23,7 @@ func BenchmarkMatVecShapes(b *testing.B) {
 				var nbytes int
 				r := rand.New(rand.NewPCG(5, 5))
 				if dt != BF16 {
-					rb, _ := dt.RowBytes(k)
-					src := make([]byte, n*rb)
-					for i := range src {
-						src[i] = byte(r.Uint32())
-					}
-					for i := 0; i < len(src); i += dt.BlockBytes() {
-						switch dt {
-						case Q8_0:
-							src[i+1] = 0x20
-						case Q4_K:
-							src[i+1], src[i+3] = 0x20, 0x20
-						case Q6_K:
-							src[i+209] = 0x20
-						}
-					}
+					src := randQuantBytes(r, dt, n, k)
 					w, _ = Pack(src, dt, n, k)
 					nbytes = len(src)
 				} else {
