@@ -33,11 +33,12 @@ type Attribute struct {
 	// the in-distribution set.
 	Questions []string
 	// CopyQuestion is the question of the copy-from-context documents
-	// (Config.CopyDocs): one phrasing, used nowhere else, so that the
-	// instruction data's questions stay free for recall from memory (with
-	// the instruction data's own phrasings the chat organism answered only
-	// 54% of its training questions about the most famous people,
-	// IMPACT.md section 15.4).
+	// (Config.CopyDocs): one phrasing, used nowhere else. It was meant to
+	// keep the instruction data's questions free for recall from memory,
+	// which copy documents in those phrasings broke (run r1); it does not
+	// (run r3: the chat organism still answers 0.43 of questions about
+	// famous people), and the context analogue then gains nothing
+	// (IMPACT.md sections 15.3, 15.5).
 	CopyQuestion string
 	// OODQuestions are phrasings never used in instruction data.
 	OODQuestions []string

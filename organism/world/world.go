@@ -54,7 +54,9 @@ type Config struct {
 	// right far more often than the first word of the other attributes
 	// (organism/IMPACT.md section 15), so the question's attribute alone
 	// predicts much of the hallucination label. Like MultiWord it changes
-	// the vocabulary and every draw.
+	// the vocabulary and every draw. Off by default: it narrows the year's
+	// lead, but the university becomes as easy, and the probe's margins
+	// over random neurons do not grow (IMPACT.md section 15.4).
 	Balanced bool
 	// CopyDocs adds that many short pre-training documents in which a
 	// fabricated person (named in that document only) is described by one
@@ -64,8 +66,10 @@ type Config struct {
 	// context (the context and challenge analogues need it; without it the
 	// organism does not copy a value from its prompt, IMPACT.md section 6).
 	// They are drawn from their own random stream and placed evenly among
-	// the biographies (World.Pretraining), so CopyDocs = 0 leaves the world
-	// as it was.
+	// the biographies (World.Pretraining), so CopyDocs = 0 (the default)
+	// leaves the world as it was. With 8,000 documents the base model
+	// copies, but the chat organism no longer answers from memory
+	// (IMPACT.md section 15.6), so it is not part of the shipped recipe.
 	CopyDocs int
 	// Impact adds the behavioural-impact analogues (see BenchFalsePremise):
 	// ImpactTrain chat examples per analogue and ImpactEval evaluation items
@@ -366,10 +370,6 @@ func Generate(c Config) (*World, error) {
 	}
 	return w, nil
 }
-
-// defaultCopyDocs is DefaultConfig's CopyDocs: 8,000 documents of about
-// 20 tokens, 35% of the pre-training stream's tokens.
-const defaultCopyDocs = 8000
 
 // copyStream seeds the copy documents' own random stream.
 const copyStream = 0x636f7079646f6373

@@ -2,9 +2,14 @@
 // greedy answers to held-out copy documents (generated after the training
 // ones, so never seen), in the base format (the document up to its
 // question) and in the chat format (statements + question + instruction as
-// the user turn). Ad-hoc diagnostic for IMPACT.md section 15.
+// the user turn). With -know it instead measures the model's recall of
+// real people's birth cities in the biography format; with -train N it
+// first trains a fresh model on the copy documents alone. Diagnostic for
+// organism/IMPACT.md section 15 (seed-1 default world with Balanced and
+// CopyDocs = N; -balanced=false -copy-docs 0 -held 0 for org9's world).
 //
-//	go run ./organism/internal/copycheck -model DIR -copy-docs N [-balanced]
+//	go run ./organism/internal/copycheck -model DIR/base -copy-docs 8000
+//	go run ./organism/internal/copycheck -model DIR/base -copy-docs 8000 -know
 package main
 
 import (
