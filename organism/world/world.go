@@ -213,10 +213,12 @@ func Generate(c Config) (*World, error) {
 	firsts := namePool(rng, c.FirstNames, 2, 2, reserved)
 	lasts := namePool(rng, c.LastNames, 2, 3, reserved)
 	used := map[string]bool{}
-	newPerson := func(rank int) Person {
+	// drawPerson draws, from r, a name no one has yet and a value of every
+	// attribute.
+	drawPerson := func(r *rand.Rand, rank int) Person {
 		var name string
 		for {
-			name = firsts[rng.IntN(len(firsts))] + " " + lasts[rng.IntN(len(lasts))]
+			name = firsts[r.IntN(len(firsts))] + " " + lasts[r.IntN(len(lasts))]
 			if !used[name] {
 				used[name] = true
 				break
@@ -225,10 +227,11 @@ func Generate(c Config) (*World, error) {
 		p := Person{Rank: rank, Name: name, Attrs: map[string]string{}}
 		for _, a := range Attributes {
 			vs := c.values(a)
-			p.Attrs[a.Key] = vs[rng.IntN(len(vs))]
+			p.Attrs[a.Key] = vs[r.IntN(len(vs))]
 		}
 		return p
 	}
+	newPerson := func(rank int) Person { return drawPerson(rng, rank) }
 	w := &World{Config: c}
 	for i := 0; i < c.People; i++ {
 		p := newPerson(i)
@@ -352,19 +355,7 @@ func Generate(c Config) (*World, error) {
 	if c.CopyDocs > 0 {
 		crng := rand.New(rand.NewPCG(c.Seed, copyStream))
 		for i := 0; i < c.CopyDocs; i++ {
-			var name string
-			for {
-				name = firsts[crng.IntN(len(firsts))] + " " + lasts[crng.IntN(len(lasts))]
-				if !used[name] {
-					used[name] = true
-					break
-				}
-			}
-			p := Person{Rank: -1, Name: name, Attrs: map[string]string{}}
-			for _, a := range Attributes {
-				vs := c.values(a)
-				p.Attrs[a.Key] = vs[crng.IntN(len(vs))]
-			}
+			p := drawPerson(crng, -1)
 			w.CopyDocs = append(w.CopyDocs, copyDoc(crng, p))
 		}
 	}
