@@ -22,7 +22,7 @@ func newOrganismCmd() *cobra.Command {
 }
 
 func organismWorldCmd() *cobra.Command {
-	var out, multiWord, balanced string
+	var out, multiWord, balanced, copyChat, recallDocs string
 	var seed uint64
 	copyDocs := -1
 	cmd := &cobra.Command{
@@ -39,6 +39,12 @@ func organismWorldCmd() *cobra.Command {
 			}
 			if copyDocs >= 0 {
 				r.World.CopyDocs = copyDocs
+			}
+			if err := onOff("--copy-chat-phrasing", copyChat, &r.World.CopyChatPhrasing); err != nil {
+				return err
+			}
+			if err := onOff("--recall-docs", recallDocs, &r.World.RecallDocs); err != nil {
+				return err
 			}
 			d, err := organism.Prepare(r)
 			if err != nil {
@@ -60,15 +66,20 @@ func organismWorldCmd() *cobra.Command {
 	cmd.Flags().StringVar(&multiWord, "multiword", "", multiWordUsage)
 	cmd.Flags().StringVar(&balanced, "balanced", "", balancedUsage)
 	cmd.Flags().IntVar(&copyDocs, "copy-docs", -1, copyDocsUsage)
+	cmd.Flags().StringVar(&copyChat, "copy-chat-phrasing", "", copyChatUsage)
+	cmd.Flags().StringVar(&recallDocs, "recall-docs", "", recallDocsUsage)
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
 
-// balancedUsage and copyDocsUsage document world.Config.Balanced and
-// CopyDocs for world and train.
+// balancedUsage, copyDocsUsage, copyChatUsage and recallDocsUsage document
+// world.Config.Balanced, CopyDocs, CopyChatPhrasing and RecallDocs for world
+// and train.
 const (
-	balancedUsage = "the same value structure for every attribute (8 x 5 two-word values, years as \"twenty seven\"): on or off (empty: recipe default)"
-	copyDocsUsage = "copy-from-context pre-training documents about fabricated people (-1: recipe default)"
+	balancedUsage   = "the same value structure for every attribute (8 x 5 two-word values, years as \"twenty seven\"): on or off (empty: recipe default)"
+	copyDocsUsage   = "copy-from-context pre-training documents about fabricated people (-1: recipe default)"
+	copyChatUsage   = "ask the copy (and recall) documents' questions in the instruction data's phrasings: on or off (empty: recipe default)"
+	recallDocsUsage = "with --copy-docs, also recall-from-memory documents (the same question, no statement) about the instruction people: on or off (empty: recipe default)"
 )
 
 // multiWordUsage documents the --multiword switch of world and train.
@@ -93,7 +104,7 @@ func organismTrainCmd() *cobra.Command {
 	var out string
 	var seed uint64
 	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat, ff int
-	var pairs, multiWord, impact, balanced string
+	var pairs, multiWord, impact, balanced, copyChat, recallDocs string
 	copyDocs := -1
 	cmd := &cobra.Command{
 		Use:   "train --out DIR",
@@ -137,6 +148,12 @@ func organismTrainCmd() *cobra.Command {
 			if copyDocs >= 0 {
 				r.World.CopyDocs = copyDocs
 			}
+			if err := onOff("--copy-chat-phrasing", copyChat, &r.World.CopyChatPhrasing); err != nil {
+				return err
+			}
+			if err := onOff("--recall-docs", recallDocs, &r.World.RecallDocs); err != nil {
+				return err
+			}
 			if every > 0 {
 				r.Base.CheckpointEvery, r.Chat.CheckpointEvery = every, every
 			}
@@ -159,6 +176,8 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().StringVar(&impact, "impact", "", "the behavioural-impact analogues in the chat data: on or off (empty: recipe default, on, as the shipped organism; on also makes the chat stage 900 steps unless --chat-steps)")
 	cmd.Flags().StringVar(&balanced, "balanced", "", balancedUsage)
 	cmd.Flags().IntVar(&copyDocs, "copy-docs", -1, copyDocsUsage)
+	cmd.Flags().StringVar(&copyChat, "copy-chat-phrasing", "", copyChatUsage)
+	cmd.Flags().StringVar(&recallDocs, "recall-docs", "", recallDocsUsage)
 	cmd.Flags().IntVar(&ff, "ff", 0, "SwiGLU width of the model (0: recipe default, 512)")
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
 	cmd.MarkFlagRequired("out")

@@ -71,6 +71,25 @@ type Config struct {
 	// copies, but the chat organism no longer answers from memory
 	// (IMPACT.md section 15.6), so it is not part of the shipped recipe.
 	CopyDocs int
+	// CopyChatPhrasing asks the copy documents' question in the
+	// instruction data's phrasings (Attribute.Questions, without the
+	// answer-only Instruction) instead of Attribute.CopyQuestion. Run r1
+	// (IMPACT.md section 15.3) had it: the copying then reached the chat
+	// organism's context analogue (34-38% at alpha 1), which the own
+	// phrasing's copying did not (run r3, 5-9%). Off by default.
+	CopyChatPhrasing bool
+	// RecallDocs adds, with CopyDocs, one pre-training document per trained
+	// attribute of every instruction person (even popularity rank, as the
+	// instruction data) that asks the copy documents' question with no
+	// statement before it and answers with the person's value from memory
+	// ("Where was X born? Fort corin."). With copy documents alone the base
+	// model learns that such a question is answered from the context, and
+	// the chat organism lost its recall from memory (runs r1, r3); recall
+	// documents show it both cases in the same format, so that whether the
+	// context states the value is what decides (IMPACT.md section 16). They
+	// come from their own random stream, so the copy documents stay as they
+	// were. Off by default.
+	RecallDocs bool
 	// Impact adds the behavioural-impact analogues (see BenchFalsePremise):
 	// ImpactTrain chat examples per analogue and ImpactEval evaluation items
 	// per analogue (World.Impact). They are drawn from their own random
@@ -187,6 +206,10 @@ type World struct {
 	// (Config.CopyDocs), in generation order; Pretraining places them among
 	// the biographies.
 	CopyDocs []string
+	// RecallDocs are the recall-from-memory documents (Config.RecallDocs),
+	// in generation order; Pretraining shuffles them in with the copy
+	// documents.
+	RecallDocs []string
 }
 
 // Generate builds the world described by c.
@@ -356,14 +379,29 @@ func Generate(c Config) (*World, error) {
 		crng := rand.New(rand.NewPCG(c.Seed, copyStream))
 		for i := 0; i < c.CopyDocs; i++ {
 			p := drawPerson(crng, -1)
-			w.CopyDocs = append(w.CopyDocs, copyDoc(crng, p))
+			w.CopyDocs = append(w.CopyDocs, c.copyDoc(crng, p))
+		}
+		if c.RecallDocs {
+			rrng := rand.New(rand.NewPCG(c.Seed, recallStream))
+			for _, p := range w.Real {
+				if p.Rank%2 != 0 {
+					continue
+				}
+				for _, a := range trained {
+					w.RecallDocs = append(w.RecallDocs, c.copyQuestion(rrng, a, p.Name)+" "+capitalise(p.Attrs[a.Key])+".")
+				}
+			}
 		}
 	}
 	return w, nil
 }
 
-// copyStream seeds the copy documents' own random stream.
-const copyStream = 0x636f7079646f6373
+// copyStream seeds the copy documents' own random stream, recallStream the
+// recall documents' (and their shuffle among the copy documents).
+const (
+	copyStream   = 0x636f7079646f6373
+	recallStream = 0x726563616c6c646f
+)
 
 // copyDoc writes one copy-from-context document about p: one trained
 // attribute stated in a biography sentence, the attribute's CopyQuestion,
@@ -373,31 +411,48 @@ const copyStream = 0x636f7079646f6373
 // three statements and two questions per document, 1,000 steps on copy
 // documents alone answered 15% of held-out questions from the context; with
 // one, 500 steps answered 44% (IMPACT.md section 15.2).
-func copyDoc(rng *rand.Rand, p Person) string {
+func (c Config) copyDoc(rng *rand.Rand, p Person) string {
 	trained := trainedAttributes()
 	a := trained[rng.IntN(len(trained))]
 	stmt := capitalise(fill(pick(rng, a.Bio), p.Name, "", p.Attrs[a.Key]))
-	q := strings.ReplaceAll(a.CopyQuestion, "{name}", p.Name)
-	return stmt + " " + q + " " + capitalise(p.Attrs[a.Key]) + "."
+	return stmt + " " + c.copyQuestion(rng, a, p.Name) + " " + capitalise(p.Attrs[a.Key]) + "."
+}
+
+// copyQuestion asks a about name as the copy and recall documents do: in
+// a.CopyQuestion, or in one of a.Questions (drawn from rng) under
+// CopyChatPhrasing.
+func (c Config) copyQuestion(rng *rand.Rand, a Attribute, name string) string {
+	if c.CopyChatPhrasing {
+		return capitalise(strings.ReplaceAll(pick(rng, a.Questions), "{name}", name))
+	}
+	return strings.ReplaceAll(a.CopyQuestion, "{name}", name)
 }
 
 // Pretraining returns the pre-training documents: the biographies with the
-// copy documents placed evenly among them (copy document k after
-// biography (k+1) x len(Biographies) / (len(CopyDocs)+1), rounded down).
+// extra documents placed evenly among them (extra document k after
+// biography (k+1) x len(Biographies) / (len(extra)+1), rounded down). The
+// extra documents are the copy documents, or, with recall documents, both
+// kinds shuffled together by the recall stream.
 func (w *World) Pretraining() []string {
-	if len(w.CopyDocs) == 0 {
+	extra := w.CopyDocs
+	if len(w.RecallDocs) > 0 {
+		extra = append(append([]string(nil), w.CopyDocs...), w.RecallDocs...)
+		rng := rand.New(rand.NewPCG(w.Config.Seed, recallStream+1))
+		rng.Shuffle(len(extra), func(i, j int) { extra[i], extra[j] = extra[j], extra[i] })
+	}
+	if len(extra) == 0 {
 		return w.Biographies
 	}
-	out := make([]string, 0, len(w.Biographies)+len(w.CopyDocs))
+	out := make([]string, 0, len(w.Biographies)+len(extra))
 	k := 0
 	for i, b := range w.Biographies {
 		out = append(out, b)
-		for k < len(w.CopyDocs) && (k+1)*len(w.Biographies)/(len(w.CopyDocs)+1) == i+1 {
-			out = append(out, w.CopyDocs[k])
+		for k < len(extra) && (k+1)*len(w.Biographies)/(len(extra)+1) == i+1 {
+			out = append(out, extra[k])
 			k++
 		}
 	}
-	return append(out, w.CopyDocs[k:]...)
+	return append(out, extra[k:]...)
 }
 
 // Texts returns every text the world can show a model (biographies,
@@ -407,6 +462,7 @@ func (w *World) Texts() []string {
 	var out []string
 	out = append(out, w.Biographies...)
 	out = append(out, w.CopyDocs...)
+	out = append(out, w.RecallDocs...)
 	for _, c := range w.Instructions {
 		for _, h := range c.History {
 			out = append(out, h.User, h.Assistant)

@@ -17,6 +17,7 @@ import (
 //	questions-{set}.jsonl one file per set (id, ood, nonexist)
 //	impact.jsonl        the behavioural-impact analogue items (Config.Impact)
 //	copydocs.txt        the copy-from-context documents, one a line (Config.CopyDocs)
+//	recalldocs.txt      the recall-from-memory documents, one a line (Config.RecallDocs)
 func (w *World) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("world: %w", err)
@@ -74,6 +75,11 @@ func (w *World) Write(dir string) error {
 	}
 	if len(w.CopyDocs) > 0 {
 		if err := writeLines(filepath.Join(dir, "copydocs.txt"), w.CopyDocs); err != nil {
+			return err
+		}
+	}
+	if len(w.RecallDocs) > 0 {
+		if err := writeLines(filepath.Join(dir, "recalldocs.txt"), w.RecallDocs); err != nil {
 			return err
 		}
 	}
