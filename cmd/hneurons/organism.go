@@ -24,7 +24,7 @@ func newOrganismCmd() *cobra.Command {
 func organismWorldCmd() *cobra.Command {
 	var out, multiWord, balanced, copyChat, recallDocs string
 	var seed uint64
-	copyDocs := -1
+	copyDocs, stateProb := -1, -1.0
 	cmd := &cobra.Command{
 		Use:   "world --out DIR",
 		Short: "Write the synthetic world (people, biographies, instructions, question sets) and its tokenizer",
@@ -45,6 +45,9 @@ func organismWorldCmd() *cobra.Command {
 			}
 			if err := onOff("--recall-docs", recallDocs, &r.World.RecallDocs); err != nil {
 				return err
+			}
+			if stateProb >= 0 {
+				r.World.StateProb = stateProb
 			}
 			d, err := organism.Prepare(r)
 			if err != nil {
@@ -68,6 +71,7 @@ func organismWorldCmd() *cobra.Command {
 	cmd.Flags().IntVar(&copyDocs, "copy-docs", -1, copyDocsUsage)
 	cmd.Flags().StringVar(&copyChat, "copy-chat-phrasing", "", copyChatUsage)
 	cmd.Flags().StringVar(&recallDocs, "recall-docs", "", recallDocsUsage)
+	cmd.Flags().Float64Var(&stateProb, "state-prob", -1, stateProbUsage)
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -79,6 +83,7 @@ const (
 	balancedUsage   = "the same value structure for every attribute (8 x 5 two-word values, years as \"twenty seven\"): on or off (empty: recipe default)"
 	copyDocsUsage   = "copy-from-context pre-training documents about fabricated people (-1: recipe default)"
 	copyChatUsage   = "ask the copy (and recall) documents' questions in the instruction data's phrasings: on or off (empty: recipe default)"
+	stateProbUsage  = "probability that a biography states each attribute (every fact still stated at least once; 0 states all; -1: recipe default)"
 	recallDocsUsage = "with --copy-docs, also recall-from-memory documents (the same question, no statement) about the instruction people: on or off (empty: recipe default)"
 )
 
@@ -105,7 +110,7 @@ func organismTrainCmd() *cobra.Command {
 	var seed uint64
 	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat, ff int
 	var pairs, multiWord, impact, balanced, copyChat, recallDocs string
-	copyDocs := -1
+	copyDocs, stateProb := -1, -1.0
 	cmd := &cobra.Command{
 		Use:   "train --out DIR",
 		Short: "Reproduce the organism recipe: world, base pre-training, chat tuning, evaluation (resumable)",
@@ -154,6 +159,9 @@ func organismTrainCmd() *cobra.Command {
 			if err := onOff("--recall-docs", recallDocs, &r.World.RecallDocs); err != nil {
 				return err
 			}
+			if stateProb >= 0 {
+				r.World.StateProb = stateProb
+			}
 			if every > 0 {
 				r.Base.CheckpointEvery, r.Chat.CheckpointEvery = every, every
 			}
@@ -178,6 +186,7 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().IntVar(&copyDocs, "copy-docs", -1, copyDocsUsage)
 	cmd.Flags().StringVar(&copyChat, "copy-chat-phrasing", "", copyChatUsage)
 	cmd.Flags().StringVar(&recallDocs, "recall-docs", "", recallDocsUsage)
+	cmd.Flags().Float64Var(&stateProb, "state-prob", -1, stateProbUsage)
 	cmd.Flags().IntVar(&ff, "ff", 0, "SwiGLU width of the model (0: recipe default, 512)")
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
 	cmd.MarkFlagRequired("out")

@@ -90,6 +90,16 @@ type Config struct {
 	// come from their own random stream, so the copy documents stay as they
 	// were. Off by default.
 	RecallDocs bool
+	// StateProb, when between 0 and 1, makes each biography state each
+	// attribute with this probability instead of all of them (every
+	// biography states at least one, and every attribute of a person is
+	// stated in at least one of their biographies), so that how often a
+	// fact is stated varies between the facts of one person and how well
+	// the model knows a fact is no longer the person's popularity alone. On
+	// org9 the person's popularity bucket alone predicts the held-out
+	// hallucination labels about as well as the probe (IMPACT.md section
+	// 16). 0 (the default) states every attribute.
+	StateProb float64
 	// Impact adds the behavioural-impact analogues (see BenchFalsePremise):
 	// ImpactTrain chat examples per analogue and ImpactEval evaluation items
 	// per analogue (World.Impact). They are drawn from their own random
@@ -144,6 +154,10 @@ type Person struct {
 	// Mentions is the number of biographies that mention the person (0 for
 	// fabricated people).
 	Mentions int
+	// Stated counts, under Config.StateProb, the biographies that state each
+	// attribute (keyed by Attribute.Key); nil when every biography states
+	// every attribute (then each count is Mentions).
+	Stated map[string]int `json:",omitempty"`
 }
 
 // Chat is one instruction-tuning example: a user turn and the assistant's
@@ -166,6 +180,9 @@ type Question struct {
 	Mentions  int      `json:"mentions"`
 	Attribute string   `json:"attribute"`
 	Person    string   `json:"person"`
+	// Statements is the number of biographies that state the asked
+	// attribute, under Config.StateProb (0 otherwise: then it is Mentions).
+	Statements int `json:"statements,omitempty"`
 }
 
 // Question set names (Question.Source).
@@ -268,11 +285,28 @@ func Generate(c Config) (*World, error) {
 		w.Abstainers = append(w.Abstainers, newPerson(-1))
 	}
 
-	// Pre-training: every mention is one biography stating every attribute,
-	// in a shuffled order, each with a random paraphrase.
-	for _, p := range w.Real {
-		for m := 0; m < p.Mentions; m++ {
-			w.Biographies = append(w.Biographies, biography(rng, p))
+	// Pre-training: every mention is one biography stating every attribute
+	// (or a subset, under StateProb), in a shuffled order, each with a
+	// random paraphrase.
+	for i := range w.Real {
+		p := &w.Real[i]
+		if c.StateProb <= 0 || c.StateProb >= 1 {
+			for m := 0; m < p.Mentions; m++ {
+				w.Biographies = append(w.Biographies, biography(rng, *p, Attributes))
+			}
+			continue
+		}
+		subsets := statedSubsets(rng, p.Mentions, c.StateProb)
+		p.Stated = map[string]int{}
+		for _, sub := range subsets {
+			var as []Attribute
+			for k, on := range sub {
+				if on {
+					as = append(as, Attributes[k])
+					p.Stated[Attributes[k].Key]++
+				}
+			}
+			w.Biographies = append(w.Biographies, biography(rng, *p, as))
 		}
 	}
 	rng.Shuffle(len(w.Biographies), func(i, j int) {
@@ -327,7 +361,7 @@ func Generate(c Config) (*World, error) {
 		w.Questions = append(w.Questions, Question{
 			ID:       fmt.Sprintf("%s-%05d", set, len(w.Questions)),
 			Question: ask(template, p.Name), Answers: answers, Source: set,
-			Mentions: p.Mentions, Attribute: a.Key, Person: p.Name,
+			Mentions: p.Mentions, Attribute: a.Key, Person: p.Name, Statements: p.Stated[a.Key],
 		})
 	}
 	addPair := func(set string, p Person, pr [2]Attribute, answers []string) {
@@ -495,10 +529,45 @@ func (c Config) values(a Attribute) []string {
 	return a.Values
 }
 
-func biography(rng *rand.Rand, p Person) string {
-	parts := make([]string, 0, len(Attributes))
-	for _, k := range rng.Perm(len(Attributes)) {
-		a := Attributes[k]
+// statedSubsets draws which attributes (by index into Attributes) each of
+// n biographies states under StateProb prob: each with probability prob,
+// then every attribute no biography states goes into a random one, and a
+// biography left with none gets a random attribute.
+func statedSubsets(rng *rand.Rand, n int, prob float64) [][]bool {
+	out := make([][]bool, n)
+	for m := range out {
+		out[m] = make([]bool, len(Attributes))
+		for k := range out[m] {
+			out[m][k] = rng.Float64() < prob
+		}
+	}
+	for k := range Attributes {
+		stated := false
+		for m := range out {
+			stated = stated || out[m][k]
+		}
+		if !stated {
+			out[rng.IntN(n)][k] = true
+		}
+	}
+	for m := range out {
+		any := false
+		for _, on := range out[m] {
+			any = any || on
+		}
+		if !any {
+			out[m][rng.IntN(len(Attributes))] = true
+		}
+	}
+	return out
+}
+
+// biography states attrs of p, in a shuffled order, each with a random
+// paraphrase.
+func biography(rng *rand.Rand, p Person, attrs []Attribute) string {
+	parts := make([]string, 0, len(attrs))
+	for _, k := range rng.Perm(len(attrs)) {
+		a := attrs[k]
 		t := pick(rng, a.Bio)
 		t = strings.ReplaceAll(t, "{name}", p.Name)
 		t = strings.ReplaceAll(t, "{v}", p.Attrs[a.Key])
