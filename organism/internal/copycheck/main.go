@@ -6,7 +6,9 @@
 // real people's birth cities in the biography format; with -train N it
 // first trains a fresh model on the copy documents alone. Diagnostic for
 // organism/IMPACT.md section 15 (seed-1 default world with Balanced and
-// CopyDocs = N; -balanced=false -copy-docs 0 -held 0 for org9's world).
+// CopyDocs = N; -balanced=false -copy-docs 0 -held 0 for org9's world;
+// -chat-phrasing for CopyChatPhrasing worlds). -know -know-qa asks the
+// held-out people's birth city as a question in the base format instead.
 //
 //	go run ./organism/internal/copycheck -model DIR/base -copy-docs 8000
 //	go run ./organism/internal/copycheck -model DIR/base -copy-docs 8000 -know
@@ -32,10 +34,12 @@ func main() {
 	balanced := flag.Bool("balanced", true, "world.Config.Balanced")
 	verbose := flag.Bool("v", false, "print each base-format answer")
 	know := flag.Bool("know", false, "instead: the model's recall of real people's birth cities in the biography format")
+	chatPhrasing := flag.Bool("chat-phrasing", false, "world.Config.CopyChatPhrasing (the copy documents' questions in the instruction phrasings)")
+	knowQA := flag.Bool("know-qa", false, "with -know: ask \"Where was NAME born?\" (the base format, no context) about held-out (odd-ranked) people instead")
 	trainSteps := flag.Int("train", 0, "first train a fresh model for this many steps on the copy documents alone, saved to -model")
 	flag.Parse()
 	r := organism.DefaultRecipe(1)
-	r.World.Balanced, r.World.CopyDocs = *balanced, *n+*held
+	r.World.Balanced, r.World.CopyDocs, r.World.CopyChatPhrasing = *balanced, *n+*held, *chatPhrasing
 	w, err := world.Generate(r.World)
 	if err != nil {
 		log.Fatal(err)
@@ -83,10 +87,14 @@ func main() {
 		ok, tot := map[string]int{}, map[string]int{}
 		for _, p := range w.Real {
 			b := organism.Bucket(p.Mentions)
-			if tot[b] >= 100 {
+			if tot[b] >= 100 || (*knowQA && p.Rank%2 == 0) {
 				continue
 			}
-			pr := append([]int{world.BosID}, tok.Encode(p.Name+" is a native of")...)
+			prompt := p.Name + " is a native of"
+			if *knowQA {
+				prompt = "Where was " + p.Name + " born?"
+			}
+			pr := append([]int{world.BosID}, tok.Encode(prompt)...)
 			p32 := make([]int32, len(pr))
 			for i, id := range pr {
 				p32[i] = int32(id)
@@ -100,12 +108,12 @@ func main() {
 				got[i] = int(id)
 			}
 			tot[b]++
-			if tok.Decode(got) == tok.Decode(tok.Encode(p.Attrs["birth_city"])) {
+			if strings.EqualFold(tok.Decode(got), tok.Decode(tok.Encode(p.Attrs["birth_city"]))) {
 				ok[b]++
 			}
 		}
 		for _, b := range []string{"20+", "5-19", "2-4", "1"} {
-			fmt.Printf("biography recall of the birth city, %s mentions: %d/%d\n", b, ok[b], tot[b])
+			fmt.Printf("recall of the birth city (%q), %s mentions: %d/%d\n", map[bool]string{false: "NAME is a native of", true: "Where was NAME born?"}[*knowQA], b, ok[b], tot[b])
 		}
 		return
 	}
