@@ -14,9 +14,10 @@ import (
 // readQuestions reads the id and NonExist question sets of dir as pipeline
 // records: the paper suffix removed from the text (collect adds it), the
 // person as the group key (so that splits and cross-validation folds keep a
-// person's questions together), and returns each id's attribute.
-func readQuestions(dir string, maxID, maxNE int) (recs []datasets.Record, attribute map[string]string, err error) {
-	attribute = map[string]string{}
+// person's questions together), and returns each id's attribute and the
+// number of biographies that mention its person (0 for NonExist people).
+func readQuestions(dir string, maxID, maxNE int) (recs []datasets.Record, attribute map[string]string, mentions map[string]int, err error) {
+	attribute, mentions = map[string]string{}, map[string]int{}
 	for _, set := range []struct {
 		names []string
 		limit int
@@ -37,7 +38,7 @@ func readQuestions(dir string, maxID, maxNE int) (recs []datasets.Record, attrib
 			break
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if set.limit > 0 && len(qs) > set.limit {
 			qs = qs[:set.limit]
@@ -46,9 +47,10 @@ func readQuestions(dir string, maxID, maxNE int) (recs []datasets.Record, attrib
 			text := strings.TrimSuffix(q.Question, datasets.PromptSuffix)
 			recs = append(recs, datasets.Record{ID: q.ID, Question: text, Answers: q.Answers, Source: set.src, Group: q.Person})
 			attribute[q.ID] = q.Attribute
+			mentions[q.ID] = q.Mentions
 		}
 	}
-	return recs, attribute, nil
+	return recs, attribute, mentions, nil
 }
 
 // setOf maps a record source to its set name ("id" or "nonexist").

@@ -48,6 +48,7 @@ type run struct {
 
 	recs      []datasets.Record
 	attribute map[string]string // question id -> attribute (within-attribute check)
+	mentions  map[string]int    // question id -> the person's biographies (popularity check)
 	m         *model.Model
 	tok       *tokenizer.Tokenizer
 
@@ -77,7 +78,7 @@ func (r *run) open() error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	var err error
-	if r.recs, r.attribute, err = readQuestions(r.o.QuestionsDir, r.o.MaxID, r.o.MaxNonExist); err != nil {
+	if r.recs, r.attribute, r.mentions, err = readQuestions(r.o.QuestionsDir, r.o.MaxID, r.o.MaxNonExist); err != nil {
 		return err
 	}
 	if r.m, err = model.Load(r.o.ModelDir); err != nil {
@@ -323,6 +324,10 @@ func (r *run) evaluate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	trainMentions, err := rowMentions(r.path(featuresDir, setTrain), r.mentions)
+	if err != nil {
+		return err
+	}
 	evalGroups := map[string][]string{}
 	r.det.Within = map[string]*Within{}
 	for _, name := range evalSets {
@@ -356,6 +361,11 @@ func (r *run) evaluate(ctx context.Context) error {
 		groups, mean := probe.WithinGroups(scores, ds.Labels, evalGroups[name])
 		r.det.Within[name] = &Within{Groups: groups, WeightedAUROC: probe.Float(mean),
 			AttributeOnlyAUROC: probe.Float(attributeOnlyAUROC(trainLabels, trainGroups, ds.Labels, evalGroups[name]))}
+		evalMentions, err := rowMentions(r.path(featuresDir, name), r.mentions)
+		if err != nil {
+			return err
+		}
+		r.det.Within[name].Popularity = popularityOnly(trainMentions, trainLabels, evalMentions, ds.Labels)
 	}
 	if len(r.pr.HNeurons) == 0 {
 		return nil

@@ -57,6 +57,10 @@ func Text(s *Summary, d *Details) string {
 					float64(t.RandomWithinAUROCMean), float64(t.RandomWithinAUROCStd), t.RandomWithinAUROCRange[1])
 			}
 			fmt.Fprintf(&b, "; the attribute alone scores %.3f on the mixed set;", float64(w.AttributeOnlyAUROC))
+			if p := w.Popularity; p != nil {
+				fmt.Fprintf(&b, " the person's popularity alone (no model: hallucinated when at most %d biographies mention the person) acc %.3f AUROC %.3f;",
+					p.Threshold, float64(p.Accuracy), float64(p.AUROC))
+			}
 			for _, g := range w.Groups {
 				fmt.Fprintf(&b, " %s %.3f (n=%d, %d hallucinated)", g.Group, float64(g.AUROC), g.N, g.Hallucinated)
 			}

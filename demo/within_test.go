@@ -77,3 +77,30 @@ func TestAttributeOnlyAUROC(t *testing.T) {
 		t.Errorf("AUROC %v, want %v", got, want)
 	}
 }
+
+func TestPopularityOnly(t *testing.T) {
+	// Train: mentions 1,1,2,2,5,9 with labels 1,1,1,0,0,0. Thresholds:
+	// <=1 gives 5/6, <=2 gives 5/6, <=5 4/6, <=9 3/6: the smallest best is 1.
+	trainM := []int{1, 1, 2, 2, 5, 9}
+	trainL := []int{1, 1, 1, 0, 0, 0}
+	evalM := []int{1, 2, 3, 1, 7}
+	evalL := []int{1, 1, 0, 0, 0}
+	p := popularityOnly(trainM, trainL, evalM, evalL)
+	if p == nil {
+		t.Fatal("nil")
+	}
+	if p.Threshold != 1 {
+		t.Errorf("threshold %d, want 1", p.Threshold)
+	}
+	// <=1 on eval: predictions 1,0,0,1,0 against 1,1,0,0,0: 3 of 5.
+	if math.Abs(float64(p.Accuracy)-0.6) > 1e-12 {
+		t.Errorf("accuracy %v, want 0.6", p.Accuracy)
+	}
+	scores := []float64{-1, -2, -3, -1, -7}
+	if want := pairAUROC(scores, evalL); math.Abs(float64(p.AUROC)-want) > 1e-12 {
+		t.Errorf("AUROC %v, want %v", p.AUROC, want)
+	}
+	if popularityOnly(trainM, trainL, []int{0, 0}, []int{1, 0}) != nil {
+		t.Error("one mention count in the evaluation set: want nil")
+	}
+}
