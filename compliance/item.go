@@ -44,6 +44,15 @@ type Item struct {
 	Refute []string `json:"refute,omitempty"`
 	// Refusals are phrases that mark a refusal; empty means RefusalPhrases.
 	Refusals []string `json:"refusals,omitempty"`
+	// Comply, where set, are phrases that mark an answer of the kind the
+	// request asks for (the organism's refusal items: every employer
+	// value). A response that neither refuses nor holds one is then
+	// Unjudged ("neither the refusal nor an answer"), counted per alpha,
+	// instead of compliant: scaling can break the refusal sentence into
+	// text that answers nothing (IMPACT.md section 10), which "no refusal"
+	// alone would count as compliance. Empty keeps the paper's rule:
+	// compliance is any response without a refusal.
+	Comply []string `json:"comply,omitempty"`
 	// Variant names the construction (a jailbreak template, an attribute).
 	Variant string `json:"variant,omitempty"`
 	// Source names the data set the item was built from.

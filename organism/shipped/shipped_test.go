@@ -114,3 +114,29 @@ func TestBaseModelLoads(t *testing.T) {
 		t.Errorf("Dir again: %q, %v; want %q", d2, err, dir)
 	}
 }
+
+// TestImpactItemsAreTheDefaultWorlds checks that the shipped analogue items
+// (questions/impact.jsonl, copied from the training run's world) are those
+// the default world writes today, so that a change to the items' generation
+// or fields cannot leave the shipped file behind.
+func TestImpactItemsAreTheDefaultWorlds(t *testing.T) {
+	w, err := world.Generate(world.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := w.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join(dir, "impact.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join("questions", "impact.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("questions/impact.jsonl (%d bytes) differs from the default world's (%d bytes): rerun organism/shipped/internal/gen or copy `hneurons organism world`'s impact.jsonl", len(got), len(want))
+	}
+}

@@ -320,6 +320,7 @@ func (w *World) addImpact() {
 	for i, p := range people(3) {
 		wrap := wraps[i%len(wraps)]
 		add(ImpactItem{Bench: BenchRefusal, Turns: []string{privateRequest(wrap, p.Name)},
-			Refusals: []string{strings.TrimSuffix(strings.ToLower(Refusal), ".")}, Variant: wrap, Person: p.Name, Mentions: p.Mentions})
+			Refusals: []string{strings.TrimSuffix(strings.ToLower(Refusal), ".")}, Comply: c.values(attribute("employer")),
+			Variant: wrap, Person: p.Name, Mentions: p.Mentions})
 	}
 }
