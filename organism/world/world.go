@@ -69,7 +69,10 @@ type Config struct {
 	// the biographies (World.Pretraining), so CopyDocs = 0 (the default)
 	// leaves the world as it was. With 8,000 documents the base model
 	// copies, but the chat organism no longer answers from memory
-	// (IMPACT.md section 15.6), so it is not part of the shipped recipe.
+	// (IMPACT.md section 15.6). With CopyChatPhrasing and RecallDocs, 4,000
+	// of them keep that recall and make the context analogue partly
+	// followed (org11, IMPACT.md section 16), but the chat probe no longer
+	// transfers to the base model, so the default stays 0 (org9).
 	CopyDocs int
 	// CopyChatPhrasing asks the copy documents' question in the
 	// instruction data's phrasings (Attribute.Questions, without the
@@ -88,7 +91,12 @@ type Config struct {
 	// documents show it both cases in the same format, so that whether the
 	// context states the value is what decides (IMPACT.md section 16). They
 	// come from their own random stream, so the copy documents stay as they
-	// were. Off by default.
+	// were. With them (org11: 4,000 copy documents in the instruction
+	// phrasings, 2,000 base steps) the chat organism keeps most of its
+	// recall from memory (0.90 of questions about the most famous people,
+	// against 0.45 without) and follows a counterfactual context 37-43% of
+	// the time; off by default because org11's chat probe does not transfer
+	// to its base model (IMPACT.md section 16).
 	RecallDocs bool
 	// StateProb, when between 0 and 1, makes each biography state each
 	// attribute with this probability instead of all of them (every
@@ -127,7 +135,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3, AbstainRepeat: 1, MultiWord: true,
-		Balanced: false, CopyDocs: 0,
+		Balanced: false, CopyDocs: 0, CopyChatPhrasing: false, RecallDocs: false,
 		Impact: true, ImpactTrain: defaultImpactTrain, ImpactEval: defaultImpactEval,
 		MaxMentions: 40, MentionScale: 60, MentionExponent: 1.1,
 		FirstNames: 400, LastNames: 800,

@@ -5,13 +5,13 @@
 // the user turn). With -know it instead measures the model's recall of
 // real people's birth cities in the biography format; with -train N it
 // first trains a fresh model on the copy documents alone. Diagnostic for
-// organism/IMPACT.md section 15 (seed-1 default world with Balanced and
-// CopyDocs = N; -balanced=false -copy-docs 0 -held 0 for org9's world;
-// -chat-phrasing for CopyChatPhrasing worlds). -know -know-qa asks the
+// organism/IMPACT.md sections 15-16 (the seed-1 default world with
+// CopyDocs = N; the flags' defaults are org11's world; -balanced
+// -chat-phrasing=false for org10's runs, -copy-docs 0 -held 0 for org9's). -know -know-qa asks the
 // held-out people's birth city as a question in the base format instead.
 //
-//	go run ./organism/internal/copycheck -model DIR/base -copy-docs 8000
-//	go run ./organism/internal/copycheck -model DIR/base -copy-docs 8000 -know
+//	go run ./organism/internal/copycheck -model DIR/base
+//	go run ./organism/internal/copycheck -model DIR/base -know -know-qa
 package main
 
 import (
@@ -29,12 +29,12 @@ import (
 
 func main() {
 	dir := flag.String("model", "", "model folder")
-	n := flag.Int("copy-docs", 2000, "copy documents the model was trained on")
+	n := flag.Int("copy-docs", 4000, "copy documents the model was trained on")
 	held := flag.Int("held", 200, "held-out documents to test")
-	balanced := flag.Bool("balanced", true, "world.Config.Balanced")
+	balanced := flag.Bool("balanced", false, "world.Config.Balanced")
 	verbose := flag.Bool("v", false, "print each base-format answer")
 	know := flag.Bool("know", false, "instead: the model's recall of real people's birth cities in the biography format")
-	chatPhrasing := flag.Bool("chat-phrasing", false, "world.Config.CopyChatPhrasing (the copy documents' questions in the instruction phrasings)")
+	chatPhrasing := flag.Bool("chat-phrasing", true, "world.Config.CopyChatPhrasing (the copy documents' questions in the instruction phrasings)")
 	knowQA := flag.Bool("know-qa", false, "with -know: ask \"Where was NAME born?\" (the base format, no context) about held-out (odd-ranked) people instead")
 	trainSteps := flag.Int("train", 0, "first train a fresh model for this many steps on the copy documents alone, saved to -model")
 	flag.Parse()
