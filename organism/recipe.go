@@ -94,9 +94,12 @@ func DefaultRecipe(seed uint64) Recipe {
 type Data struct {
 	World     *world.World
 	Tokenizer *world.Tokenizer
-	// Stream is every pre-training document (World.Pretraining: the
+	// Stream is every pre-training document (World.BaseText: the
 	// biographies and any copy documents) as <bos> text <eos>, concatenated.
 	Stream []int32
+	// ChatStream is the chat stage's text half (World.ChatText), the same
+	// as Stream unless World.Config.CopyInChat.
+	ChatStream []int32
 	// Chats are the tokenised instruction examples.
 	Chats []train.ChatExample
 }
@@ -108,10 +111,19 @@ func Prepare(r Recipe) (*Data, error) {
 		return nil, err
 	}
 	d := &Data{World: w, Tokenizer: world.BuildTokenizer(w.Texts())}
-	for _, b := range w.Pretraining() {
-		for _, id := range d.Tokenizer.Document(b) {
-			d.Stream = append(d.Stream, int32(id))
+	tokens := func(docs []string) []int32 {
+		var out []int32
+		for _, b := range docs {
+			for _, id := range d.Tokenizer.Document(b) {
+				out = append(out, int32(id))
+			}
 		}
+		return out
+	}
+	d.Stream = tokens(w.BaseText())
+	d.ChatStream = d.Stream
+	if r.World.CopyInChat {
+		d.ChatStream = tokens(w.ChatText())
 	}
 	for _, c := range w.Instructions {
 		var hist [][2]string
@@ -169,7 +181,7 @@ func Run(ctx context.Context, out string, r Recipe, evalPerBucket int) error {
 	}
 
 	// Stage 2: instruction tuning, mixed with pre-training text.
-	text = &train.StreamBatcher{Stream: d.Stream, B: r.Chat.Batch, T: r.Chat.Seq, Seed: r.DataSeed + 1}
+	text = &train.StreamBatcher{Stream: d.ChatStream, B: r.Chat.Batch, T: r.Chat.Seq, Seed: r.DataSeed + 1}
 	mix, err := train.NewChatBatcher(d.Chats, text, r.ChatFraction, world.PadID, r.DataSeed+2)
 	if err != nil {
 		return err

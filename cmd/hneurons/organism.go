@@ -22,7 +22,7 @@ func newOrganismCmd() *cobra.Command {
 }
 
 func organismWorldCmd() *cobra.Command {
-	var out, multiWord, balanced, copyChat, recallDocs string
+	var out, multiWord, balanced, copyChat, recallDocs, copyInChat string
 	var seed uint64
 	copyDocs, stateProb := -1, -1.0
 	cmd := &cobra.Command{
@@ -44,6 +44,9 @@ func organismWorldCmd() *cobra.Command {
 				return err
 			}
 			if err := onOff("--recall-docs", recallDocs, &r.World.RecallDocs); err != nil {
+				return err
+			}
+			if err := onOff("--copy-in-chat", copyInChat, &r.World.CopyInChat); err != nil {
 				return err
 			}
 			if stateProb >= 0 {
@@ -71,6 +74,7 @@ func organismWorldCmd() *cobra.Command {
 	cmd.Flags().IntVar(&copyDocs, "copy-docs", -1, copyDocsUsage)
 	cmd.Flags().StringVar(&copyChat, "copy-chat-phrasing", "", copyChatUsage)
 	cmd.Flags().StringVar(&recallDocs, "recall-docs", "", recallDocsUsage)
+	cmd.Flags().StringVar(&copyInChat, "copy-in-chat", "", copyInChatUsage)
 	cmd.Flags().Float64Var(&stateProb, "state-prob", -1, stateProbUsage)
 	cmd.MarkFlagRequired("out")
 	return cmd
@@ -84,6 +88,7 @@ const (
 	copyDocsUsage   = "copy-from-context pre-training documents about fabricated people (-1: recipe default)"
 	copyChatUsage   = "ask the copy (and recall) documents' questions in the instruction data's phrasings: on or off (empty: recipe default)"
 	stateProbUsage  = "probability that a biography states each attribute (every fact still stated at least once; 0 states all; -1: recipe default)"
+	copyInChatUsage = "the copy and recall documents in the chat stage's text only, about people named from the world's own name parts (the base stage and vocabulary stay the world's without them): on or off (empty: recipe default)"
 	recallDocsUsage = "with --copy-docs, also recall-from-memory documents (the same question, no statement) about the instruction people: on or off (empty: recipe default)"
 )
 
@@ -109,7 +114,7 @@ func organismTrainCmd() *cobra.Command {
 	var out string
 	var seed uint64
 	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat, ff int
-	var pairs, multiWord, impact, balanced, copyChat, recallDocs string
+	var pairs, multiWord, impact, balanced, copyChat, recallDocs, copyInChat string
 	copyDocs, stateProb := -1, -1.0
 	cmd := &cobra.Command{
 		Use:   "train --out DIR",
@@ -159,6 +164,9 @@ func organismTrainCmd() *cobra.Command {
 			if err := onOff("--recall-docs", recallDocs, &r.World.RecallDocs); err != nil {
 				return err
 			}
+			if err := onOff("--copy-in-chat", copyInChat, &r.World.CopyInChat); err != nil {
+				return err
+			}
 			if stateProb >= 0 {
 				r.World.StateProb = stateProb
 			}
@@ -186,6 +194,7 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().IntVar(&copyDocs, "copy-docs", -1, copyDocsUsage)
 	cmd.Flags().StringVar(&copyChat, "copy-chat-phrasing", "", copyChatUsage)
 	cmd.Flags().StringVar(&recallDocs, "recall-docs", "", recallDocsUsage)
+	cmd.Flags().StringVar(&copyInChat, "copy-in-chat", "", copyInChatUsage)
 	cmd.Flags().Float64Var(&stateProb, "state-prob", -1, stateProbUsage)
 	cmd.Flags().IntVar(&ff, "ff", 0, "SwiGLU width of the model (0: recipe default, 512)")
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")

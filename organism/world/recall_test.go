@@ -141,3 +141,69 @@ func TestRecallDocs(t *testing.T) {
 		t.Error("recall documents all follow the copy documents")
 	}
 }
+
+// TestCopyInChat checks Config.CopyInChat: the base stage's text and the
+// vocabulary are the world's without copy documents, the chat stage's text
+// holds the copy and recall documents, and every copy person is new but
+// named with first and last names the world's people already have.
+func TestCopyInChat(t *testing.T) {
+	c := smallConfig()
+	plain, err := Generate(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.CopyDocs, c.CopyChatPhrasing, c.RecallDocs, c.CopyInChat = 40, true, true, true
+	w, err := Generate(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(w.BaseText(), plain.Pretraining()) {
+		t.Error("BaseText under CopyInChat is not the plain world's pre-training text")
+	}
+	if got, want := len(w.ChatText()), len(plain.Biographies)+len(w.CopyDocs)+len(w.RecallDocs); got != want || len(w.CopyDocs) != 40 {
+		t.Errorf("ChatText holds %d documents, want %d (40 copy documents: %d)", got, want, len(w.CopyDocs))
+	}
+	if !reflect.DeepEqual(BuildTokenizer(w.Texts()).Vocab, BuildTokenizer(plain.Texts()).Vocab) {
+		t.Error("CopyInChat changed the vocabulary")
+	}
+	firsts, lasts, names := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, g := range [][]Person{w.Real, w.NonExist, w.Abstainers} {
+		for _, p := range g {
+			f, l, _ := strings.Cut(p.Name, " ")
+			firsts[f], lasts[l], names[p.Name] = true, true, true
+		}
+	}
+	for _, d := range w.CopyDocs {
+		// The statement's first two words name the person in every Bio
+		// template that starts with {name}; the others start with "The"
+		// or "By"/"As"/"For": take the two words before the question's
+		// last word instead.
+		q := d[strings.Index(d, ". ")+2:]
+		q = q[:strings.Index(q, "?")]
+		ws := strings.Fields(q)
+		var name string
+		for i := 0; i+1 < len(ws); i++ {
+			if firsts[ws[i]] && lasts[ws[i+1]] {
+				name = ws[i] + " " + ws[i+1]
+			}
+		}
+		if name == "" {
+			t.Errorf("copy document %q: no name from the world's name parts in its question", d)
+			continue
+		}
+		if names[name] {
+			t.Errorf("copy document %q names an existing or earlier copy person %q", d, name)
+		}
+		names[name] = true
+	}
+	// The world's own tokenised stream: the copy documents leave BaseText
+	// alone, and nothing in them is unknown to the plain vocabulary.
+	tok := BuildTokenizer(plain.Texts())
+	for _, d := range append(append([]string{}, w.CopyDocs...), w.RecallDocs...) {
+		for _, id := range tok.Document(d) {
+			if id == UnkID {
+				t.Fatalf("document %q has a word outside the plain vocabulary", d)
+			}
+		}
+	}
+}

@@ -98,6 +98,15 @@ type Config struct {
 	// the time; off by default because org11's chat probe does not transfer
 	// to its base model (IMPACT.md section 16).
 	RecallDocs bool
+	// CopyInChat keeps the copy and recall documents out of pre-training:
+	// they join the chat stage's text half only (World.BaseText against
+	// World.ChatText), and the copy documents' fabricated people recombine
+	// the first and last names of the world's people, so that the
+	// vocabulary, the biographies and the base stage are the world's
+	// without copy documents (a base model can be reused). Meant to keep
+	// org9's base, whose chat probe transfers to it, with org11's
+	// context-following (IMPACT.md section 16.7). Off by default.
+	CopyInChat bool
 	// StateProb, when between 0 and 1, makes each biography state each
 	// attribute with this probability instead of all of them (every
 	// biography states at least one, and every attribute of a person is
@@ -261,12 +270,12 @@ func Generate(c Config) (*World, error) {
 	firsts := namePool(rng, c.FirstNames, 2, 2, reserved)
 	lasts := namePool(rng, c.LastNames, 2, 3, reserved)
 	used := map[string]bool{}
-	// drawPerson draws, from r, a name no one has yet and a value of every
-	// attribute.
-	drawPerson := func(r *rand.Rand, rank int) Person {
+	// drawPerson draws, from r, a name of the pools fs x ls no one has yet
+	// and a value of every attribute.
+	drawPerson := func(r *rand.Rand, rank int, fs, ls []string) Person {
 		var name string
 		for {
-			name = firsts[r.IntN(len(firsts))] + " " + lasts[r.IntN(len(lasts))]
+			name = fs[r.IntN(len(fs))] + " " + ls[r.IntN(len(ls))]
 			if !used[name] {
 				used[name] = true
 				break
@@ -279,7 +288,7 @@ func Generate(c Config) (*World, error) {
 		}
 		return p
 	}
-	newPerson := func(rank int) Person { return drawPerson(rng, rank) }
+	newPerson := func(rank int) Person { return drawPerson(rng, rank, firsts, lasts) }
 	w := &World{Config: c}
 	for i := 0; i < c.People; i++ {
 		p := newPerson(i)
@@ -419,8 +428,12 @@ func Generate(c Config) (*World, error) {
 	}
 	if c.CopyDocs > 0 {
 		crng := rand.New(rand.NewPCG(c.Seed, copyStream))
+		fs, ls := firsts, lasts
+		if c.CopyInChat {
+			fs, ls = w.nameParts()
+		}
 		for i := 0; i < c.CopyDocs; i++ {
-			p := drawPerson(crng, -1)
+			p := drawPerson(crng, -1, fs, ls)
 			w.CopyDocs = append(w.CopyDocs, c.copyDoc(crng, p))
 		}
 		if c.RecallDocs {
@@ -468,6 +481,39 @@ func (c Config) copyQuestion(rng *rand.Rand, a Attribute, name string) string {
 		return capitalise(strings.ReplaceAll(pick(rng, a.Questions), "{name}", name))
 	}
 	return strings.ReplaceAll(a.CopyQuestion, "{name}", name)
+}
+
+// BaseText returns the pre-training stage's documents: Pretraining, or the
+// biographies alone under Config.CopyInChat.
+func (w *World) BaseText() []string {
+	if w.Config.CopyInChat {
+		return w.Biographies
+	}
+	return w.Pretraining()
+}
+
+// ChatText returns the documents of the chat stage's text half:
+// Pretraining (the biographies with any copy and recall documents).
+func (w *World) ChatText() []string { return w.Pretraining() }
+
+// nameParts returns the first and last names of the world's people (real,
+// NonExist, abstainers), each once, in the order they first occur.
+func (w *World) nameParts() (firsts, lasts []string) {
+	seenF, seenL := map[string]bool{}, map[string]bool{}
+	for _, g := range [][]Person{w.Real, w.NonExist, w.Abstainers} {
+		for _, p := range g {
+			f, l, _ := strings.Cut(p.Name, " ")
+			if !seenF[f] {
+				seenF[f] = true
+				firsts = append(firsts, f)
+			}
+			if !seenL[l] {
+				seenL[l] = true
+				lasts = append(lasts, l)
+			}
+		}
+	}
+	return firsts, lasts
 }
 
 // Pretraining returns the pre-training documents: the biographies with the
