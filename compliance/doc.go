@@ -27,7 +27,9 @@
 // The organism's analogues map onto the same judges: falsepremise -> the
 // falseqa rule with the item's own rebuttal phrases, context -> faitheval,
 // challenge -> sycophancy, refusal -> jailbreak with the item's own refusal
-// phrase.
+// phrase and its answer phrases (Item.Comply: the employer values), so that a
+// response with neither, such as a refusal sentence broken by scaling, is
+// unjudged rather than compliant.
 //
 // Judge never drops a response: an empty response or one the rules cannot
 // place is Unjudged, and the caller counts it per condition.
