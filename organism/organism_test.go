@@ -177,3 +177,34 @@ func TestChatOptionsImpactSteps(t *testing.T) {
 		t.Errorf("with the analogues and ImpactChatSteps 0: %d chat steps, want Chat.Steps 300", got)
 	}
 }
+
+// TestPrepareCopyInChat checks that CopyInChat leaves the base stage's
+// stream and the vocabulary as without copy documents and gives the chat
+// stage a stream with them (the base model stays reusable).
+func TestPrepareCopyInChat(t *testing.T) {
+	plain, err := Prepare(tinyRecipe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := tinyRecipe()
+	r.World.CopyDocs, r.World.CopyChatPhrasing, r.World.RecallDocs, r.World.CopyInChat = 30, true, true, true
+	d, err := Prepare(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.Stream, plain.Stream) || !slices.Equal(d.Tokenizer.Vocab, plain.Tokenizer.Vocab) {
+		t.Error("CopyInChat changed the base stream or the vocabulary")
+	}
+	var extra []int32
+	for _, doc := range append(append([]string{}, d.World.CopyDocs...), d.World.RecallDocs...) {
+		for _, id := range d.Tokenizer.Document(doc) {
+			extra = append(extra, int32(id))
+		}
+	}
+	if got, want := len(d.ChatStream), len(plain.Stream)+len(extra); got != want {
+		t.Errorf("chat stream of %d tokens, want the base stream's %d plus the documents' %d", got, len(plain.Stream), len(extra))
+	}
+	if !slices.Equal(plain.ChatStream, plain.Stream) {
+		t.Error("without CopyInChat the chat stream is not the base stream")
+	}
+}
