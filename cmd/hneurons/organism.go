@@ -22,35 +22,17 @@ func newOrganismCmd() *cobra.Command {
 }
 
 func organismWorldCmd() *cobra.Command {
-	var out, multiWord, balanced, copyChat, recallDocs, copyInChat string
+	var out string
 	var seed uint64
-	copyDocs, stateProb := -1, -1.0
+	var wf worldFlags
 	cmd := &cobra.Command{
 		Use:   "world --out DIR",
 		Short: "Write the synthetic world (people, biographies, instructions, question sets) and its tokenizer",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r := organism.DefaultRecipe(seed)
-			if err := onOff("--multiword", multiWord, &r.World.MultiWord); err != nil {
+			if err := wf.apply(&r.World); err != nil {
 				return err
-			}
-			if err := onOff("--balanced", balanced, &r.World.Balanced); err != nil {
-				return err
-			}
-			if copyDocs >= 0 {
-				r.World.CopyDocs = copyDocs
-			}
-			if err := onOff("--copy-chat-phrasing", copyChat, &r.World.CopyChatPhrasing); err != nil {
-				return err
-			}
-			if err := onOff("--recall-docs", recallDocs, &r.World.RecallDocs); err != nil {
-				return err
-			}
-			if err := onOff("--copy-in-chat", copyInChat, &r.World.CopyInChat); err != nil {
-				return err
-			}
-			if stateProb >= 0 {
-				r.World.StateProb = stateProb
 			}
 			d, err := organism.Prepare(r)
 			if err != nil {
@@ -69,15 +51,52 @@ func organismWorldCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output folder (required)")
 	cmd.Flags().Uint64Var(&seed, "seed", defaultSeed, "world seed")
-	cmd.Flags().StringVar(&multiWord, "multiword", "", multiWordUsage)
-	cmd.Flags().StringVar(&balanced, "balanced", "", balancedUsage)
-	cmd.Flags().IntVar(&copyDocs, "copy-docs", -1, copyDocsUsage)
-	cmd.Flags().StringVar(&copyChat, "copy-chat-phrasing", "", copyChatUsage)
-	cmd.Flags().StringVar(&recallDocs, "recall-docs", "", recallDocsUsage)
-	cmd.Flags().StringVar(&copyInChat, "copy-in-chat", "", copyInChatUsage)
-	cmd.Flags().Float64Var(&stateProb, "state-prob", -1, stateProbUsage)
+	wf.register(cmd)
 	cmd.MarkFlagRequired("out")
 	return cmd
+}
+
+// worldFlags are the world options that organism world and organism train
+// share (the world's shape and text); empty strings and negative numbers
+// keep the recipe's value.
+type worldFlags struct {
+	multiWord, balanced, copyChat, recallDocs, copyInChat string
+	copyDocs                                              int
+	stateProb                                             float64
+}
+
+// register adds the flags to cmd.
+func (f *worldFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.multiWord, "multiword", "", multiWordUsage)
+	cmd.Flags().StringVar(&f.balanced, "balanced", "", balancedUsage)
+	cmd.Flags().IntVar(&f.copyDocs, "copy-docs", -1, copyDocsUsage)
+	cmd.Flags().StringVar(&f.copyChat, "copy-chat-phrasing", "", copyChatUsage)
+	cmd.Flags().StringVar(&f.recallDocs, "recall-docs", "", recallDocsUsage)
+	cmd.Flags().StringVar(&f.copyInChat, "copy-in-chat", "", copyInChatUsage)
+	cmd.Flags().Float64Var(&f.stateProb, "state-prob", -1, stateProbUsage)
+}
+
+// apply sets the given options on c.
+func (f *worldFlags) apply(c *world.Config) error {
+	for _, o := range []struct {
+		name, v string
+		dst     *bool
+	}{
+		{"--multiword", f.multiWord, &c.MultiWord}, {"--balanced", f.balanced, &c.Balanced},
+		{"--copy-chat-phrasing", f.copyChat, &c.CopyChatPhrasing}, {"--recall-docs", f.recallDocs, &c.RecallDocs},
+		{"--copy-in-chat", f.copyInChat, &c.CopyInChat},
+	} {
+		if err := onOff(o.name, o.v, o.dst); err != nil {
+			return err
+		}
+	}
+	if f.copyDocs >= 0 {
+		c.CopyDocs = f.copyDocs
+	}
+	if f.stateProb >= 0 {
+		c.StateProb = f.stateProb
+	}
+	return nil
 }
 
 // balancedUsage, copyDocsUsage, copyChatUsage and recallDocsUsage document
@@ -114,8 +133,8 @@ func organismTrainCmd() *cobra.Command {
 	var out string
 	var seed uint64
 	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat, ff int
-	var pairs, multiWord, impact, balanced, copyChat, recallDocs, copyInChat string
-	copyDocs, stateProb := -1, -1.0
+	var pairs, impact string
+	var wf worldFlags
 	cmd := &cobra.Command{
 		Use:   "train --out DIR",
 		Short: "Reproduce the organism recipe: world, base pre-training, chat tuning, evaluation (resumable)",
@@ -146,29 +165,11 @@ func organismTrainCmd() *cobra.Command {
 			if err := onOff("--pairs", pairs, &r.World.Pairs); err != nil {
 				return err
 			}
-			if err := onOff("--multiword", multiWord, &r.World.MultiWord); err != nil {
-				return err
-			}
 			if err := onOff("--impact", impact, &r.World.Impact); err != nil {
 				return err
 			}
-			if err := onOff("--balanced", balanced, &r.World.Balanced); err != nil {
+			if err := wf.apply(&r.World); err != nil {
 				return err
-			}
-			if copyDocs >= 0 {
-				r.World.CopyDocs = copyDocs
-			}
-			if err := onOff("--copy-chat-phrasing", copyChat, &r.World.CopyChatPhrasing); err != nil {
-				return err
-			}
-			if err := onOff("--recall-docs", recallDocs, &r.World.RecallDocs); err != nil {
-				return err
-			}
-			if err := onOff("--copy-in-chat", copyInChat, &r.World.CopyInChat); err != nil {
-				return err
-			}
-			if stateProb >= 0 {
-				r.World.StateProb = stateProb
 			}
 			if every > 0 {
 				r.Base.CheckpointEvery, r.Chat.CheckpointEvery = every, every
@@ -183,19 +184,13 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().StringVar(&out, "out", "", "output folder (required)")
 	cmd.Flags().Uint64Var(&seed, "seed", defaultSeed, "seed of the world, the initialisation and the batches")
 	cmd.Flags().IntVar(&baseSteps, "base-steps", 0, "pre-training steps (0: recipe default)")
-	cmd.Flags().IntVar(&chatSteps, "chat-steps", 0, "instruction-tuning steps (0: recipe default: 300, or 900 with the impact analogues)")
+	cmd.Flags().IntVar(&chatSteps, "chat-steps", 0, "instruction-tuning steps (0: recipe default: 300, or 1800 with the impact analogues)")
 	cmd.Flags().IntVar(&batch, "batch", 0, "sequences per step (0: recipe default)")
 	cmd.Flags().IntVar(&every, "checkpoint-every", 0, "steps between checkpoints (0: recipe default)")
 	cmd.Flags().IntVar(&abstainRepeat, "abstain-repeat", 0, "copies of each abstention (\"unknown\") example in the chat data (0: recipe default, 1)")
 	cmd.Flags().StringVar(&pairs, "pairs", "", "two-attribute questions with two-word answers: on or off (empty: recipe default)")
-	cmd.Flags().StringVar(&multiWord, "multiword", "", multiWordUsage)
-	cmd.Flags().StringVar(&impact, "impact", "", "the behavioural-impact analogues in the chat data: on or off (empty: recipe default, on, as the shipped organism; on also makes the chat stage 900 steps unless --chat-steps)")
-	cmd.Flags().StringVar(&balanced, "balanced", "", balancedUsage)
-	cmd.Flags().IntVar(&copyDocs, "copy-docs", -1, copyDocsUsage)
-	cmd.Flags().StringVar(&copyChat, "copy-chat-phrasing", "", copyChatUsage)
-	cmd.Flags().StringVar(&recallDocs, "recall-docs", "", recallDocsUsage)
-	cmd.Flags().StringVar(&copyInChat, "copy-in-chat", "", copyInChatUsage)
-	cmd.Flags().Float64Var(&stateProb, "state-prob", -1, stateProbUsage)
+	cmd.Flags().StringVar(&impact, "impact", "", "the behavioural-impact analogues in the chat data: on or off (empty: recipe default, on, as the shipped organism; on also makes the chat stage 1800 steps unless --chat-steps)")
+	wf.register(cmd)
 	cmd.Flags().IntVar(&ff, "ff", 0, "SwiGLU width of the model (0: recipe default, 512)")
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
 	cmd.MarkFlagRequired("out")
