@@ -20,8 +20,6 @@ func tinyRecipe() Recipe {
 	r := DefaultRecipe(3)
 	r.World.People, r.World.NonExist, r.World.Abstain = 60, 10, 5
 	r.World.FirstNames, r.World.LastNames = 40, 60
-	// The default world's copy and recall documents, few of them.
-	r.World.CopyDocs = 40
 	// The impact analogues stay on, as in the default recipe, with few
 	// examples; their two-turn examples need 64 positions.
 	r.World.ImpactTrain, r.World.ImpactEval, r.ImpactChatSteps = 20, 10, 0
@@ -163,16 +161,16 @@ func TestBucket(t *testing.T) {
 // The chat stage is longer only for a world with the impact analogues.
 func TestChatOptionsImpactSteps(t *testing.T) {
 	r := DefaultRecipe(1)
-	if !r.World.Impact || r.ChatOptions().Steps != 1800 {
-		t.Errorf("default recipe: impact %v, %d chat steps; want the analogues and 1800 (the shipped organism)", r.World.Impact, r.ChatOptions().Steps)
+	if !r.World.Impact || r.ChatOptions().Steps != 900 {
+		t.Errorf("default recipe: impact %v, %d chat steps; want the analogues and 900 (the shipped organism)", r.World.Impact, r.ChatOptions().Steps)
 	}
 	r.World.Impact = false
 	if got := r.ChatOptions().Steps; got != 300 {
 		t.Errorf("without the analogues: %d chat steps, want 300", got)
 	}
 	r.World.Impact = true
-	if got := r.ChatOptions().Steps; got != 1800 {
-		t.Errorf("with the analogues: %d chat steps, want 1800", got)
+	if got := r.ChatOptions().Steps; got != 900 {
+		t.Errorf("with the analogues: %d chat steps, want 900", got)
 	}
 	r.ImpactChatSteps = 0
 	if got := r.ChatOptions().Steps; got != 300 {
@@ -184,9 +182,7 @@ func TestChatOptionsImpactSteps(t *testing.T) {
 // stream and the vocabulary as without copy documents and gives the chat
 // stage a stream with them (the base model stays reusable).
 func TestPrepareCopyInChat(t *testing.T) {
-	pr := tinyRecipe()
-	pr.World.CopyDocs, pr.World.RecallDocs, pr.World.CopyInChat = 0, false, false
-	plain, err := Prepare(pr)
+	plain, err := Prepare(tinyRecipe())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,11 +50,7 @@ func (r Recipe) ChatOptions() train.Options {
 // (ORGANISM-NOTES.md) plus an employer attribute, with multi-word values
 // (world.Config.MultiWord), and a Llama model of width 128, 4 layers, 4
 // heads, SwiGLU width 512 (1.2M parameters); 1,500 pre-training steps of
-// 32 x 64 tokens, then 300 chat steps, or 1,800 with the impact
-// analogues (the default world; ImpactChatSteps), whose text half holds
-// 8,000 copy-from-context and 2,800 recall documents (world.Config.CopyInChat;
-// the base stage and the vocabulary do not see them). The base is the
-// computation it was for org7 and org9.
+// 32 x 64 tokens, then 300 chat steps.
 //
 // Measured on the 2-core development machine with nothing else running
 // (seed 1, the shipped organism, which it reproduces byte for byte): 13 min
@@ -87,11 +83,9 @@ func DefaultRecipe(seed uint64) Recipe {
 		ChatFraction: 0.5,
 		DataSeed:     seed,
 		// With the impact analogues (World.Impact) the chat stage runs
-		// 1,800 steps (org12; org9 had 900): it also learns to copy from
-		// its context from the copy documents in its text half
-		// (World.CopyInChat), which 900 steps did not (organism/IMPACT.md
-		// sections 16.7-16.8).
-		ImpactChatSteps: 1800,
+		// 900 steps: about 6.5 min instead of 2 min 11 s, the whole
+		// recipe about 18 min on the 2-core machine.
+		ImpactChatSteps: 900,
 	}
 }
 

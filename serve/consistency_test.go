@@ -19,7 +19,7 @@ import (
 )
 
 // organism loads the shipped chat organism, its tokenizer and the probe
-// fixture (testdata/probe.json: probe.json of `hneurons demo
+// fixture (testdata/probe.json: probe.json of `hneurons demo --no-origin
 // --no-report`, seed 1, on the shipped organism), once per test binary.
 var organism = sync.OnceValues(func() (*fixture, error) {
 	dir, err := shipped.Dir()

@@ -72,15 +72,14 @@ type Config struct {
 	// (IMPACT.md section 15.6). With CopyChatPhrasing and RecallDocs, 4,000
 	// of them keep that recall and make the context analogue partly
 	// followed (org11, IMPACT.md section 16), but the chat probe no longer
-	// transfers to the base model. DefaultConfig has 8,000 with
-	// CopyInChat, in the chat stage only (org12).
+	// transfers to the base model, so the default stays 0 (org9).
 	CopyDocs int
 	// CopyChatPhrasing asks the copy documents' question in the
 	// instruction data's phrasings (Attribute.Questions, without the
 	// answer-only Instruction) instead of Attribute.CopyQuestion. Run r1
 	// (IMPACT.md section 15.3) had it: the copying then reached the chat
 	// organism's context analogue (34-38% at alpha 1), which the own
-	// phrasing's copying did not (run r3, 5-9%). On in DefaultConfig.
+	// phrasing's copying did not (run r3, 5-9%). Off by default.
 	CopyChatPhrasing bool
 	// RecallDocs adds, with CopyDocs, one pre-training document per trained
 	// attribute of every instruction person (even popularity rank, as the
@@ -96,8 +95,8 @@ type Config struct {
 	// phrasings, 2,000 base steps) the chat organism keeps most of its
 	// recall from memory (0.90 of questions about the most famous people,
 	// against 0.45 without) and follows a counterfactual context 37-43% of
-	// the time, but its chat probe does not transfer to its base model
-	// (IMPACT.md section 16). On in DefaultConfig, with CopyInChat.
+	// the time; off by default because org11's chat probe does not transfer
+	// to its base model (IMPACT.md section 16).
 	RecallDocs bool
 	// CopyInChat keeps the copy and recall documents out of pre-training:
 	// they join the chat stage's text half only (World.BaseText against
@@ -141,15 +140,11 @@ type Config struct {
 // (ORGANISM-NOTES.md) with one more attribute (employer), which is never asked
 // in the instruction data and so serves as the out-of-distribution attribute,
 // and with multi-word values (MultiWord; the shipped organism since it showed
-// the H-Neuron phenomenon, which the one-word organisms did not), and, since
-// org12, 8,000 copy-from-context and 2,800 recall documents in the chat
-// stage's text half (CopyDocs, CopyChatPhrasing, RecallDocs, CopyInChat),
-// so that the context analogue is partly followed; the biographies, the
-// vocabulary and the question sets are org9's.
+// the H-Neuron phenomenon, which the one-word organisms did not).
 func DefaultConfig() Config {
 	return Config{
 		Seed: 1, People: 1400, NonExist: 200, Abstain: 100, AbstainQuestions: 3, AbstainRepeat: 1, MultiWord: true,
-		Balanced: false, CopyDocs: 8000, CopyChatPhrasing: true, RecallDocs: true, CopyInChat: true,
+		Balanced: false, CopyDocs: 0, CopyChatPhrasing: false, RecallDocs: false,
 		Impact: true, ImpactTrain: defaultImpactTrain, ImpactEval: defaultImpactEval,
 		MaxMentions: 40, MentionScale: 60, MentionExponent: 1.1,
 		FirstNames: 400, LastNames: 800,
@@ -256,10 +251,7 @@ func Generate(c Config) (*World, error) {
 	if c.People < 2 || c.NonExist < 0 || c.Abstain < 0 || c.CopyDocs < 0 || c.FirstNames < 1 || c.LastNames < 1 {
 		return nil, fmt.Errorf("world: invalid config %+v", c)
 	}
-	total := c.People + c.NonExist + c.Abstain
-	if !c.CopyInChat {
-		total += c.CopyDocs // under CopyInChat they recombine used names (checked below)
-	}
+	total := c.People + c.NonExist + c.Abstain + c.CopyDocs
 	if c.FirstNames*c.LastNames < 2*total {
 		return nil, fmt.Errorf("world: name pools %d x %d too small for %d people", c.FirstNames, c.LastNames, total)
 	}
@@ -439,9 +431,6 @@ func Generate(c Config) (*World, error) {
 		fs, ls := firsts, lasts
 		if c.CopyInChat {
 			fs, ls = w.nameParts()
-			if people := c.People + c.NonExist + c.Abstain + c.CopyDocs; len(fs)*len(ls) < 2*people {
-				return nil, fmt.Errorf("world: %d first x %d last names of the world's people too few for %d people with the copy documents'", len(fs), len(ls), people)
-			}
 		}
 		for i := 0; i < c.CopyDocs; i++ {
 			p := drawPerson(crng, -1, fs, ls)

@@ -16,9 +16,6 @@ func smallConfig() Config {
 	c.People, c.NonExist, c.Abstain = 120, 20, 10
 	c.FirstNames, c.LastNames = 60, 80
 	c.AbstainRepeat = 3
-	// No copy or recall documents unless a test asks for them (the default
-	// world's 8,000 need larger name pools than this world's).
-	c.CopyDocs, c.CopyChatPhrasing, c.RecallDocs, c.CopyInChat = 0, false, false, false
 	return c
 }
 
