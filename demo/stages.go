@@ -320,11 +320,7 @@ func (r *run) train(ctx context.Context) error {
 // evaluate scores the probe on every evaluation set against random-neuron
 // baselines, within each question attribute, and by the transfer check.
 func (r *run) evaluate(ctx context.Context) error {
-	trainGroups, trainLabels, err := rowGroups(r.path(featuresDir, setTrain), r.attribute)
-	if err != nil {
-		return err
-	}
-	trainMentions, err := rowMentions(r.path(featuresDir, setTrain), r.mentions)
+	trainRows, err := readAnswerRows(r.path(featuresDir, setTrain), r.attribute, r.mentions)
 	if err != nil {
 		return err
 	}
@@ -351,21 +347,19 @@ func (r *run) evaluate(ctx context.Context) error {
 			s.BaselineAccuracyMean, s.BaselineAUROCMean = float64(b.RandomAccuracyMean), float64(b.RandomAUROCMean)
 		}
 		r.sum.Sets[name] = s
-		if evalGroups[name], _, err = rowGroups(r.path(featuresDir, name), r.attribute); err != nil {
+		rows, err := readAnswerRows(r.path(featuresDir, name), r.attribute, r.mentions)
+		if err != nil {
 			return err
 		}
+		evalGroups[name] = rows.groups
 		scores, err := r.pr.Scores(ds.X)
 		if err != nil {
 			return fmt.Errorf("demo: evaluating %s: %w", name, err)
 		}
 		groups, mean := probe.WithinGroups(scores, ds.Labels, evalGroups[name])
 		r.det.Within[name] = &Within{Groups: groups, WeightedAUROC: probe.Float(mean),
-			AttributeOnlyAUROC: probe.Float(attributeOnlyAUROC(trainLabels, trainGroups, ds.Labels, evalGroups[name]))}
-		evalMentions, err := rowMentions(r.path(featuresDir, name), r.mentions)
-		if err != nil {
-			return err
-		}
-		r.det.Within[name].Popularity = popularityOnly(trainMentions, trainLabels, evalMentions, ds.Labels)
+			AttributeOnlyAUROC: probe.Float(attributeOnlyAUROC(trainRows.labels, trainRows.groups, ds.Labels, evalGroups[name])),
+			Popularity:         popularityOnly(trainRows.mentions, trainRows.labels, rows.mentions, ds.Labels)}
 	}
 	if len(r.pr.HNeurons) == 0 {
 		return nil

@@ -2,7 +2,7 @@ package demo
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/hneurons/hneurons/features"
 	"github.com/hneurons/hneurons/probe"
@@ -48,24 +48,6 @@ type PopularityOnly struct {
 	AUROC    probe.Float `json:"auroc"`
 }
 
-// rowMentions returns the mentions of every answer row's question (see
-// rowGroups), 0 for a question not in mentions.
-func rowMentions(dir string, mentions map[string]int) ([]int, error) {
-	ix, err := features.ReadIndex(dir)
-	if err != nil {
-		return nil, fmt.Errorf("demo: popularity: %w", err)
-	}
-	rows, _, err := probe.SelectRows(ix, probe.OneVsOne)
-	if err != nil {
-		return nil, fmt.Errorf("demo: popularity: %s: %w", dir, err)
-	}
-	out := make([]int, len(rows))
-	for i, r := range rows {
-		out[i] = mentions[ix.Rows[r].ID]
-	}
-	return out, nil
-}
-
 // popularityOnly chooses the threshold rule of PopularityOnly on the train
 // rows and scores it on the evaluation rows; nil when the evaluation rows
 // all share one mention count or a set is empty.
@@ -89,15 +71,7 @@ func popularityOnly(trainMentions, trainLabels, evalMentions, evalLabels []int) 
 		}
 		return float64(ok) / float64(len(ms))
 	}
-	var cand []int
-	seen := map[int]bool{}
-	for _, m := range trainMentions {
-		if !seen[m] {
-			seen[m] = true
-			cand = append(cand, m)
-		}
-	}
-	sort.Ints(cand)
+	cand := slices.Compact(slices.Sorted(slices.Values(trainMentions)))
 	best, bestAcc := cand[0], -1.0
 	for _, th := range cand {
 		if a := accuracy(th, trainMentions, trainLabels); a > bestAcc {
@@ -115,27 +89,37 @@ func popularityOnly(trainMentions, trainLabels, evalMentions, evalLabels []int) 
 // noGroup names rows whose question has no attribute.
 const noGroup = "(none)"
 
-// rowGroups returns the group and the label of every answer row of the
-// feature store dir, in the order probe.LoadDataset(dir, probe.OneVsOne)
-// loads them.
-func rowGroups(dir string, group map[string]string) ([]string, []int, error) {
+// answerRows is what the confound checks know of the answer rows of a
+// feature store, in the order probe.LoadDataset(dir, probe.OneVsOne) loads
+// them: each row's attribute group, the mentions of its person and its
+// label.
+type answerRows struct {
+	groups   []string
+	mentions []int
+	labels   []int
+}
+
+// readAnswerRows reads the feature store dir's index once and looks every
+// answer row's question up in group and mentions (noGroup and 0 for a
+// question in neither).
+func readAnswerRows(dir string, group map[string]string, mentions map[string]int) (answerRows, error) {
 	ix, err := features.ReadIndex(dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("demo: within groups: %w", err)
+		return answerRows{}, fmt.Errorf("demo: confound checks: %w", err)
 	}
 	rows, labels, err := probe.SelectRows(ix, probe.OneVsOne)
 	if err != nil {
-		return nil, nil, fmt.Errorf("demo: within groups: %s: %w", dir, err)
+		return answerRows{}, fmt.Errorf("demo: confound checks: %s: %w", dir, err)
 	}
-	out := make([]string, len(rows))
+	out := answerRows{groups: make([]string, len(rows)), mentions: make([]int, len(rows)), labels: labels}
 	for i, r := range rows {
-		g := group[ix.Rows[r].ID]
-		if g == "" {
-			g = noGroup
+		id := ix.Rows[r].ID
+		if out.groups[i] = group[id]; out.groups[i] == "" {
+			out.groups[i] = noGroup
 		}
-		out[i] = g
+		out.mentions[i] = mentions[id]
 	}
-	return out, labels, nil
+	return out, nil
 }
 
 // attributeOnlyAUROC scores every evaluation row by the hallucination rate
