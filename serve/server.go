@@ -203,9 +203,19 @@ func (s *Server) authorised(r *http.Request) bool {
 // Serve serves on ln until ctx ends, then shuts down gracefully: new
 // requests get 503, in-flight ones finish (up to ShutdownGrace), the
 // listener closes and the engine stops.
+//
+// Connections that were opened but have sent no request yet are closed
+// once the in-flight requests are done: a client's transport often dials
+// a spare connection it never uses (a request cancelled while dialling
+// leaves one), and http.Server.Shutdown would wait five seconds for each
+// such connection before treating it as idle, so shutdown took 5 s and
+// failed its own 5 s deadline. A request that such a connection was just
+// starting to send would only have been answered 503.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	var fresh silentConns
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnState:   fresh.track}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -223,6 +233,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-time.After(s.cfg.ShutdownGrace):
 		slog.Warn("serve: in-flight requests still running after the grace period")
 	}
+	fresh.closeAll()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := hs.Shutdown(sctx)
@@ -231,6 +242,37 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = nil
 	}
 	return err
+}
+
+// silentConns tracks the connections in http.StateNew: accepted, no
+// request read yet.
+type silentConns struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+// track is an http.Server.ConnState hook.
+func (f *silentConns) track(c net.Conn, st http.ConnState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if st != http.StateNew {
+		delete(f.conns, c)
+		return
+	}
+	if f.conns == nil {
+		f.conns = make(map[net.Conn]struct{})
+	}
+	f.conns[c] = struct{}{}
+}
+
+// closeAll closes every connection that has not sent a request.
+func (f *silentConns) closeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.conns {
+		_ = c.Close()
+		delete(f.conns, c)
+	}
 }
 
 // writeJSON writes v with status.

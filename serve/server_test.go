@@ -476,6 +476,51 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
+// A connection that was opened and never sent a request (a client
+// transport's spare dial) must not hold shutdown up: Serve returns nil.
+// Before the fix http.Server.Shutdown waited five seconds for such a
+// connection and Serve returned its own 5 s deadline's error.
+func TestShutdownWithSilentConnection(t *testing.T) {
+	f := loadOrganism(t)
+	s, err := New(f.m, f.tok, f.det, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("healthz: %d", resp.StatusCode)
+	}
+	stop()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Serve with a silent connection open: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Error("the silent connection is still open after Serve returned")
+	}
+}
+
 func TestPolicies(t *testing.T) {
 	_, hs := newTestServer(t, Config{Abstention: "I do not know."})
 	get := func(extra string) ChatCompletion {
