@@ -114,10 +114,11 @@ func readAnswerRows(dir string, group map[string]string, mentions map[string]int
 	out := answerRows{groups: make([]string, len(rows)), mentions: make([]int, len(rows)), labels: labels}
 	for i, r := range rows {
 		id := ix.Rows[r].ID
-		if out.groups[i] = group[id]; out.groups[i] == "" {
-			out.groups[i] = noGroup
+		g := group[id]
+		if g == "" {
+			g = noGroup
 		}
-		out.mentions[i] = mentions[id]
+		out.groups[i], out.mentions[i] = g, mentions[id]
 	}
 	return out, nil
 }

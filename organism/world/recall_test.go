@@ -174,10 +174,9 @@ func TestCopyInChat(t *testing.T) {
 		}
 	}
 	for _, d := range w.CopyDocs {
-		// The statement's first two words name the person in every Bio
-		// template that starts with {name}; the others start with "The"
-		// or "By"/"As"/"For": take the two words before the question's
-		// last word instead.
+		// The person is the pair of adjacent words in the document's
+		// question (the text after its statement, up to "?") that is a
+		// first name followed by a last name of the world's people.
 		q := d[strings.Index(d, ". ")+2:]
 		q = q[:strings.Index(q, "?")]
 		ws := strings.Fields(q)
@@ -196,8 +195,8 @@ func TestCopyInChat(t *testing.T) {
 		}
 		names[name] = true
 	}
-	// The world's own tokenised stream: the copy documents leave BaseText
-	// alone, and nothing in them is unknown to the plain vocabulary.
+	// Tokenised with the plain world's vocabulary, no copy or recall
+	// document has an unknown word.
 	tok := BuildTokenizer(plain.Texts())
 	for _, d := range append(append([]string{}, w.CopyDocs...), w.RecallDocs...) {
 		for _, id := range tok.Document(d) {
