@@ -11,13 +11,24 @@ import (
 	"github.com/hneurons/hneurons/organism/world"
 )
 
+// questionFacts is what the confound checks know of each question, by id,
+// from the world (never from the model).
+type questionFacts struct {
+	attribute map[string]string // the asked attribute
+	mentions  map[string]int    // biographies that mention the person (0 for NonExist people)
+	// statements counts the biographies that state the asked fact, in a
+	// world with world.Config.StateProb; empty otherwise (then every
+	// biography of the person states it, and it is mentions).
+	statements map[string]int
+}
+
 // readQuestions reads the id and NonExist question sets of dir as pipeline
 // records: the paper suffix removed from the text (collect adds it), the
 // person as the group key (so that splits and cross-validation folds keep a
-// person's questions together), and returns each id's attribute and the
-// number of biographies that mention its person (0 for NonExist people).
-func readQuestions(dir string, maxID, maxNE int) (recs []datasets.Record, attribute map[string]string, mentions map[string]int, err error) {
-	attribute, mentions = map[string]string{}, map[string]int{}
+// person's questions together), and returns what the world says of each
+// question (questionFacts).
+func readQuestions(dir string, maxID, maxNE int) (recs []datasets.Record, facts questionFacts, err error) {
+	facts = questionFacts{attribute: map[string]string{}, mentions: map[string]int{}, statements: map[string]int{}}
 	for _, set := range []struct {
 		names []string
 		limit int
@@ -38,7 +49,7 @@ func readQuestions(dir string, maxID, maxNE int) (recs []datasets.Record, attrib
 			break
 		}
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, questionFacts{}, err
 		}
 		if set.limit > 0 && len(qs) > set.limit {
 			qs = qs[:set.limit]
@@ -46,11 +57,14 @@ func readQuestions(dir string, maxID, maxNE int) (recs []datasets.Record, attrib
 		for _, q := range qs {
 			text := strings.TrimSuffix(q.Question, datasets.PromptSuffix)
 			recs = append(recs, datasets.Record{ID: q.ID, Question: text, Answers: q.Answers, Source: set.src, Group: q.Person})
-			attribute[q.ID] = q.Attribute
-			mentions[q.ID] = q.Mentions
+			facts.attribute[q.ID] = q.Attribute
+			facts.mentions[q.ID] = q.Mentions
+			if q.Statements > 0 {
+				facts.statements[q.ID] = q.Statements
+			}
 		}
 	}
-	return recs, attribute, mentions, nil
+	return recs, facts, nil
 }
 
 // setOf maps a record source to its set name ("id" or "nonexist").

@@ -46,11 +46,10 @@ type run struct {
 	start    time.Time
 	progress func(Event)
 
-	recs      []datasets.Record
-	attribute map[string]string // question id -> attribute (within-attribute check)
-	mentions  map[string]int    // question id -> the person's biographies (popularity check)
-	m         *model.Model
-	tok       *tokenizer.Tokenizer
+	recs  []datasets.Record
+	facts questionFacts // the world's attribute, mentions and statements of each question (confound checks)
+	m     *model.Model
+	tok   *tokenizer.Tokenizer
 
 	consistent, single []record.Labelled            // label's records; first samples judged alone
 	sets               map[string][]record.Labelled // train, test, nonexist
@@ -78,7 +77,7 @@ func (r *run) open() error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	var err error
-	if r.recs, r.attribute, r.mentions, err = readQuestions(r.o.QuestionsDir, r.o.MaxID, r.o.MaxNonExist); err != nil {
+	if r.recs, r.facts, err = readQuestions(r.o.QuestionsDir, r.o.MaxID, r.o.MaxNonExist); err != nil {
 		return err
 	}
 	if r.m, err = model.Load(r.o.ModelDir); err != nil {
@@ -320,7 +319,7 @@ func (r *run) train(ctx context.Context) error {
 // evaluate scores the probe on every evaluation set against random-neuron
 // baselines, within each question attribute, and by the transfer check.
 func (r *run) evaluate(ctx context.Context) error {
-	trainRows, err := readAnswerRows(r.path(featuresDir, setTrain), r.attribute, r.mentions)
+	trainRows, err := readAnswerRows(r.path(featuresDir, setTrain), r.facts)
 	if err != nil {
 		return err
 	}
@@ -347,7 +346,7 @@ func (r *run) evaluate(ctx context.Context) error {
 			s.BaselineAccuracyMean, s.BaselineAUROCMean = float64(b.RandomAccuracyMean), float64(b.RandomAUROCMean)
 		}
 		r.sum.Sets[name] = s
-		rows, err := readAnswerRows(r.path(featuresDir, name), r.attribute, r.mentions)
+		rows, err := readAnswerRows(r.path(featuresDir, name), r.facts)
 		if err != nil {
 			return err
 		}
@@ -360,6 +359,9 @@ func (r *run) evaluate(ctx context.Context) error {
 		r.det.Within[name] = &Within{Groups: groups, WeightedAUROC: probe.Float(mean),
 			AttributeOnlyAUROC: probe.Float(attributeOnlyAUROC(trainRows.labels, trainRows.groups, ds.Labels, evalGroups[name])),
 			Popularity:         popularityOnly(trainRows.mentions, trainRows.labels, rows.mentions, ds.Labels)}
+		if len(r.facts.statements) > 0 {
+			r.det.Within[name].Statements = popularityOnly(trainRows.statements, trainRows.labels, rows.statements, ds.Labels)
+		}
 	}
 	if len(r.pr.HNeurons) == 0 {
 		return nil

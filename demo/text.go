@@ -61,6 +61,10 @@ func Text(s *Summary, d *Details) string {
 				fmt.Fprintf(&b, " the person's popularity alone (no model: hallucinated when at most %d biographies mention the person) acc %.3f AUROC %.3f;",
 					p.Threshold, float64(p.Accuracy), float64(p.AUROC))
 			}
+			if p := w.Statements; p != nil {
+				fmt.Fprintf(&b, " how often the fact is stated alone (no model: hallucinated when at most %d biographies state it) acc %.3f AUROC %.3f;",
+					p.Threshold, float64(p.Accuracy), float64(p.AUROC))
+			}
 			for _, g := range w.Groups {
 				fmt.Fprintf(&b, " %s %.3f (n=%d, %d hallucinated)", g.Group, float64(g.AUROC), g.N, g.Hallucinated)
 			}

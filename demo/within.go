@@ -30,6 +30,11 @@ type Within struct {
 	// question's person gives (nil where the set's rows do not differ in
 	// it, as NonExist's).
 	Popularity *PopularityOnly `json:"popularity_only,omitempty"`
+	// Statements is the same rule on how many biographies state the asked
+	// fact, in a world where biographies state only some attributes
+	// (world.Config.StateProb; nil otherwise, where it is Popularity).
+	// There a fact's exposure, not the person's, is the reference.
+	Statements *PopularityOnly `json:"statements_only,omitempty"`
 }
 
 // PopularityOnly is a confound check beyond the paper: the organism's
@@ -91,18 +96,19 @@ const noGroup = "(none)"
 
 // answerRows is what the confound checks know of the answer rows of a
 // feature store, in the order probe.LoadDataset(dir, probe.OneVsOne) loads
-// them: each row's attribute group, the mentions of its person and its
-// label.
+// them: each row's attribute group, the mentions of its person, the
+// biographies stating its fact (questionFacts.statements) and its label.
 type answerRows struct {
-	groups   []string
-	mentions []int
-	labels   []int
+	groups     []string
+	mentions   []int
+	statements []int
+	labels     []int
 }
 
 // readAnswerRows reads the feature store dir's index once and looks every
-// answer row's question up in group and mentions (noGroup and 0 for a
-// question in neither).
-func readAnswerRows(dir string, group map[string]string, mentions map[string]int) (answerRows, error) {
+// answer row's question up in facts (noGroup and 0 for a question it does
+// not hold).
+func readAnswerRows(dir string, facts questionFacts) (answerRows, error) {
 	ix, err := features.ReadIndex(dir)
 	if err != nil {
 		return answerRows{}, fmt.Errorf("demo: confound checks: %w", err)
@@ -111,14 +117,14 @@ func readAnswerRows(dir string, group map[string]string, mentions map[string]int
 	if err != nil {
 		return answerRows{}, fmt.Errorf("demo: confound checks: %s: %w", dir, err)
 	}
-	out := answerRows{groups: make([]string, len(rows)), mentions: make([]int, len(rows)), labels: labels}
+	out := answerRows{groups: make([]string, len(rows)), mentions: make([]int, len(rows)), statements: make([]int, len(rows)), labels: labels}
 	for i, r := range rows {
 		id := ix.Rows[r].ID
-		g := group[id]
+		g := facts.attribute[id]
 		if g == "" {
 			g = noGroup
 		}
-		out.groups[i], out.mentions[i] = g, mentions[id]
+		out.groups[i], out.mentions[i], out.statements[i] = g, facts.mentions[id], facts.statements[id]
 	}
 	return out, nil
 }

@@ -1,9 +1,15 @@
 package demo
 
 import (
+	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/hneurons/hneurons/datasets"
+	"github.com/hneurons/hneurons/organism/world"
 	"github.com/hneurons/hneurons/probe"
 )
 
@@ -102,5 +108,47 @@ func TestPopularityOnly(t *testing.T) {
 	}
 	if popularityOnly(trainM, trainL, []int{0, 0}, []int{1, 0}) != nil {
 		t.Error("one mention count in the evaluation set: want nil")
+	}
+}
+
+// TestReadQuestionsFacts checks that readQuestions keeps what the world says
+// of each question: the attribute, the person's mentions, and the
+// statements count only where the world has one (a StateProb world), and
+// that the paper suffix leaves the text.
+func TestReadQuestionsFacts(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, qs []world.Question) {
+		var b strings.Builder
+		for _, q := range qs {
+			line, err := json.Marshal(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Write(line)
+			b.WriteByte('\n')
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("questions-id.jsonl", []world.Question{
+		{ID: "a", Question: "Where was Ann Lee born?" + datasets.PromptSuffix, Answers: []string{"north corin"}, Mentions: 7, Attribute: "birth_city", Person: "Ann Lee", Statements: 3},
+		{ID: "b", Question: "When was Ann Lee born?", Answers: []string{"twenty seven"}, Mentions: 7, Attribute: "birth_year", Person: "Ann Lee"},
+	})
+	write("questions-nonexist.jsonl", []world.Question{
+		{ID: "n", Question: "Where was Bo Kay born?", Answers: []string{world.Unknown}, Attribute: "birth_city", Person: "Bo Kay"},
+	})
+	recs, facts, err := readQuestions(dir, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 3 || recs[0].Question != "Where was Ann Lee born?" || recs[0].Group != "Ann Lee" || recs[2].Source != SourceNonExist {
+		t.Fatalf("records %+v", recs)
+	}
+	if facts.attribute["b"] != "birth_year" || facts.mentions["a"] != 7 || facts.mentions["n"] != 0 {
+		t.Errorf("attribute %v, mentions %v", facts.attribute, facts.mentions)
+	}
+	if len(facts.statements) != 1 || facts.statements["a"] != 3 {
+		t.Errorf("statements %v, want only a: 3", facts.statements)
 	}
 }
