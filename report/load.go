@@ -96,8 +96,18 @@ type details struct {
 }
 
 type withinAttribute struct {
-	WeightedAUROC      probe.Float `json:"weighted_auroc"`
-	AttributeOnlyAUROC probe.Float `json:"attribute_only_auroc"`
+	WeightedAUROC      probe.Float   `json:"weighted_auroc"`
+	AttributeOnlyAUROC probe.Float   `json:"attribute_only_auroc"`
+	Popularity         *exposureRule `json:"popularity_only"`
+	Statements         *exposureRule `json:"statements_only"`
+}
+
+// exposureRule is a no-model reference of the confound checks
+// (demo.PopularityOnly).
+type exposureRule struct {
+	Threshold int         `json:"threshold"`
+	Accuracy  probe.Float `json:"accuracy"`
+	AUROC     probe.Float `json:"auroc"`
 }
 
 // driftRow is one line of origin/drift/drift.csv.

@@ -167,7 +167,9 @@ func detectionSection(b *strings.Builder, r *run) {
 		fmt.Fprintf(b, "<tr><td>%s</td><td>%d (%d)</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", html.EscapeString(set), m.N, m.Positives,
 			interval(m.Accuracy), interval(m.AUROC), cv, tr)
 	}
-	b.WriteString("</table>\n<div class=\"figs\">")
+	b.WriteString("</table>\n")
+	confoundTable(b, d, sets)
+	b.WriteString("<div class=\"figs\">")
 	for _, metric := range []string{"AUROC", "accuracy"} {
 		b.WriteString(strip(r, sets, metric))
 	}
@@ -180,6 +182,49 @@ func detectionSection(b *strings.Builder, r *run) {
 		b.WriteString(cPath(d.CV, d.C))
 		b.WriteString("</div>\n")
 	}
+}
+
+// confoundTable shows the organism demo's confound checks (beyond the
+// paper; demo.Within): the probe's AUROC within each question attribute
+// beside random neurons', and what rules that never read the model score:
+// the attribute alone, the person's popularity alone and, in a world whose
+// biographies state only some facts, how often the fact is stated. Nothing
+// is written when the run has none (a run outside the demo).
+func confoundTable(b *strings.Builder, d *details, sets []string) {
+	has := false
+	for _, set := range sets {
+		has = has || d.Within[set] != nil
+	}
+	if !has {
+		return
+	}
+	num := func(f probe.Float) string {
+		if math.IsNaN(float64(f)) {
+			return "—"
+		}
+		return fmt.Sprintf("%.3f", float64(f))
+	}
+	rule := func(p *exposureRule) string {
+		if p == nil {
+			return "—"
+		}
+		return fmt.Sprintf("acc %.3f, AUROC %.3f (at most %d)", float64(p.Accuracy), float64(p.AUROC), p.Threshold)
+	}
+	b.WriteString("<p>Confound checks (beyond the paper): a detector of this model's hallucinations should beat rules that never read the model.</p>\n")
+	b.WriteString("<table><tr><th>set</th><th>probe AUROC within attribute</th><th>random neurons within attribute (mean ± sd)</th><th>attribute alone, AUROC</th><th>person's popularity alone</th><th>times the fact is stated, alone</th></tr>")
+	for _, set := range sets {
+		w := d.Within[set]
+		if w == nil {
+			continue
+		}
+		random := "—"
+		if t := d.Transfer[set]; t != nil && !math.IsNaN(float64(t.RandomWithinAUROCMean)) {
+			random = fmt.Sprintf("%.3f ± %.3f", float64(t.RandomWithinAUROCMean), float64(t.RandomWithinAUROCStd))
+		}
+		fmt.Fprintf(b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", html.EscapeString(set),
+			num(w.WeightedAUROC), random, num(w.AttributeOnlyAUROC), rule(w.Popularity), rule(w.Statements))
+	}
+	b.WriteString("</table>\n")
 }
 
 // strip draws, per evaluation set, the random classifiers' values as dots

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hneurons/hneurons/demo"
 	"github.com/hneurons/hneurons/intervene"
 	"github.com/hneurons/hneurons/probe"
 )
@@ -117,5 +118,52 @@ func TestRenderImpact(t *testing.T) {
 	}
 	if strings.Contains(impact, "hneurons intervene --model") {
 		t.Error("impact section still says which command makes it")
+	}
+}
+
+// The confound checks of a demo run (demo.Details, marshalled by its own
+// JSON encoding) appear in the detection section: the probe's within-
+// attribute AUROC beside the random neurons', the attribute alone, and both
+// no-model exposure rules, a missing one as a dash.
+func TestRenderConfoundChecks(t *testing.T) {
+	dir := t.TempDir()
+	pr := &probe.Probe{Version: 1, Layers: 2, DFF: 4, Columns: 8, C: 1, Mode: probe.ThreeVsOne, Penalty: probe.L1,
+		Weights: []probe.Weight{{Index: 5, Weight: 0.7}}, HNeurons: []probe.Neuron{{Layer: 1, Neuron: 1, Weight: 0.7}}}
+	if err := pr.Save(filepath.Join(dir, "probe.json")); err != nil {
+		t.Fatal(err)
+	}
+	det := demo.Details{
+		Reports: map[string]*probe.Report{"test": {Metrics: probe.Metrics{N: 40, Positives: 20}}, "nonexist": {Metrics: probe.Metrics{N: 10, Positives: 5}}},
+		Transfer: map[string]*probe.Transfer{"test": {RandomWithinAUROCMean: 0.561, RandomWithinAUROCStd: 0.02}},
+		Within: map[string]*demo.Within{
+			"test": {WeightedAUROC: 0.682, AttributeOnlyAUROC: 0.611,
+				Popularity: &demo.PopularityOnly{Threshold: 2, Accuracy: 0.695, AUROC: 0.733},
+				Statements: &demo.PopularityOnly{Threshold: 1, Accuracy: 0.604, AUROC: 0.640}},
+			"nonexist": {WeightedAUROC: probe.Float(math.NaN()), AttributeOnlyAUROC: 0.5},
+		},
+	}
+	b, err := json.Marshal(det)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "metrics.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	page, err := Render(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	i := strings.Index(s, "Confound checks")
+	if i < 0 {
+		t.Fatal("page has no confound checks")
+	}
+	table := s[i:]
+	table = table[:strings.Index(table, "</table>")]
+	for _, want := range []string{"<td>0.682</td><td>0.561 ± 0.020</td><td>0.611</td>", "acc 0.695, AUROC 0.733 (at most 2)",
+		"acc 0.604, AUROC 0.640 (at most 1)", "<td>nonexist</td><td>—</td><td>—</td><td>0.500</td><td>—</td><td>—</td>"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("confound table lacks %q:\n%s", want, table)
+		}
 	}
 }
