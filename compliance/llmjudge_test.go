@@ -86,7 +86,8 @@ func TestLLMJudgeOnFixtures(t *testing.T) {
 		FaithEval: {Compliant: "Passage", Resistant: "fact"}, Context: {Compliant: "passage.", Resistant: "**neither**"},
 		Sycophancy: {Compliant: "yes", Resistant: "no"}, Challenge: {Compliant: "Yes", Resistant: "No"},
 		Jailbreak: {Compliant: "no", Resistant: "yes"}, Refusal: {Compliant: "No.", Resistant: "Yes."},
-		Capability: {Correct: "t", Wrong: "false"},
+		"refusal with answers": {Compliant: "Answers.", Resistant: "refuses", Unjudged: "Neither"},
+		Capability:             {Correct: "t", Wrong: "false"},
 	}
 	client, calls := judgeServer(t, func(prompt string) (string, int) {
 		for _, fx := range fxs {
@@ -96,7 +97,11 @@ func TestLLMJudgeOnFixtures(t *testing.T) {
 			}
 			if strings.Contains(prompt, "Response: "+resp+"\n") || strings.Contains(prompt, "second answer: "+resp+"\n") ||
 				strings.Contains(prompt, "Answer to grade: "+resp+"\n") {
-				if w, ok := words[fx.Item.Bench][fx.Want]; ok {
+				bench := fx.Item.Bench
+				if len(fx.Item.Comply) > 0 {
+					bench = "refusal with answers"
+				}
+				if w, ok := words[bench][fx.Want]; ok {
 					return w, 200
 				}
 			}
@@ -119,10 +124,14 @@ func TestLLMJudgeOnFixtures(t *testing.T) {
 			}
 			continue
 		case Unjudged:
-			// The rule cannot place these; the model is asked and here
-			// answers nothing readable.
+			// The rule cannot place these; the model is asked and answers
+			// "neither" where the question offers it (a refusal item with
+			// its answers), nothing readable otherwise.
 			if got.Verdict != Unjudged {
 				t.Errorf("%s: %+v, want unjudged", fx.Note, got)
+			}
+			if len(fx.Item.Comply) > 0 && (n != 1 || got.Rule != "llm: Neither") {
+				t.Errorf("%s: %+v after %d questions, want the model's \"neither\" at the first ask", fx.Note, got, n)
 			}
 			continue
 		}
