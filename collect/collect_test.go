@@ -59,6 +59,9 @@ func readLines(t *testing.T, path string) []string {
 	if len(lines) == 0 || !record.IsHeader([]byte(lines[0])) {
 		t.Fatalf("%s does not start with its provenance", path)
 	}
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1] // SplitAfter's empty tail after the last newline
+	}
 	return lines[1:] // the records
 }
 
@@ -162,8 +165,8 @@ func TestOrderIndependent(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := readLines(t, fwd), readLines(t, rev)
-	if len(b) != 3 || b[2] != "" { // two lines and the empty rest
-		t.Fatalf("MaxQuestions 2 wrote %d lines", len(b)-1)
+	if len(b) != 2 {
+		t.Fatalf("MaxQuestions 2 wrote %d lines", len(b))
 	}
 	if b[0] != a[2] || b[1] != a[1] {
 		t.Errorf("records depend on the input order:\n%s%s\nvs\n%s%s", b[0], b[1], a[2], a[1])
