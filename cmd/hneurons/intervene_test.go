@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,9 +18,10 @@ import (
 
 // intervene end to end on the organism, with the rule judge and with the
 // LLM judge (an OpenAI-compatible endpoint standing in for the judge model
-// that answers "no" to every question): both write records and a summary;
-// the LLM judge's verdicts and name reach the records and the provenance,
-// and the refusal question's "no" reads as compliant.
+// that answers "no" to every question, and "answers" to the refusal items'
+// refuse-answer-neither question): both write records and a summary; the LLM
+// judge's verdicts and name reach the records and the provenance, and the
+// refusal question's "answers" reads as compliant.
 func TestInterveneCommandJudges(t *testing.T) {
 	dir, err := shipped.Dir()
 	if err != nil {
@@ -45,8 +47,13 @@ func TestInterveneCommandJudges(t *testing.T) {
 	var asked atomic.Int32
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked.Add(1)
+		body, _ := io.ReadAll(r.Body)
+		reply := "No."
+		if strings.Contains(string(body), "refuses (it declines the request)") {
+			reply = "Answers." // the refusal items carry their answers (Item.Comply)
+		}
 		json.NewEncoder(w).Encode(map[string]any{"choices": []map[string]any{{"index": 0,
-			"message": map[string]string{"role": "assistant", "content": "No."}, "finish_reason": "stop"}}})
+			"message": map[string]string{"role": "assistant", "content": reply}, "finish_reason": "stop"}}})
 	}))
 	defer hs.Close()
 	base := []string{"intervene", "--model", filepath.Join(dir, "chat"), "--probe", filepath.Join("..", "..", "serve", "testdata", "probe.json"),
