@@ -358,10 +358,9 @@ func (r *run) evaluate(ctx context.Context) error {
 		groups, mean := probe.WithinGroups(scores, ds.Labels, evalGroups[name])
 		r.det.Within[name] = &Within{Groups: groups, WeightedAUROC: probe.Float(mean),
 			AttributeOnlyAUROC: probe.Float(attributeOnlyAUROC(trainRows.labels, trainRows.groups, ds.Labels, evalGroups[name])),
-			Popularity:         popularityOnly(trainRows.mentions, trainRows.labels, rows.mentions, ds.Labels)}
-		if len(r.facts.statements) > 0 {
-			r.det.Within[name].Statements = popularityOnly(trainRows.statements, trainRows.labels, rows.statements, ds.Labels)
-		}
+			Popularity:         popularityOnly(trainRows.mentions, trainRows.labels, rows.mentions, ds.Labels),
+			// nil outside a StateProb world, where every statements count is 0
+			Statements: popularityOnly(trainRows.statements, trainRows.labels, rows.statements, ds.Labels)}
 	}
 	if len(r.pr.HNeurons) == 0 {
 		return nil

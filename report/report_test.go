@@ -41,12 +41,7 @@ func TestROCAreaIsAUROC(t *testing.T) {
 // A folder with only a probe renders, each absent section naming the
 // command that makes it; a folder without one is refused.
 func TestRenderPartialRun(t *testing.T) {
-	dir := t.TempDir()
-	pr := &probe.Probe{Version: 1, Layers: 2, DFF: 4, Columns: 8, C: 1, Mode: probe.ThreeVsOne, Penalty: probe.L1,
-		Weights: []probe.Weight{{Index: 5, Weight: 0.7}}, HNeurons: []probe.Neuron{{Layer: 1, Neuron: 1, Weight: 0.7}}}
-	if err := pr.Save(filepath.Join(dir, "probe.json")); err != nil {
-		t.Fatal(err)
-	}
+	dir := probeDir(t)
 	page, err := Render(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -73,12 +68,7 @@ func TestRenderPartialRun(t *testing.T) {
 // NaN as null) is drawn: one plot per benchmark, the slopes in the table,
 // an undefined slope as a dash.
 func TestRenderImpact(t *testing.T) {
-	dir := t.TempDir()
-	pr := &probe.Probe{Version: 1, Layers: 2, DFF: 4, Columns: 8, C: 1, Mode: probe.ThreeVsOne, Penalty: probe.L1,
-		Weights: []probe.Weight{{Index: 5, Weight: 0.7}}, HNeurons: []probe.Neuron{{Layer: 1, Neuron: 1, Weight: 0.7}}}
-	if err := pr.Save(filepath.Join(dir, "probe.json")); err != nil {
-		t.Fatal(err)
-	}
+	dir := probeDir(t)
 	pt := func(a, r float64) intervene.Point {
 		return intervene.Point{Alpha: a, N: 10, Rate: intervene.Interval{Value: r, Lo: r - 0.1, Hi: r + 0.1}}
 	}
@@ -126,14 +116,9 @@ func TestRenderImpact(t *testing.T) {
 // attribute AUROC beside the random neurons', the attribute alone, and both
 // no-model exposure rules, a missing one as a dash.
 func TestRenderConfoundChecks(t *testing.T) {
-	dir := t.TempDir()
-	pr := &probe.Probe{Version: 1, Layers: 2, DFF: 4, Columns: 8, C: 1, Mode: probe.ThreeVsOne, Penalty: probe.L1,
-		Weights: []probe.Weight{{Index: 5, Weight: 0.7}}, HNeurons: []probe.Neuron{{Layer: 1, Neuron: 1, Weight: 0.7}}}
-	if err := pr.Save(filepath.Join(dir, "probe.json")); err != nil {
-		t.Fatal(err)
-	}
+	dir := probeDir(t)
 	det := demo.Details{
-		Reports: map[string]*probe.Report{"test": {Metrics: probe.Metrics{N: 40, Positives: 20}}, "nonexist": {Metrics: probe.Metrics{N: 10, Positives: 5}}},
+		Reports:  map[string]*probe.Report{"test": {Metrics: probe.Metrics{N: 40, Positives: 20}}, "nonexist": {Metrics: probe.Metrics{N: 10, Positives: 5}}},
 		Transfer: map[string]*probe.Transfer{"test": {RandomWithinAUROCMean: 0.561, RandomWithinAUROCStd: 0.02}},
 		Within: map[string]*demo.Within{
 			"test": {WeightedAUROC: 0.682, AttributeOnlyAUROC: 0.611,
@@ -166,4 +151,16 @@ func TestRenderConfoundChecks(t *testing.T) {
 			t.Errorf("confound table lacks %q:\n%s", want, table)
 		}
 	}
+}
+
+// probeDir is a run folder holding only a one-neuron probe.json.
+func probeDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	pr := &probe.Probe{Version: 1, Layers: 2, DFF: 4, Columns: 8, C: 1, Mode: probe.ThreeVsOne, Penalty: probe.L1,
+		Weights: []probe.Weight{{Index: 5, Weight: 0.7}}, HNeurons: []probe.Neuron{{Layer: 1, Neuron: 1, Weight: 0.7}}}
+	if err := pr.Save(filepath.Join(dir, "probe.json")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
