@@ -47,7 +47,11 @@ func TestInterveneCommandJudges(t *testing.T) {
 	var asked atomic.Int32
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked.Add(1)
-		body, _ := io.ReadAll(r.Body)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		reply := "No."
 		if strings.Contains(string(body), "refuses (it declines the request)") {
 			reply = "Answers." // the refusal items carry their answers (Item.Comply)
