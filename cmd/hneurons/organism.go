@@ -62,7 +62,7 @@ func organismWorldCmd() *cobra.Command {
 type worldFlags struct {
 	multiWord, balanced, copyChat, recallDocs, copyInChat string
 	copyDocs                                              int
-	stateProb                                             float64
+	stateProb, unstatedProb                               float64
 }
 
 // register adds the flags to cmd.
@@ -74,6 +74,7 @@ func (f *worldFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.recallDocs, "recall-docs", "", recallDocsUsage)
 	cmd.Flags().StringVar(&f.copyInChat, "copy-in-chat", "", copyInChatUsage)
 	cmd.Flags().Float64Var(&f.stateProb, "state-prob", -1, stateProbUsage)
+	cmd.Flags().Float64Var(&f.unstatedProb, "unstated-prob", -1, unstatedProbUsage)
 }
 
 // apply sets the given options on c.
@@ -96,6 +97,9 @@ func (f *worldFlags) apply(c *world.Config) error {
 	if f.stateProb >= 0 {
 		c.StateProb = f.stateProb
 	}
+	if f.unstatedProb >= 0 {
+		c.UnstatedProb = f.unstatedProb
+	}
 	return nil
 }
 
@@ -103,12 +107,13 @@ func (f *worldFlags) apply(c *world.Config) error {
 // world.Config.Balanced, CopyDocs, CopyChatPhrasing and RecallDocs for world
 // and train.
 const (
-	balancedUsage   = "the same value structure for every attribute (8 x 5 two-word values, years as \"twenty seven\"): on or off (empty: recipe default)"
-	copyDocsUsage   = "copy-from-context pre-training documents about fabricated people (-1: recipe default)"
-	copyChatUsage   = "ask the copy (and recall) documents' questions in the instruction data's phrasings: on or off (empty: recipe default)"
-	stateProbUsage  = "probability that a biography states each attribute (every fact still stated at least once; 0 states all; -1: recipe default)"
-	copyInChatUsage = "the copy and recall documents in the chat stage's text only, about people named from the world's own name parts (the base stage and vocabulary stay the world's without them): on or off (empty: recipe default)"
-	recallDocsUsage = "with --copy-docs, also recall-from-memory documents (the same question, no statement) about the instruction people: on or off (empty: recipe default)"
+	balancedUsage     = "the same value structure for every attribute (8 x 5 two-word values, years as \"twenty seven\"): on or off (empty: recipe default)"
+	copyDocsUsage     = "copy-from-context pre-training documents about fabricated people (-1: recipe default)"
+	copyChatUsage     = "ask the copy (and recall) documents' questions in the instruction data's phrasings: on or off (empty: recipe default)"
+	unstatedProbUsage = "probability that no biography states a trained fact, which the instruction data then answers \"unknown\" (0: all stated; -1: recipe default)"
+	stateProbUsage    = "probability that a biography states each attribute (every fact still stated at least once; 0 states all; -1: recipe default)"
+	copyInChatUsage   = "the copy and recall documents in the chat stage's text only, about people named from the world's own name parts (the base stage and vocabulary stay the world's without them): on or off (empty: recipe default)"
+	recallDocsUsage   = "with --copy-docs, also recall-from-memory documents (the same question, no statement) about the instruction people: on or off (empty: recipe default)"
 )
 
 // multiWordUsage documents the --multiword switch of world and train.

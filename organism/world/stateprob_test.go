@@ -42,25 +42,10 @@ func TestStateProb(t *testing.T) {
 	counted := map[string]map[string]int{}
 	slots, stated := 0, 0
 	for _, b := range w.Biographies {
-		var p Person
-		for name, q := range byName {
-			if strings.HasPrefix(b, name+" ") || strings.Contains(b, " "+name+" ") {
-				if len(name) > len(p.Name) {
-					p = q
-				}
-			}
-		}
-		if p.Name == "" {
-			t.Fatalf("biography %q names no real person", b)
-		}
+		p := personOf(t, b, byName)
 		n := 0
 		for _, a := range Attributes {
-			hit := false
-			for _, tb := range a.Bio {
-				s := capitalise(strings.ReplaceAll(strings.ReplaceAll(tb, "{name}", p.Name), "{v}", p.Attrs[a.Key]))
-				hit = hit || strings.Contains(b, s)
-			}
-			if hit {
+			if states(b, p, a) {
 				if counted[p.Name] == nil {
 					counted[p.Name] = map[string]int{}
 				}
@@ -101,4 +86,34 @@ func TestStateProb(t *testing.T) {
 			t.Fatalf("question %s has Statements %d without StateProb", q.ID, q.Statements)
 		}
 	}
+}
+
+// personOf returns the real person biography b is about: the longest name
+// of byName it holds as whole words.
+func personOf(t *testing.T, b string, byName map[string]Person) Person {
+	t.Helper()
+	var p Person
+	for name, q := range byName {
+		if strings.HasPrefix(b, name+" ") || strings.Contains(b, " "+name+" ") {
+			if len(name) > len(p.Name) {
+				p = q
+			}
+		}
+	}
+	if p.Name == "" {
+		t.Fatalf("biography %q names no real person", b)
+	}
+	return p
+}
+
+// states reports whether biography b holds a sentence stating p's value of
+// a: one of a.Bio filled with p's name and value.
+func states(b string, p Person, a Attribute) bool {
+	for _, tb := range a.Bio {
+		s := capitalise(strings.ReplaceAll(strings.ReplaceAll(tb, "{name}", p.Name), "{v}", p.Attrs[a.Key]))
+		if strings.Contains(b, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -117,6 +117,24 @@ type Config struct {
 	// hallucination labels about as well as the probe (IMPACT.md section
 	// 16). 0 (the default) states every attribute.
 	StateProb float64
+	// UnstatedProb, when between 0 and 1, leaves each trained attribute of
+	// each real person unstated with this probability: no biography states
+	// it (the untrained attribute, employer, is always stated), the
+	// instruction data answers questions about it "unknown", and held-out
+	// people's unstated facts form the evaluation set SetUnstated (gold
+	// "unknown"; the id and ood sets keep the stated facts only). The
+	// abstention the chat stage teaches is then about a fact rather than a
+	// person: a person read about forty times may still have a birthplace
+	// the model never saw, so the model must tell how well it knows the
+	// asked fact, not how familiar the name is (the paper's H-Neurons are
+	// said to carry that over-confidence; on every world before this one
+	// the hallucination label was mostly the person's popularity,
+	// IMPACT.md section 19). The draws come from their own random stream,
+	// so 0 (the default) leaves the world as it was. It cannot be combined
+	// with StateProb or Pairs. The impact analogues (Impact) do not look at
+	// it: their chat examples may state or ask an unstated value, so an
+	// experiment on identification alone runs with Impact off.
+	UnstatedProb float64
 	// Impact adds the behavioural-impact analogues (see BenchFalsePremise):
 	// ImpactTrain chat examples per analogue and ImpactEval evaluation items
 	// per analogue (World.Impact). They are drawn from their own random
@@ -175,6 +193,34 @@ type Person struct {
 	// attribute (keyed by Attribute.Key); nil when every biography states
 	// every attribute (then each count is Mentions).
 	Stated map[string]int `json:",omitempty"`
+	// Unstated lists, under Config.UnstatedProb, the trained attributes
+	// (by Attribute.Key) that no biography states.
+	Unstated []string `json:",omitempty"`
+}
+
+// unstated reports whether a's value of p is never stated.
+func (p Person) unstated(a Attribute) bool {
+	for _, k := range p.Unstated {
+		if k == a.Key {
+			return true
+		}
+	}
+	return false
+}
+
+// statedAttributes returns the attributes p's biographies state (all but
+// p.Unstated).
+func (p Person) statedAttributes() []Attribute {
+	if len(p.Unstated) == 0 {
+		return Attributes
+	}
+	var out []Attribute
+	for _, a := range Attributes {
+		if !p.unstated(a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Chat is one instruction-tuning example: a user turn and the assistant's
@@ -207,6 +253,7 @@ const (
 	SetID       = "id"       // held-out real people, trained attributes and phrasings
 	SetOOD      = "ood"      // held-out real people, an untrained attribute or phrasing
 	SetNonExist = "nonexist" // people who never occur in pre-training
+	SetUnstated = "unstated" // held-out real people, facts no biography states (Config.UnstatedProb)
 )
 
 // Unknown is the answer the instruction data teaches for fabricated people,
@@ -252,6 +299,9 @@ func Generate(c Config) (*World, error) {
 		return nil, fmt.Errorf("world: invalid config %+v", c)
 	}
 	total := c.People + c.NonExist + c.Abstain + c.CopyDocs
+	if c.UnstatedProb < 0 || c.UnstatedProb >= 1 || (c.UnstatedProb > 0 && (c.Pairs || c.StateProb > 0 && c.StateProb < 1)) {
+		return nil, fmt.Errorf("world: UnstatedProb %v: want 0 <= p < 1, and neither StateProb (%v) nor Pairs", c.UnstatedProb, c.StateProb)
+	}
 	if c.FirstNames*c.LastNames < 2*total {
 		return nil, fmt.Errorf("world: name pools %d x %d too small for %d people", c.FirstNames, c.LastNames, total)
 	}
@@ -295,6 +345,16 @@ func Generate(c Config) (*World, error) {
 		p.Mentions = c.Mentions(i)
 		w.Real = append(w.Real, p)
 	}
+	if c.UnstatedProb > 0 {
+		urng := rand.New(rand.NewPCG(c.Seed, unstatedStream))
+		for i := range w.Real {
+			for _, a := range Attributes {
+				if a.Trained && urng.Float64() < c.UnstatedProb {
+					w.Real[i].Unstated = append(w.Real[i].Unstated, a.Key)
+				}
+			}
+		}
+	}
 	for i := 0; i < c.NonExist; i++ {
 		w.NonExist = append(w.NonExist, newPerson(-1))
 	}
@@ -309,7 +369,7 @@ func Generate(c Config) (*World, error) {
 		p := &w.Real[i]
 		if c.StateProb <= 0 || c.StateProb >= 1 {
 			for m := 0; m < p.Mentions; m++ {
-				w.Biographies = append(w.Biographies, biography(rng, *p, Attributes))
+				w.Biographies = append(w.Biographies, biography(rng, *p, p.statedAttributes()))
 			}
 			continue
 		}
@@ -339,7 +399,11 @@ func Generate(c Config) (*World, error) {
 			if !a.Trained {
 				continue
 			}
-			w.Instructions = append(w.Instructions, Chat{User: ask(pick(rng, a.Questions), p.Name), Assistant: p.Attrs[a.Key]})
+			answer := p.Attrs[a.Key]
+			if p.unstated(a) {
+				answer = Unknown
+			}
+			w.Instructions = append(w.Instructions, Chat{User: ask(pick(rng, a.Questions), p.Name), Assistant: answer})
 		}
 	}
 	trained := trainedAttributes()
@@ -397,6 +461,10 @@ func Generate(c Config) (*World, error) {
 				continue
 			}
 			for _, a := range trained {
+				if p.unstated(a) {
+					add(SetUnstated, p, a, pick(rng, a.Questions), []string{Unknown})
+					continue
+				}
 				add(SetID, p, a, pick(rng, a.Questions), []string{p.Attrs[a.Key]})
 			}
 		}
@@ -409,6 +477,10 @@ func Generate(c Config) (*World, error) {
 				}
 			}
 			a := trained[rng.IntN(len(trained))]
+			if p.unstated(a) {
+				add(SetUnstated, p, a, pick(rng, a.OODQuestions), []string{Unknown})
+				continue
+			}
 			add(SetOOD, p, a, pick(rng, a.OODQuestions), []string{p.Attrs[a.Key]})
 		}
 	}
@@ -454,8 +526,9 @@ func Generate(c Config) (*World, error) {
 // copyStream seeds the copy documents' own random stream, recallStream the
 // recall documents' (and their shuffle among the copy documents).
 const (
-	copyStream   = 0x636f7079646f6373
-	recallStream = 0x726563616c6c646f
+	copyStream     = 0x636f7079646f6373
+	recallStream   = 0x726563616c6c646f
+	unstatedStream = 0x756e737461746564
 )
 
 // copyDoc writes one copy-from-context document about p: one trained
