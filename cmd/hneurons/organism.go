@@ -137,7 +137,7 @@ func onOff(flag, v string, dst *bool) error {
 func organismTrainCmd() *cobra.Command {
 	var out string
 	var seed uint64
-	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat, ff int
+	var baseSteps, chatSteps, batch, every, perBucket, abstainRepeat, ff, layers int
 	var pairs, impact string
 	var wf worldFlags
 	cmd := &cobra.Command{
@@ -166,6 +166,9 @@ func organismTrainCmd() *cobra.Command {
 			}
 			if ff > 0 {
 				r.Model.FF = ff
+			}
+			if layers > 0 {
+				r.Model.Layers = layers
 			}
 			if err := onOff("--pairs", pairs, &r.World.Pairs); err != nil {
 				return err
@@ -197,6 +200,7 @@ func organismTrainCmd() *cobra.Command {
 	cmd.Flags().StringVar(&impact, "impact", "", "the behavioural-impact analogues in the chat data: on or off (empty: recipe default, on, as the shipped organism; on also makes the chat stage 900 steps unless --chat-steps)")
 	wf.register(cmd)
 	cmd.Flags().IntVar(&ff, "ff", 0, "SwiGLU width of the model (0: recipe default, 512)")
+	cmd.Flags().IntVar(&layers, "layers", 0, "transformer layers of the model (0: recipe default, 4)")
 	cmd.Flags().IntVar(&perBucket, "eval-per-bucket", 100, "questions evaluated per (set, popularity bucket); 0 skips")
 	cmd.MarkFlagRequired("out")
 	return cmd

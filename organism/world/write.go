@@ -14,7 +14,7 @@ import (
 //	biographies.txt     pre-training text, one biography a line
 //	instructions.jsonl  {"user", "assistant"} instruction-tuning examples
 //	questions.jsonl     all evaluation questions
-//	questions-{set}.jsonl one file per set (id, ood, nonexist)
+//	questions-{set}.jsonl one file per set (id, ood, nonexist; unstated under Config.UnstatedProb)
 //	impact.jsonl        the behavioural-impact analogue items (Config.Impact)
 //	copydocs.txt        the copy-from-context documents, one a line (Config.CopyDocs)
 //	recalldocs.txt      the recall-from-memory documents, one a line (Config.RecallDocs)
