@@ -196,3 +196,56 @@ func TestOrganismWorldMultiWordSwitch(t *testing.T) {
 		t.Error("--multiword maybe: no error")
 	}
 }
+
+// TestOrganismTrainShapeFlags checks that --layers and --ff reach the trained
+// model: a two-step run's chat folder declares the asked depth and width.
+func TestOrganismTrainShapeFlags(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := runCLI(t, "organism", "train", "--out", dir, "--base-steps", "2", "--chat-steps", "2", "--batch", "2",
+		"--checkpoint-every", "2", "--eval-per-bucket", "0", "--layers", "2", "--ff", "64"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "chat", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Layers int `json:"num_hidden_layers"`
+		FF     int `json:"intermediate_size"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Layers != 2 || cfg.FF != 64 {
+		t.Errorf("chat config: %d layers, SwiGLU width %d; want 2 and 64", cfg.Layers, cfg.FF)
+	}
+}
+
+// TestOrganismWorldUnstatedProb checks that --unstated-prob reaches the
+// world: the unstated question set exists and asks for "unknown", and the
+// default world has none.
+func TestOrganismWorldUnstatedProb(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := runCLI(t, "organism", "world", "--out", dir, "--unstated-prob", "0.25"); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := world.ReadQuestions(filepath.Join(dir, "questions-unstated.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) == 0 {
+		t.Fatal("--unstated-prob 0.25: no unstated questions")
+	}
+	for _, q := range qs {
+		if len(q.Answers) != 1 || q.Answers[0] != world.Unknown {
+			t.Fatalf("unstated question %s answers %v, want %q", q.ID, q.Answers, world.Unknown)
+		}
+	}
+	def := t.TempDir()
+	if _, err := runCLI(t, "organism", "world", "--out", def); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(def, "questions-unstated.jsonl")); err == nil {
+		t.Error("the default world writes an unstated question set")
+	}
+}

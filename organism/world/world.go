@@ -368,8 +368,9 @@ func Generate(c Config) (*World, error) {
 	for i := range w.Real {
 		p := &w.Real[i]
 		if c.StateProb <= 0 || c.StateProb >= 1 {
+			stated := p.statedAttributes()
 			for m := 0; m < p.Mentions; m++ {
-				w.Biographies = append(w.Biographies, biography(rng, *p, p.statedAttributes()))
+				w.Biographies = append(w.Biographies, biography(rng, *p, stated))
 			}
 			continue
 		}
